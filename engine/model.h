@@ -1,0 +1,112 @@
+// Public interface of the brainserve inference engine.
+//
+// A Model is an immutable network structure (built and validated from a
+// brainserve.v1.ModelSpec) plus a current, versioned ParameterSnapshot that is
+// swapped atomically by Update(). Forward() computes with one snapshot from
+// start to end, so a caller that holds a snapshot never sees a half-applied
+// update.
+//
+// Thread safety: every const method may be called concurrently from any
+// number of threads. Update() may run concurrently with Forward(); updates are
+// serialized among themselves. No dnnl::error escapes: failures are Status.
+#ifndef BRAINSERVE_ENGINE_MODEL_H_
+#define BRAINSERVE_ENGINE_MODEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "brainserve/v1/layers.pb.h"
+#include "engine/dense_tensor.h"
+#include "engine/parameter_snapshot.h"
+
+namespace brainserve::engine {
+
+struct EngineOptions {
+  // OpenMP threads one Forward() call may use. 0 = leave OpenMP's default.
+  int num_threads = 1;
+};
+
+enum class UpdateMode { kReplace, kAdd };
+
+// One parameter change inside an atomic Update().
+struct ParameterUpdate {
+  std::string layer;
+  std::string name;
+  UpdateMode mode = UpdateMode::kReplace;
+  DenseTensor value;  // must have exactly the parameter's shape
+};
+
+// layer_norm layer name -> statistics mask (non-zero = included). Each mask
+// must broadcast (numpy rules, trailing-aligned) to [batch, *layer_input].
+using MaskMap = absl::flat_hash_map<std::string, DenseTensor>;
+
+class Model {
+ public:
+  // Validates `spec` completely (INVALID_ARGUMENT naming layer and field),
+  // infers shapes, and initializes parameters deterministically from `seed`.
+  // The initial snapshot has version 1.
+  static absl::StatusOr<std::unique_ptr<Model>> Create(
+      const brainserve::v1::ModelSpec& spec, uint64_t seed,
+      const EngineOptions& options = {});
+
+  virtual ~Model() = default;
+
+  // Per-sample shapes (no batch axis).
+  virtual const std::vector<int64_t>& input_shape() const = 0;
+  virtual const std::vector<int64_t>& output_shape() const = 0;
+  // Product of the per-sample shapes.
+  virtual int64_t input_sample_size() const = 0;
+  virtual int64_t output_sample_size() const = 0;
+
+  // Every parameter, in layer order, with brainstate's names and shapes.
+  virtual const std::vector<ParameterInfo>& parameter_infos() const = 0;
+  // Bytes of all parameter values (float32) of one snapshot.
+  virtual int64_t parameter_bytes() const = 0;
+
+  // The current snapshot. Cheap (an atomic shared_ptr load); never blocks on
+  // an Update() in progress.
+  virtual std::shared_ptr<const ParameterSnapshot> snapshot() const = 0;
+
+  // Applies all `updates` atomically, producing snapshot version+1. The new
+  // snapshot (including derived weights) is prepared before it is published,
+  // so concurrent Forward() calls never wait for it.
+  //   NOT_FOUND: unknown layer or parameter name.
+  //   INVALID_ARGUMENT: value shape differs from the parameter shape, or a
+  //     non-finite value.
+  //   FAILED_PRECONDITION: expected_version set and != current version.
+  virtual absl::StatusOr<std::shared_ptr<const ParameterSnapshot>> Update(
+      const std::vector<ParameterUpdate>& updates,
+      std::optional<uint64_t> expected_version) = 0;
+
+  // Checks masks for a batch of `batch` rows: NOT_FOUND for a name that is not
+  // a layer, INVALID_ARGUMENT for a non-layer_norm layer or a shape that does
+  // not broadcast to [batch, *layer_input].
+  virtual absl::Status ValidateMasks(const MaskMap& masks,
+                                     int64_t batch) const = 0;
+
+  // Broadcasts a valid mask for `layer` to the full [batch, *layer_input]
+  // shape, so masks of separately submitted requests can be concatenated
+  // along the batch axis.
+  virtual absl::StatusOr<DenseTensor> ExpandMask(absl::string_view layer,
+                                                 const DenseTensor& mask,
+                                                 int64_t batch) const = 0;
+
+  // Computes output[batch, *output_shape] from input[batch, *input_shape]
+  // (both contiguous row-major float32) with `snapshot`'s parameters. Each
+  // output row depends only on its own input row (and its own mask rows).
+  // Masks must have passed ValidateMasks(). INTERNAL on engine failure.
+  virtual absl::Status Forward(const ParameterSnapshot& snapshot,
+                               const float* input, int64_t batch,
+                               const MaskMap& masks, float* output) const = 0;
+};
+
+}  // namespace brainserve::engine
+
+#endif  // BRAINSERVE_ENGINE_MODEL_H_
