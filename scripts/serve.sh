@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds the server and the CLI, and serves the
+# bundled example models (examples/models.json) on 0.0.0.0:50051, with
+# Prometheus metrics on 0.0.0.0:9464. Extra arguments go to brainserve-server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh --target brainserve-server brainserve-cli
+exec ./build/server/brainserve-server --models_file=examples/models.json "$@"
