@@ -1,0 +1,86 @@
+#include "client/cli.h"
+
+#include <cstdlib>
+#include <map>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "client/cli_args.h"
+#include "client/cli_command.h"
+#include "client/cli_flags.h"
+#include "client/client.h"
+
+namespace brainserve::client {
+
+std::string DefaultServerAddress() {
+  const char* env = std::getenv("BRAINSERVE_SERVER");
+  if (env != nullptr && env[0] != '\0') return env;
+  return "localhost:50051";
+}
+
+std::string CliUsage() {
+  std::string text =
+      "usage: brainserve-cli [--server=HOST:PORT] [--json] [--timeout_ms=N] "
+      "<subcommand> ...\n\nsubcommands:\n";
+  for (const SubcommandInfo& info : Subcommands()) {
+    absl::StrAppend(&text, "  ", info.usage, "\n      ", info.summary, "\n");
+  }
+  absl::StrAppend(
+      &text,
+      "\nglobal flags:\n"
+      "  --server=HOST:PORT      server address (default $BRAINSERVE_SERVER, "
+      "else localhost:50051)\n"
+      "  --json                  print responses as JSON (protobuf JSON "
+      "mapping)\n"
+      "  --timeout_ms=N          deadline per RPC in ms (default 30000; 0 = "
+      "none)\n"
+      "  --max_message_bytes=N   largest message sent or received (default "
+      "64 MiB)\n"
+      "\ntensors: files are .npy (float32 '<f4'; '<f8', '<i4', '<i8' are "
+      "converted) or JSON,\n"
+      "either nested arrays [[1,2],[3,4]] or {\"shape\":[2,2],"
+      "\"values\":[1,2,3,4]}; '-' reads stdin.\n"
+      "--output writes .npy when the name ends in .npy, JSON otherwise.\n"
+      "\nexit codes: 0 ok, 1 RPC error (printed as 'error: CODE: message'), "
+      "2 usage error,\n"
+      "3 health check not SERVING.\n");
+  return text;
+}
+
+int RunCli(const std::vector<std::string>& args, std::istream& in,
+           std::ostream& out, std::ostream& err) {
+  absl::StatusOr<CliInvocation> invocation = ParseCliArgs(args);
+  if (!invocation.ok()) {
+    ReportUsageError(err, invocation.status());
+    err << "run 'brainserve-cli help' for usage\n";
+    return kExitUsage;
+  }
+  if (invocation->missing_subcommand) {
+    err << CliUsage();
+    return kExitUsage;
+  }
+  if (invocation->help) {
+    out << CliUsage();
+    return kExitOk;
+  }
+  std::string server = absl::GetFlag(FLAGS_server);
+  if (server.empty()) server = DefaultServerAddress();
+  ClientOptions options;
+  options.timeout_ms = absl::GetFlag(FLAGS_timeout_ms);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Create(server, options);
+  if (!client.ok()) return ReportUsageError(err, client.status());
+
+  using Runner = int (*)(const CommandContext&);
+  static const auto* const kRunners = new std::map<std::string, Runner>{
+      {"list", RunList},       {"get", RunGet},         {"create", RunCreate},
+      {"delete", RunDelete},   {"health", RunHealth},   {"forward", RunForward},
+      {"update", RunUpdate},   {"params", RunParams},
+  };
+  const CommandContext context{*invocation, **client,
+                               absl::GetFlag(FLAGS_json), in, out, err};
+  return kRunners->at(invocation->subcommand)(context);
+}
+
+}  // namespace brainserve::client

@@ -1,0 +1,59 @@
+// The shared pieces of brainserve-cli's subcommands: exit codes, the context
+// every subcommand runs with, and the error-reporting helpers.
+#ifndef BRAINSERVE_CLIENT_CLI_COMMAND_H_
+#define BRAINSERVE_CLIENT_CLI_COMMAND_H_
+
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "client/cli_args.h"
+#include "client/client.h"
+#include "google/protobuf/message.h"
+
+namespace brainserve::client {
+
+// Process exit codes of brainserve-cli.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRpcError = 1,     // the server answered with a non-OK status
+  kExitUsage = 2,        // bad flags or arguments, unreadable or bad files
+  kExitNotServing = 3,   // `health` got an answer other than SERVING
+};
+
+// What a subcommand runs with. Not owned: everything outlives the call.
+struct CommandContext {
+  const CliInvocation& invocation;
+  const Client& client;
+  bool json;             // --json
+  std::istream& in;      // standard input ("-" paths)
+  std::ostream& out;     // results
+  std::ostream& err;     // errors
+};
+
+// Prints "error: <message>" and returns kExitUsage.
+int ReportUsageError(std::ostream& err, const absl::Status& status);
+
+// Prints "error: <CODE>: <message>" and returns kExitRpcError.
+int ReportRpcError(std::ostream& err, const absl::Status& status);
+
+// Prints `message` as one line of protobuf JSON; kExitOk.
+int PrintJson(const CommandContext& context,
+              const google::protobuf::Message& message);
+
+// The subcommands (cli_models.cc and cli_tensors.cc). Each returns an exit
+// code and writes its own output and errors.
+int RunList(const CommandContext& context);
+int RunGet(const CommandContext& context);
+int RunCreate(const CommandContext& context);
+int RunDelete(const CommandContext& context);
+int RunHealth(const CommandContext& context);
+int RunForward(const CommandContext& context);
+int RunUpdate(const CommandContext& context);
+int RunParams(const CommandContext& context);
+
+}  // namespace brainserve::client
+
+#endif  // BRAINSERVE_CLIENT_CLI_COMMAND_H_

@@ -1,0 +1,327 @@
+#include "client/loadgen/runner.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "brainserve/v1/model_service.grpc.pb.h"
+#include "client/loadgen/channels.h"
+#include "client/loadgen/clock.h"
+#include "client/loadgen/input_data.h"
+#include "client/loadgen/stability.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/support/proto_buffer_writer.h"
+
+namespace brainserve::loadgen {
+namespace {
+
+const char* const kCodeNames[] = {
+    "OK",          "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",   "OUT_OF_RANGE",
+    "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",       "DATA_LOSS",
+    "UNAUTHENTICATED"};
+
+std::string CodeName(int32_t code) {
+  return code >= 0 && code < 17 ? kCodeNames[code] : absl::StrCat("CODE_", code);
+}
+
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+// One measurement window's completions.
+struct Window {
+  double seconds = 0;
+  int64_t ok = 0;
+  LatencySamples latency;  // OK calls only
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
+    const LoadgenConfig& config) {
+  if (config.model.empty()) return absl::InvalidArgumentError("--model is required");
+  if (config.window_ms < 1 || config.warmup_ms < 0 ||
+      config.stable_windows < 1 || config.max_duration_s <= 0) {
+    return absl::InvalidArgumentError(
+        "need --window-ms >= 1, --warmup-ms >= 0, --stable-windows >= 1, "
+        "--max-duration-s > 0");
+  }
+  std::unique_ptr<Runner> runner(new Runner(config));
+  // One extra connection carries the updates, so a multi-megabyte
+  // UpdateParameters does not share a connection with Forward calls.
+  absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> channels =
+      OpenChannels(config.server, config.connections + 1, absl::Seconds(10));
+  if (!channels.ok()) return channels.status();
+  std::shared_ptr<grpc::Channel> update_channel = channels->back();
+  channels->pop_back();
+
+  auto stub = brainserve::v1::ModelService::NewStub(channels->front());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(config.timeout_ms));
+  brainserve::v1::GetModelRequest get;
+  get.set_name(config.model);
+  grpc::Status status = stub->GetModel(&context, get, &runner->model_info_);
+  if (!status.ok()) {
+    return FromGrpc(status, absl::StrCat("GetModel(", config.model, ")"));
+  }
+  runner->versions_.Observe(runner->model_info_.version());
+
+  InputOptions input;
+  input.batch_rows = config.batch_rows;
+  input.input_file = config.input_file;
+  input.raw_encoding = config.raw_encoding;
+  input.seed = config.seed;
+  input.pool_size = config.input_pool;
+  std::vector<int64_t> shape(runner->model_info_.input_shape().begin(),
+                             runner->model_info_.input_shape().end());
+  absl::StatusOr<std::vector<brainserve::v1::ForwardRequest>> requests =
+      BuildForwardRequests(config.model, shape, input);
+  if (!requests.ok()) return requests.status();
+  runner->first_request_ = requests->front();
+  std::vector<grpc::ByteBuffer> buffers;
+  for (const auto& request : *requests) {
+    grpc::ByteBuffer buffer;
+    bool own = false;
+    status = grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                                    brainserve::v1::ForwardRequest>(
+        request, &buffer, &own);
+    if (!status.ok()) return FromGrpc(status, "serialize ForwardRequest");
+    buffers.push_back(std::move(buffer));
+  }
+
+  ForwardDriver::Options driver_options;
+  driver_options.completion_threads = config.threads;
+  driver_options.timeout_ms = config.timeout_ms;
+  driver_options.max_inflight = config.max_inflight;
+  absl::StatusOr<std::unique_ptr<ForwardDriver>> driver =
+      ForwardDriver::Create(driver_options, *std::move(channels),
+                            std::move(buffers), &runner->versions_);
+  if (!driver.ok()) return driver.status();
+  runner->forward_driver_ = *std::move(driver);
+
+  if (config.update_rate_hz > 0) {
+    UpdateDriver::Options update_options;
+    update_options.model = config.model;
+    update_options.rate_hz = config.update_rate_hz;
+    update_options.mode = config.update_mode;
+    update_options.add_delta = config.update_add_delta;
+    update_options.raw_encoding = config.raw_encoding;
+    update_options.timeout_ms = config.timeout_ms;
+    absl::StatusOr<std::unique_ptr<UpdateDriver>> updates =
+        UpdateDriver::Create(update_options, update_channel,
+                             &runner->versions_);
+    if (!updates.ok()) return updates.status();
+    runner->update_driver_ = *std::move(updates);
+  }
+  return runner;
+}
+
+absl::StatusOr<std::vector<LevelReport>> Runner::Run() {
+  std::vector<std::pair<int, double>> levels;
+  for (int c : config_.concurrency) levels.push_back({c, 0});
+  for (double r : config_.request_rates) levels.push_back({0, r});
+  if (levels.empty()) levels.push_back({1, 0});
+  std::vector<LevelReport> reports;
+  for (const auto& [concurrency, rate] : levels) {
+    if (concurrency <= 0 && !(rate > 0)) {
+      return absl::InvalidArgumentError("levels must be positive");
+    }
+    const bool updates = update_driver_ != nullptr;
+    if (updates) {
+      absl::StatusOr<LevelReport> base =
+          RunPhase(concurrency, rate, "baseline", false);
+      if (!base.ok()) return base.status();
+      reports.push_back(*std::move(base));
+    }
+    absl::StatusOr<LevelReport> report =
+        RunPhase(concurrency, rate, updates ? "updates" : "", updates);
+    if (!report.ok()) return report.status();
+    reports.push_back(*std::move(report));
+  }
+  return reports;
+}
+
+void Runner::StartLoad(int concurrency, double rate, int64_t max_calls) {
+  if (concurrency > 0) {
+    forward_driver_->StartClosedLoop(concurrency, max_calls);
+  } else {
+    auto schedule = ArrivalSchedule::Create(config_.arrival, rate,
+                                            config_.seed + phase_index_++);
+    forward_driver_->StartOpenLoop(*std::move(schedule), max_calls);
+  }
+}
+
+ServerCounters Runner::ScrapeOrEmpty(bool* ok) const {
+  *ok = false;
+  if (config_.metrics_url.empty()) return {};
+  absl::StatusOr<ServerCounters> counters =
+      ScrapeCounters(config_.metrics_url, config_.model, absl::Seconds(5));
+  if (!counters.ok()) {
+    std::fprintf(stderr, "brainserve-loadgen: metrics scrape failed: %s\n",
+                 std::string(counters.status().message()).c_str());
+    return {};
+  }
+  *ok = true;
+  return *counters;
+}
+
+absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
+                                             const std::string& phase,
+                                             bool with_updates) {
+  LevelReport report;
+  report.model = config_.model;
+  report.concurrency = concurrency;
+  report.request_rate = rate;
+  report.arrival = concurrency > 0 ? ""
+                   : config_.arrival == ArrivalProcess::kPoisson ? "poisson"
+                                                                 : "constant";
+  report.batch_rows = config_.batch_rows;
+  report.phase = phase;
+  if (concurrency <= 0 && !(rate > 0)) {
+    return absl::InvalidArgumentError("request rate must be > 0");
+  }
+  const int64_t level_start_ns = NowNs();
+  const int64_t level_end_ns =
+      level_start_ns + static_cast<int64_t>(config_.max_duration_s * 1e9);
+
+  // 1. Warm-up, then drain so the measured phase starts from an idle server.
+  if (with_updates) update_driver_->Start();
+  StartLoad(concurrency, rate, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(config_.warmup_ms));
+  forward_driver_->StopAndDrain();
+  forward_driver_->TakeRecords();
+  if (with_updates) update_driver_->TakeResults();
+
+  // 2. Measured phase.
+  bool scraped_before = false;
+  const ServerCounters before = ScrapeOrEmpty(&scraped_before);
+  const double cpu_before = CpuSeconds();
+  StartLoad(concurrency, rate, config_.max_requests);
+  const int reported = std::max(config_.min_windows, config_.stable_windows);
+  std::vector<Window> windows;
+  std::vector<double> throughputs;
+  std::map<int32_t, int64_t> codes;
+  auto tally = [&](const std::vector<CallRecord>& records, Window* window) {
+    for (const CallRecord& r : records) {
+      ++codes[r.code];
+      report.version_regressions += r.version_regressed;
+      report.bad_responses += r.bad_response;
+      if (window != nullptr && r.code == 0) {
+        ++window->ok;
+        window->latency.Add(r.done_ns - r.intended_ns);
+      }
+    }
+  };
+  int64_t window_start_ns = NowNs();
+  while (true) {
+    const int64_t window_end_ns = window_start_ns + config_.window_ms * 1000000;
+    std::this_thread::sleep_until(std::chrono::steady_clock::time_point(
+        std::chrono::nanoseconds(std::min(window_end_ns, level_end_ns))));
+    Window window;
+    const int64_t now_ns = NowNs();
+    window.seconds = (now_ns - window_start_ns) / 1e9;
+    window_start_ns = now_ns;
+    tally(forward_driver_->TakeRecords(), &window);
+    throughputs.push_back(window.seconds > 0 ? window.ok / window.seconds : 0);
+    const LatencySummary live = window.latency.Summarize();
+    windows.push_back(std::move(window));
+    if (config_.progress) {
+      std::fprintf(stderr,
+                   "\r%-20s %-8s window %3zu  %10.1f req/s  p50 %8.3f ms  "
+                   "p99 %8.3f ms   ",
+                   report.LoadLabel().c_str(), phase.c_str(), windows.size(),
+                   throughputs.back(), live.p50_us / 1e3, live.p99_us / 1e3);
+      std::fflush(stderr);
+    }
+    report.stable = LastWindowsStable(throughputs, config_.stable_windows,
+                                      config_.stability_pct);
+    if (report.stable && static_cast<int>(windows.size()) >= reported) {
+      report.stop_reason = "stable";
+      break;
+    }
+    if (now_ns >= level_end_ns) {
+      report.stop_reason = "max-duration";
+      break;
+    }
+    if (forward_driver_->budget_exhausted()) {
+      report.stop_reason = "max-requests";
+      break;
+    }
+  }
+  if (config_.progress) std::fprintf(stderr, "\r%100s\r", "");
+
+  // 3. Drain; late completions count by code but not in the windows.
+  forward_driver_->StopAndDrain();
+  tally(forward_driver_->TakeRecords(), nullptr);
+  report.sent = forward_driver_->issued();
+  if (with_updates) {
+    update_driver_->Stop();
+    UpdateResults updates = update_driver_->TakeResults();
+    report.has_updates = true;
+    report.update_rate_hz = config_.update_rate_hz;
+    report.update_mode =
+        config_.update_mode == UpdateMode::kAdd ? "add" : "replace";
+    report.update_payload_bytes = update_driver_->payload_bytes();
+    report.update_latency = updates.latency.Summarize();
+    for (const auto& [code, count] : updates.codes) {
+      report.update_codes[CodeName(code)] += count;
+    }
+    report.update_late_starts = updates.late_starts;
+  }
+  const double cpu_after = CpuSeconds();
+  report.client_cpu_us_per_call =
+      report.sent > 0 ? (cpu_after - cpu_before) * 1e6 / report.sent : 0;
+  for (const auto& [code, count] : codes) report.codes[CodeName(code)] += count;
+
+  if (scraped_before) {
+    bool scraped_after = false;
+    ServerCounters after;
+    // The server may count a call just after its response reached us.
+    const int64_t settle_end_ns = NowNs() + 2000000000LL;
+    do {
+      after = ScrapeOrEmpty(&scraped_after);
+      if (!scraped_after ||
+          after.ForwardTotal() - before.ForwardTotal() >= report.sent) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (NowNs() < settle_end_ns);
+    if (scraped_after) report.server = DiffCounters(before, after);
+  }
+
+  report.windows_measured = static_cast<int>(windows.size());
+  const int first = std::max(0, report.windows_measured - reported);
+  LatencySamples latency;
+  int64_t ok = 0;
+  for (int i = first; i < report.windows_measured; ++i) {
+    latency.Append(windows[i].latency);
+    ok += windows[i].ok;
+    report.reported_seconds += windows[i].seconds;
+  }
+  report.windows_reported = report.windows_measured - first;
+  report.latency = latency.Summarize();
+  report.throughput_rps =
+      report.reported_seconds > 0 ? ok / report.reported_seconds : 0;
+  return report;
+}
+
+}  // namespace brainserve::loadgen

@@ -1,0 +1,218 @@
+# shellcheck shell=bash
+# Helpers shared by the deploy scripts that need Docker. Source this file; it defines functions only.
+#
+#   docker_env_start        make a Docker daemon reachable: reuse a running one, or start a private
+#                           one that leaves the host's networking alone (no iptables, no IP
+#                           forwarding or masquerading, no docker0 bridge). Sets DOCKER (client
+#                           command), DOCKER_HOST and DOCKER_ENV_STARTED_PID (empty if reused).
+#   docker_env_stop         stop the daemon that docker_env_start started, by its PID.
+#   docker_env_base_images  make sure debian:bookworm and debian:bookworm-slim exist; when absent
+#                           (no Docker Hub here) build them from Debian packages with debootstrap.
+#
+# Caches (kept between runs so CI is fast): ${BRAINSERVE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/brainserve}
+#   base/<name>.tar   debootstrapped root filesystems
+#   docker/           the private daemon's data root (images, build cache, ccache mount)
+
+DOCKER_ENV_CACHE_DIR="${BRAINSERVE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/brainserve}"
+DOCKER_ENV_STARTED_PID=""
+DOCKER_ENV_RUN_DIR=""
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+docker_env_log() { echo "[docker-env] $*" >&2; }
+
+docker_env_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+docker_env_apt_install() {
+  docker_env_log "installing Debian packages: $*"
+  DEBIAN_FRONTEND=noninteractive docker_env_as_root apt-get -o DPkg::Lock::Timeout=600 update -q >&2
+  DEBIAN_FRONTEND=noninteractive docker_env_as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+    --no-install-recommends "$@" >&2
+}
+
+# Picks a client that can drive BuildKit (the Dockerfile uses RUN --mount). A docker CLI with the
+# buildx plugin works as is; Debian's docker.io 20.10 client has BuildKit built in.
+docker_env_pick_client() {
+  if [ -n "${DOCKER:-}" ]; then return 0; fi
+  if docker buildx version >/dev/null 2>&1; then
+    DOCKER=docker
+  elif [ -x /usr/bin/docker ]; then
+    DOCKER=/usr/bin/docker
+  elif command -v docker >/dev/null 2>&1; then
+    DOCKER=docker
+  else
+    docker_env_apt_install docker.io
+    DOCKER=/usr/bin/docker
+  fi
+  export DOCKER DOCKER_BUILDKIT=1
+}
+
+docker_env_reachable() { $DOCKER version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+# Starts dockerd with the given storage driver; returns non-zero if it does not come up in 60 s.
+docker_env_launch_daemon() {
+  local driver="$1"
+  local data_root="$DOCKER_ENV_CACHE_DIR/docker-$driver"
+  mkdir -p "$data_root"
+  : >"$DOCKER_ENV_RUN_DIR/dockerd.log"
+  docker_env_log "starting dockerd (storage $driver, data root $data_root)"
+  # setsid: the daemon gets its own process group, so a Ctrl-C on this script doesn't kill it
+  # before the trap stops it cleanly.
+  setsid dockerd \
+    --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false --bridge=none \
+    --storage-driver="$driver" \
+    --data-root="$data_root" \
+    --exec-root="$DOCKER_ENV_RUN_DIR/exec" \
+    --pidfile="$DOCKER_ENV_RUN_DIR/dockerd.pid" \
+    --host="unix://$DOCKER_ENV_RUN_DIR/docker.sock" \
+    >>"$DOCKER_ENV_RUN_DIR/dockerd.log" 2>&1 </dev/null &
+  DOCKER_ENV_STARTED_PID=$!
+  export DOCKER_HOST="unix://$DOCKER_ENV_RUN_DIR/docker.sock"
+  local i
+  for i in $(seq 1 120); do
+    if docker_env_reachable; then
+      docker_env_log "dockerd is up (pid $DOCKER_ENV_STARTED_PID)"
+      return 0
+    fi
+    if ! kill -0 "$DOCKER_ENV_STARTED_PID" 2>/dev/null; then break; fi
+    sleep 0.5
+  done
+  docker_env_log "dockerd (storage $driver) did not come up; last log lines:"
+  tail -n 25 "$DOCKER_ENV_RUN_DIR/dockerd.log" >&2 || true
+  docker_env_stop
+  return 1
+}
+
+docker_env_start() {
+  docker_env_pick_client
+  if docker_env_reachable; then
+    docker_env_log "using the running Docker daemon (${DOCKER_HOST:-default socket})"
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    docker_env_log "no Docker daemon is reachable and starting one needs root"
+    return 1
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then docker_env_apt_install docker.io; fi
+  mkdir -p "$DOCKER_ENV_CACHE_DIR"
+  # A short path: the daemon's unix sockets must fit in sun_path (108 bytes).
+  DOCKER_ENV_RUN_DIR="$(mktemp -d /tmp/bsdock.XXXXXX)"
+  # One private daemon per data root at a time: wait for a concurrent run to finish.
+  exec {DOCKER_ENV_LOCK_FD}>"$DOCKER_ENV_CACHE_DIR/docker.lock"
+  if ! flock -w 900 "$DOCKER_ENV_LOCK_FD"; then
+    docker_env_log "timed out waiting for $DOCKER_ENV_CACHE_DIR/docker.lock"
+    return 1
+  fi
+  local driver
+  for driver in ${BRAINSERVE_DOCKER_STORAGE_DRIVERS:-overlay2 vfs}; do
+    if docker_env_launch_daemon "$driver"; then return 0; fi
+  done
+  docker_env_log "could not start a Docker daemon (see the log above)"
+  return 1
+}
+
+docker_env_stop() {
+  if [ -n "$DOCKER_ENV_STARTED_PID" ]; then
+    local pid="$DOCKER_ENV_STARTED_PID" i
+    DOCKER_ENV_STARTED_PID=""
+    if kill -0 "$pid" 2>/dev/null; then
+      docker_env_log "stopping dockerd (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      for i in $(seq 1 60); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+      done
+      if kill -0 "$pid" 2>/dev/null; then
+        docker_env_log "dockerd (pid $pid) ignored SIGTERM for 30 s; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+      wait "$pid" 2>/dev/null || true
+    fi
+  fi
+  if [ -n "$DOCKER_ENV_RUN_DIR" ]; then
+    # containerd's shims may still hold mounts under exec-root for a moment.
+    rm -rf "$DOCKER_ENV_RUN_DIR" 2>/dev/null || true
+    DOCKER_ENV_RUN_DIR=""
+  fi
+}
+
+docker_env_has_image() { $DOCKER image inspect "$1" >/dev/null 2>&1; }
+
+# Builds root filesystem tarballs for debian bookworm from Debian's packages, with one debootstrap:
+#   $1 = tarball like debian:bookworm; $2 = tarball like debian:bookworm-slim
+docker_env_debootstrap_tarballs() {
+  local out_full="$1" out_slim="$2" root
+  command -v debootstrap >/dev/null 2>&1 || docker_env_apt_install debootstrap
+  root="$(mktemp -d /tmp/bsroot.XXXXXX)"
+  docker_env_log "debootstrap --variant=minbase bookworm from $DEBIAN_MIRROR"
+  if ! docker_env_as_root debootstrap --variant=minbase bookworm "$root" "$DEBIAN_MIRROR" \
+      >"$root.log" 2>&1; then
+    tail -n 30 "$root.log" >&2
+    docker_env_as_root rm -rf "$root" "$root.log"
+    return 1
+  fi
+  # Make it look like the official images: updates and security suites, no downloaded .debs or
+  # package lists left behind, apt configured to clean up after itself.
+  rm -f "$root/etc/apt/sources.list"
+  cat >"$root/etc/apt/sources.list.d/debian.sources" <<'EOF'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+  echo 'APT::Install-Recommends "false";' >"$root/etc/apt/apt.conf.d/docker-no-recommends"
+  rm -rf "$root/var/cache/apt/archives"/*.deb "$root/var/lib/apt/lists"/* "$root/var/log"/*.log \
+    "$root/var/cache/apt"/*.bin "$root/debootstrap" 2>/dev/null || true
+  mkdir -p "$(dirname "$out_full")" "$(dirname "$out_slim")"
+  tar --numeric-owner --xattrs -C "$root" -cf "$out_full.tmp" .
+  mv "$out_full.tmp" "$out_full"
+  # The slim flavor, as debuerreotype makes the -slim images: no docs, man pages or locales,
+  # now or in packages installed later.
+  cat >"$root/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+EOF
+  find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
+  rm -rf "$root/usr/share/man"/* "$root/usr/share/groff"/* "$root/usr/share/info"/* \
+    "$root/usr/share/lintian"/* "$root/usr/share/linda"/*
+  find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} +
+  tar --numeric-owner --xattrs -C "$root" -cf "$out_slim.tmp" .
+  mv "$out_slim.tmp" "$out_slim"
+  docker_env_as_root rm -rf "$root" "$root.log"
+}
+
+docker_env_base_images() {
+  local name tarball base="$DOCKER_ENV_CACHE_DIR/base"
+  for name in bookworm bookworm-slim; do
+    if docker_env_has_image "debian:$name"; then continue; fi
+    tarball="$base/debian-$name.tar"
+    if [ ! -s "$tarball" ]; then
+      docker_env_debootstrap_tarballs "$base/debian-bookworm.tar" "$base/debian-bookworm-slim.tar"
+    fi
+    docker_env_log "docker import $tarball as debian:$name"
+    $DOCKER import --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      "$tarball" "debian:$name" >/dev/null
+  done
+}

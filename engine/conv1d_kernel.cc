@@ -1,0 +1,185 @@
+#include "engine/conv1d_kernel.h"
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "engine/dnnl_util.h"
+
+namespace brainserve::engine {
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+namespace {
+
+memory::desc WeightsDesc(const Conv1dGeometry& g, tag format) {
+  const int64_t cg = g.in_channels / g.groups;
+  if (g.groups == 1) {
+    return memory::desc({g.out_channels, cg, g.kernel}, dt::f32, format);
+  }
+  return memory::desc({g.groups, g.out_channels / g.groups, cg, g.kernel},
+                      dt::f32, format);
+}
+
+// brainstate's (K, Cin/G, Cout) row-major array described in oneDNN's
+// logical weight dims ((O, I, W) or (G, O/G, I/G, W)) by its strides, so a
+// reorder reads it directly.
+memory::desc BrainstateWeightsDesc(const Conv1dGeometry& g) {
+  const int64_t cg = g.in_channels / g.groups;
+  const int64_t cout = g.out_channels;
+  if (g.groups == 1) {
+    return memory::desc({cout, cg, g.kernel}, dt::f32,
+                        memory::dims{1, cout, cg * cout});
+  }
+  const int64_t og = cout / g.groups;
+  return memory::desc({g.groups, og, cg, g.kernel}, dt::f32,
+                      memory::dims{og, 1, cout, cg * cout});
+}
+
+}  // namespace
+
+Conv1dKernel::Conv1dKernel(const Config& config)
+    : config_(config),
+      preprocess_(true || config.geometry.lhs_dilation > 1 ||
+                  config.geometry.pad_lo < 0 || config.geometry.pad_hi < 0),
+      plans_(config.max_rows_per_pass) {}
+
+absl::StatusOr<std::unique_ptr<Conv1dKernel>> Conv1dKernel::Create(
+    const Config& config) {
+  std::unique_ptr<Conv1dKernel> kernel(new Conv1dKernel(config));
+  try {
+    kernel->bias_md_ =
+        memory::desc({config.geometry.out_channels}, dt::f32, tag::a);
+    kernel->weights_md_ =
+        kernel
+            ->MakePrimitiveDesc(config.max_rows_per_pass,
+                                WeightsDesc(config.geometry, tag::any))
+            .weights_desc();
+  } catch (const dnnl::error& e) {
+    return DnnlErrorToStatus(e, "creating a convolution primitive");
+  }
+  return kernel;
+}
+
+dnnl::convolution_forward::primitive_desc Conv1dKernel::MakePrimitiveDesc(
+    int64_t samples, const memory::desc& weights_md) const {
+  const Conv1dGeometry& g = config_.geometry;
+  const tag data_format = g.channel_first ? tag::ncw : tag::nwc;
+  const int64_t in_length = preprocess_ ? g.padded_length() : g.length;
+  const int64_t pad_l = preprocess_ ? 0 : g.pad_lo;
+  const int64_t pad_r = preprocess_ ? 0 : g.pad_hi;
+  const memory::desc src_md({samples, g.in_channels, in_length}, dt::f32,
+                            data_format);
+  const memory::desc dst_md({samples, g.out_channels, g.output_length()},
+                            dt::f32, data_format);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (config_.activation.has_value()) {
+    float alpha = 0.0f;
+    const std::optional<dnnl::algorithm> algorithm =
+        config_.activation->DnnlAlgorithm(&alpha);
+    dnnl::post_ops post_ops;
+    post_ops.append_eltwise(1.0f, *algorithm, alpha, 0.0f);
+    attr.set_post_ops(post_ops);
+  }
+  const memory::dims strides = {g.stride};
+  const memory::dims dilates = {g.rhs_dilation - 1};  // oneDNN counts gaps
+  const memory::dims padding_l = {pad_l};
+  const memory::dims padding_r = {pad_r};
+  const auto prop = dnnl::prop_kind::forward_inference;
+  const auto algorithm = dnnl::algorithm::convolution_direct;
+  const dnnl::convolution_forward::desc desc =
+      config_.has_bias
+          ? dnnl::convolution_forward::desc(prop, algorithm, src_md, weights_md,
+                                            bias_md_, dst_md, strides, dilates,
+                                            padding_l, padding_r)
+          : dnnl::convolution_forward::desc(prop, algorithm, src_md, weights_md,
+                                            dst_md, strides, dilates,
+                                            padding_l, padding_r);
+  return dnnl::convolution_forward::primitive_desc(desc, attr, CpuEngine());
+}
+
+std::unique_ptr<Conv1dKernel::Plan> Conv1dKernel::MakePlan(
+    int64_t samples) const {
+  const dnnl::convolution_forward::primitive_desc pd =
+      MakePrimitiveDesc(samples, weights_md_);
+  auto plan = std::make_unique<Plan>();
+  plan->primitive = dnnl::convolution_forward(pd);
+  plan->src_md = pd.src_desc();
+  plan->dst_md = pd.dst_desc();
+  plan->scratchpad_md = pd.scratchpad_desc();
+  return plan;
+}
+
+Conv1dKernel::Packed Conv1dKernel::Pack(const float* weight_kio,
+                                        const float* bias) const {
+  const dnnl::engine& engine = CpuEngine();
+  Packed packed;
+  packed.weights = memory(weights_md_, engine);
+  memory plain(BrainstateWeightsDesc(config_.geometry), engine,
+               const_cast<float*>(weight_kio));
+  dnnl::stream stream(engine);
+  dnnl::reorder(plain, packed.weights).execute(stream, plain, packed.weights);
+  stream.wait();
+  if (config_.has_bias) {
+    packed.bias = memory(bias_md_, engine);
+    std::memcpy(packed.bias.get_data_handle(), bias,
+                sizeof(float) * config_.geometry.out_channels);
+  }
+  return packed;
+}
+
+void Conv1dKernel::Preprocess(const float* src, int64_t samples,
+                              float* out) const {
+  // xp[p] = x[j] where p = j * lhs_dilation + pad_lo, zero elsewhere; the
+  // positions outside [0, Lp) are the cropped ones (negative padding).
+  const Conv1dGeometry& g = config_.geometry;
+  const int64_t lp = g.padded_length();
+  const int64_t channels = g.in_channels;
+  const int64_t in_size = g.length * channels;
+  const int64_t out_size = lp * channels;
+  std::fill(out, out + samples * out_size, 0.0f);
+  for (int64_t s = 0; s < samples; ++s) {
+    const float* x = src + s * in_size;
+    float* xp = out + s * out_size;
+    for (int64_t j = 0; j < g.length; ++j) {
+      const int64_t p = j * g.lhs_dilation + g.pad_lo;
+      if (p < 0 || p >= lp) continue;
+      if (g.channel_first) {
+        for (int64_t c = 0; c < channels; ++c) xp[c * lp + p] = x[c * g.length + j];
+      } else {
+        std::memcpy(xp + p * channels, x + j * channels,
+                    sizeof(float) * channels);
+      }
+    }
+  }
+}
+
+void Conv1dKernel::Run(const Packed& packed, const float* src, float* dst,
+                       int64_t samples, Workspace& workspace) const {
+  const Plan& plan = plans_.Get(
+      samples, [this](int64_t rows) { return MakePlan(rows); });
+  if (preprocess_) {
+    const Conv1dGeometry& g = config_.geometry;
+    float* padded = workspace.Buffer(
+        Workspace::kConvInput, samples * g.padded_length() * g.in_channels);
+    Preprocess(src, samples, padded);
+    src = padded;
+  }
+  const dnnl::engine& engine = CpuEngine();
+  memory src_mem(plan.src_md, engine, const_cast<float*>(src));
+  memory dst_mem(plan.dst_md, engine, dst);
+  memory scratch_mem(plan.scratchpad_md, engine,
+                     workspace.Scratchpad(plan.scratchpad_md.get_size()));
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, src_mem},
+      {DNNL_ARG_WEIGHTS, packed.weights},
+      {DNNL_ARG_DST, dst_mem},
+      {DNNL_ARG_SCRATCHPAD, scratch_mem}};
+  if (config_.has_bias) args.emplace(DNNL_ARG_BIAS, packed.bias);
+  plan.primitive.execute(workspace.stream(), args);
+}
+
+}  // namespace brainserve::engine

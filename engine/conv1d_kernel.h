@@ -1,0 +1,102 @@
+// A 1-D cross-correlation on oneDNN's convolution primitive with JAX's
+// conv_general_dilated semantics (layer-semantics.md 6.3-6.4): explicit
+// (lo, hi) padding (negative crops), lhs and rhs dilation, contiguous groups,
+// channels-last (nwc) or channel-first (ncw) data, and the bias and a
+// following activation fused.
+//
+// oneDNN has no lhs (input) dilation and rejects negative left padding, so in
+// those cases a small pre-processing step materializes the dilated, padded
+// and cropped input (length Lp) in the workspace and the primitive runs on it
+// without padding. Weights are reordered once per version into the layout
+// the primitive for the largest pass prefers; primitives are cached per pass
+// size. Run() may be called from many threads at once.
+#ifndef BRAINSERVE_ENGINE_CONV1D_KERNEL_H_
+#define BRAINSERVE_ENGINE_CONV1D_KERNEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "dnnl.hpp"
+#include "engine/activation.h"
+#include "engine/plan_cache.h"
+#include "engine/workspace.h"
+
+namespace brainserve::engine {
+
+// Resolved geometry; all sizes >= 1 except the paddings, which may be < 0.
+struct Conv1dGeometry {
+  int64_t length = 0;        // L
+  int64_t in_channels = 0;   // Cin
+  int64_t out_channels = 0;  // Cout
+  int64_t kernel = 0;        // K
+  int64_t stride = 1;
+  int64_t lhs_dilation = 1;
+  int64_t rhs_dilation = 1;
+  int64_t groups = 1;
+  int64_t pad_lo = 0;
+  int64_t pad_hi = 0;
+  bool channel_first = false;
+
+  int64_t dilated_length() const { return (length - 1) * lhs_dilation + 1; }
+  int64_t padded_length() const { return dilated_length() + pad_lo + pad_hi; }
+  int64_t effective_kernel() const { return (kernel - 1) * rhs_dilation + 1; }
+  int64_t output_length() const {
+    const int64_t lp = padded_length();
+    const int64_t ke = effective_kernel();
+    return lp < ke ? 0 : (lp - ke) / stride + 1;
+  }
+};
+
+class Conv1dKernel {
+ public:
+  struct Config {
+    Conv1dGeometry geometry;
+    bool has_bias = false;
+    std::optional<Activation> activation;  // fused post-op, if any
+    int64_t max_rows_per_pass = 64;
+  };
+
+  struct Packed {
+    dnnl::memory weights;
+    dnnl::memory bias;  // empty when !has_bias
+  };
+
+  static absl::StatusOr<std::unique_ptr<Conv1dKernel>> Create(
+      const Config& config);
+
+  // Packs a weight in brainstate's layout (K, Cin/G, Cout), row-major, and
+  // a bias of Cout values (ignored without bias). Throws dnnl::error.
+  Packed Pack(const float* weight_kio, const float* bias) const;
+
+  // Runs `samples` samples (1..max_rows_per_pass). Throws dnnl::error.
+  void Run(const Packed& packed, const float* src, float* dst,
+           int64_t samples, Workspace& workspace) const;
+
+ private:
+  struct Plan {
+    dnnl::convolution_forward primitive;
+    dnnl::memory::desc src_md;
+    dnnl::memory::desc dst_md;
+    dnnl::memory::desc scratchpad_md;
+  };
+
+  explicit Conv1dKernel(const Config& config);
+  dnnl::convolution_forward::primitive_desc MakePrimitiveDesc(
+      int64_t samples, const dnnl::memory::desc& weights_md) const;
+  std::unique_ptr<Plan> MakePlan(int64_t samples) const;
+  // Writes the dilated / padded / cropped input of `samples` samples.
+  void Preprocess(const float* src, int64_t samples, float* out) const;
+
+  const Config config_;
+  // Whether Preprocess() runs; then the primitive sees length Lp, no padding.
+  const bool preprocess_;
+  dnnl::memory::desc weights_md_;  // the packed layout
+  dnnl::memory::desc bias_md_;
+  mutable PlanCache<Plan> plans_;
+};
+
+}  // namespace brainserve::engine
+
+#endif  // BRAINSERVE_ENGINE_CONV1D_KERNEL_H_

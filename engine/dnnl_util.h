@@ -1,0 +1,36 @@
+// oneDNN glue shared by the kernels: the process-wide CPU engine, conversion
+// of dnnl::error into absl::Status, and a scoped OpenMP thread setting.
+#ifndef BRAINSERVE_ENGINE_DNNL_UTIL_H_
+#define BRAINSERVE_ENGINE_DNNL_UTIL_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "dnnl.hpp"
+
+namespace brainserve::engine {
+
+// The CPU engine every primitive and memory object uses. Created on first
+// use; thread-safe (oneDNN engines may be shared across threads).
+const dnnl::engine& CpuEngine();
+
+// INTERNAL status describing `error` (oneDNN status code and message).
+absl::Status DnnlErrorToStatus(const dnnl::error& error,
+                               absl::string_view context);
+
+// Sets the calling thread's OpenMP thread count (the ICV oneDNN reads when it
+// creates and executes primitives) for the scope, then restores it. A
+// non-positive count leaves the setting alone.
+class ScopedOmpThreads {
+ public:
+  explicit ScopedOmpThreads(int num_threads);
+  ~ScopedOmpThreads();
+  ScopedOmpThreads(const ScopedOmpThreads&) = delete;
+  ScopedOmpThreads& operator=(const ScopedOmpThreads&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
+}  // namespace brainserve::engine
+
+#endif  // BRAINSERVE_ENGINE_DNNL_UTIL_H_

@@ -1,0 +1,122 @@
+// The internal layer interface of the engine. A Layer is the validated,
+// immutable structure of one LayerSpec (shapes, options, parameter
+// definitions, cached primitives); parameter values and the weights derived
+// from them live in the snapshot (LayerWeights), never in the layer.
+//
+// Lifecycle: a builder validates the spec and constructs the layer;
+// FuseActivation() may absorb a following activation; Compile() creates the
+// primitives that fix weight layouts; then PrepareWeights() (per parameter
+// version) and Forward() (per pass) run, concurrently from many threads.
+// Methods that touch oneDNN may throw dnnl::error; the Model converts it to
+// a Status at its boundary.
+#ifndef BRAINSERVE_ENGINE_LAYER_H_
+#define BRAINSERVE_ENGINE_LAYER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "engine/activation.h"
+#include "engine/dense_tensor.h"
+#include "engine/initializer.h"
+#include "engine/layer_site.h"
+#include "engine/shape.h"
+#include "engine/workspace.h"
+
+namespace brainserve::engine {
+
+// Weights derived from one layer's parameters for one version (standardized,
+// signed or masked, reordered for the primitive). Immutable once built.
+class LayerWeights {
+ public:
+  virtual ~LayerWeights() = default;
+};
+
+// A parameter the layer owns: brainstate's name and shape, and how the
+// initial value is created.
+struct ParamDef {
+  std::string name;
+  Shape shape;
+  ParamInit init;
+};
+
+struct CompileOptions {
+  // Largest number of samples in one pass; plans are cached per pass size.
+  int64_t max_rows_per_pass = 64;
+};
+
+// Inputs of one pass over `rows` samples.
+struct PassContext {
+  Workspace* workspace = nullptr;
+  int64_t rows = 0;
+  // LayerNorm only: the statistics mask for these rows, dense in the layout
+  // of the layer input ([rows, *input_shape]), or nullptr for no mask.
+  const float* mask = nullptr;
+};
+
+class Layer {
+ public:
+  Layer(LayerSite site, Shape input_shape, Shape output_shape)
+      : site_(std::move(site)),
+        input_shape_(std::move(input_shape)),
+        output_shape_(std::move(output_shape)),
+        input_size_(NumElements(input_shape_)),
+        output_size_(NumElements(output_shape_)) {}
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  const LayerSite& site() const { return site_; }
+  const std::string& name() const { return site_.name; }
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const { return output_shape_; }
+  int64_t input_size() const { return input_size_; }
+  int64_t output_size() const { return output_size_; }
+  const std::vector<ParamDef>& params() const { return params_; }
+
+  // True for a LayerNorm (the only layer that accepts a Forward mask).
+  virtual bool accepts_mask() const { return false; }
+  // True if the layer computes nothing (an identity activation, or one
+  // absorbed by the previous layer); the model skips it.
+  virtual bool is_noop() const { return false; }
+  // Absorbs `activation`, which directly follows this layer, into its output
+  // (a oneDNN post-op). Returns false if it cannot.
+  virtual bool FuseActivation(const Activation& activation) { return false; }
+  // Creates the primitives that fix weight layouts. Called once, after
+  // fusion, before PrepareWeights().
+  virtual absl::Status Compile(const CompileOptions& options) {
+    return absl::OkStatus();
+  }
+  // Derives this layer's weights from its parameter values (in params()
+  // order, each of its declared shape). Null for layers without weights.
+  virtual std::shared_ptr<const LayerWeights> PrepareWeights(
+      absl::Span<const DenseTensor* const> values) const {
+    return nullptr;
+  }
+  // Computes dst[rows, *output_shape] from src[rows, *input_shape]
+  // (src != dst). Each output row depends only on its input row.
+  virtual void Forward(const LayerWeights* weights, const float* src,
+                       float* dst, const PassContext& context) const = 0;
+
+ protected:
+  void AddParam(std::string name, Shape shape, ParamInit init) {
+    params_.push_back(ParamDef{std::move(name), std::move(shape),
+                               std::move(init)});
+  }
+
+ private:
+  const LayerSite site_;
+  const Shape input_shape_;
+  const Shape output_shape_;
+  const int64_t input_size_;
+  const int64_t output_size_;
+  std::vector<ParamDef> params_;
+};
+
+}  // namespace brainserve::engine
+
+#endif  // BRAINSERVE_ENGINE_LAYER_H_

@@ -1,0 +1,203 @@
+#include "engine/layer_norm_kernel.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace brainserve::engine {
+namespace {
+
+constexpr int kLanes = 16;
+
+float ReduceLanes(float* lanes) {
+  for (int width = kLanes / 2; width >= 1; width /= 2) {
+    for (int l = 0; l < width; ++l) lanes[l] += lanes[l + width];
+  }
+  return lanes[0];
+}
+
+template <bool kMasked>
+inline float Take(const float* x, const float* m, int64_t i) {
+  if constexpr (kMasked) {
+    return m[i] != 0.0f ? x[i] : 0.0f;
+  } else {
+    return x[i];
+  }
+}
+
+struct GroupParams {
+  float epsilon;
+  bool fast_variance;
+};
+
+template <bool kMasked>
+void NormalizeGroup(const float* x, const float* m, int64_t n,
+                    const GroupParams& p, const float* scale,
+                    const float* bias, float* y) {
+  float sum[kLanes] = {};
+  float squares[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) {
+      const float v = Take<kMasked>(x, m, i + l);
+      sum[l] += v;
+      squares[l] += v * v;
+    }
+  }
+  for (int l = 0; i < n; ++i, ++l) {
+    const float v = Take<kMasked>(x, m, i);
+    sum[l] += v;
+    squares[l] += v * v;
+  }
+  int64_t count = n;
+  if constexpr (kMasked) {
+    count = 0;
+    for (int64_t j = 0; j < n; ++j) count += m[j] != 0.0f;
+  }
+  const float cnt = static_cast<float>(count);
+  const float mean = ReduceLanes(sum) / cnt;
+  float var;
+  if (p.fast_variance) {
+    const float mean_sq = ReduceLanes(squares) / cnt;
+    var = std::fmax(0.0f, mean_sq - mean * mean);
+  } else {
+    float dev[kLanes] = {};
+    i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+      for (int l = 0; l < kLanes; ++l) {
+        const float d = Take<kMasked>(x, m, i + l) - mean;
+        if constexpr (kMasked) {
+          dev[l] += m[i + l] != 0.0f ? d * d : 0.0f;
+        } else {
+          dev[l] += d * d;
+        }
+      }
+    }
+    for (int l = 0; i < n; ++i, ++l) {
+      const float d = Take<kMasked>(x, m, i) - mean;
+      if constexpr (kMasked) {
+        dev[l] += m[i] != 0.0f ? d * d : 0.0f;
+      } else {
+        dev[l] += d * d;
+      }
+    }
+    var = ReduceLanes(dev) / cnt;
+  }
+  const float inv = 1.0f / std::sqrt(var + p.epsilon);
+  // Every element is normalized, masked or not; scale and bias are separate
+  // operations, as in brainstate.
+  for (int64_t j = 0; j < n; ++j) {
+    float v = (x[j] - mean) * inv;
+    if (scale != nullptr) v = v * scale[j];
+    if (bias != nullptr) v = v + bias[j];
+    y[j] = v;
+  }
+}
+
+void NormalizeRow(const float* x, const float* m, int64_t groups,
+                  int64_t group_size, const GroupParams& p, const float* scale,
+                  const float* bias, float* y) {
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t off = g * group_size;
+    const float* s = scale != nullptr ? scale + off : nullptr;
+    const float* b = bias != nullptr ? bias + off : nullptr;
+    if (m != nullptr) {
+      NormalizeGroup<true>(x + off, m + off, group_size, p, s, b, y + off);
+    } else {
+      NormalizeGroup<false>(x + off, nullptr, group_size, p, s, b, y + off);
+    }
+  }
+}
+
+}  // namespace
+
+LayerNormKernel::LayerNormKernel(const Shape& sample_shape,
+                                 std::vector<int64_t> reduced_axes,
+                                 float epsilon, bool fast_variance)
+    : sample_size_(NumElements(sample_shape)),
+      epsilon_(epsilon),
+      fast_variance_(fast_variance) {
+  const int64_t rank = static_cast<int64_t>(sample_shape.size());
+  std::sort(reduced_axes.begin(), reduced_axes.end());
+  std::vector<bool> reduced(rank, false);
+  for (int64_t a : reduced_axes) {
+    reduced[a] = true;
+    group_size_ *= sample_shape[a];
+  }
+  groups_ = sample_size_ / group_size_;
+  const int64_t k = static_cast<int64_t>(reduced_axes.size());
+  for (int64_t i = 0; i < k; ++i) {
+    if (reduced_axes[i] != rank - k + i) contiguous_ = false;
+  }
+  if (contiguous_) return;
+  // Row-major strides of the sample, then enumerate groups (non-reduced
+  // axes, row-major) and their elements (reduced axes, row-major).
+  std::vector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d) {
+    strides[d] = strides[d + 1] * sample_shape[d + 1];
+  }
+  std::vector<int64_t> kept_axes;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!reduced[d]) kept_axes.push_back(d);
+  }
+  auto offsets = [&](const std::vector<int64_t>& axes) {
+    std::vector<int64_t> result(1, 0);
+    for (int64_t axis : axes) {
+      std::vector<int64_t> next;
+      next.reserve(result.size() * sample_shape[axis]);
+      for (int64_t base : result) {
+        for (int64_t i = 0; i < sample_shape[axis]; ++i) {
+          next.push_back(base + i * strides[axis]);
+        }
+      }
+      result.swap(next);
+    }
+    return result;
+  };
+  const std::vector<int64_t> group_base = offsets(kept_axes);
+  const std::vector<int64_t> element = offsets(reduced_axes);
+  order_.reserve(sample_size_);
+  for (int64_t base : group_base) {
+    for (int64_t e : element) order_.push_back(base + e);
+  }
+}
+
+std::vector<float> LayerNormKernel::ToGroupOrder(
+    const std::vector<float>& per_sample) const {
+  if (contiguous_) return per_sample;
+  std::vector<float> out(per_sample.size());
+  for (int64_t i = 0; i < sample_size_; ++i) out[i] = per_sample[order_[i]];
+  return out;
+}
+
+void LayerNormKernel::Run(const float* src, float* dst, const float* mask,
+                          const float* scale, const float* bias, int64_t rows,
+                          Workspace& workspace) const {
+  const GroupParams params{epsilon_, fast_variance_};
+  if (contiguous_) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t off = r * sample_size_;
+      NormalizeRow(src + off, mask != nullptr ? mask + off : nullptr, groups_,
+                   group_size_, params, scale, bias, dst + off);
+    }
+    return;
+  }
+  // Gather each sample into group order, normalize, scatter back.
+  float* gathered = workspace.Buffer(Workspace::kLayerNormGather,
+                                     3 * static_cast<size_t>(sample_size_));
+  float* gathered_mask = gathered + sample_size_;
+  float* normalized = gathered_mask + sample_size_;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* x = src + r * sample_size_;
+    const float* m = mask != nullptr ? mask + r * sample_size_ : nullptr;
+    for (int64_t i = 0; i < sample_size_; ++i) gathered[i] = x[order_[i]];
+    if (m != nullptr) {
+      for (int64_t i = 0; i < sample_size_; ++i) gathered_mask[i] = m[order_[i]];
+    }
+    NormalizeRow(gathered, m != nullptr ? gathered_mask : nullptr, groups_,
+                 group_size_, params, scale, bias, normalized);
+    float* y = dst + r * sample_size_;
+    for (int64_t i = 0; i < sample_size_; ++i) y[order_[i]] = normalized[i];
+  }
+}
+
+}  // namespace brainserve::engine

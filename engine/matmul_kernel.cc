@@ -1,0 +1,99 @@
+#include "engine/matmul_kernel.h"
+
+#include <cstring>
+
+#include "engine/dnnl_util.h"
+
+namespace brainserve::engine {
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+MatmulKernel::MatmulKernel(const Config& config)
+    : config_(config), plans_(config.max_rows_per_pass) {}
+
+absl::StatusOr<std::unique_ptr<MatmulKernel>> MatmulKernel::Create(
+    const Config& config) {
+  std::unique_ptr<MatmulKernel> kernel(new MatmulKernel(config));
+  try {
+    kernel->bias_md_ = memory::desc({1, config.n}, dt::f32, tag::ab);
+    const memory::desc any_weights({config.k, config.n}, dt::f32, tag::any);
+    const int64_t m = config.max_rows_per_pass * config.rows_per_sample;
+    kernel->weights_md_ = kernel->MakePrimitiveDesc(m, any_weights).weights_desc();
+  } catch (const dnnl::error& e) {
+    return DnnlErrorToStatus(e, "creating a matmul primitive");
+  }
+  return kernel;
+}
+
+dnnl::matmul::primitive_desc MatmulKernel::MakePrimitiveDesc(
+    int64_t m, const memory::desc& weights_md) const {
+  const memory::desc src_md({m, config_.k}, dt::f32, tag::ab);
+  const memory::desc dst_md({m, config_.n}, dt::f32, tag::ab);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (config_.activation.has_value()) {
+    float alpha = 0.0f;
+    const std::optional<dnnl::algorithm> algorithm =
+        config_.activation->DnnlAlgorithm(&alpha);
+    dnnl::post_ops post_ops;
+    post_ops.append_eltwise(1.0f, *algorithm, alpha, 0.0f);
+    attr.set_post_ops(post_ops);
+  }
+  const dnnl::matmul::desc desc =
+      config_.has_bias
+          ? dnnl::matmul::desc(src_md, weights_md, bias_md_, dst_md)
+          : dnnl::matmul::desc(src_md, weights_md, dst_md);
+  return dnnl::matmul::primitive_desc(desc, attr, CpuEngine());
+}
+
+std::unique_ptr<MatmulKernel::Plan> MatmulKernel::MakePlan(
+    int64_t samples) const {
+  const dnnl::matmul::primitive_desc pd =
+      MakePrimitiveDesc(samples * config_.rows_per_sample, weights_md_);
+  auto plan = std::make_unique<Plan>();
+  plan->primitive = dnnl::matmul(pd);
+  plan->src_md = pd.src_desc();
+  plan->dst_md = pd.dst_desc();
+  plan->scratchpad_md = pd.scratchpad_desc();
+  return plan;
+}
+
+MatmulKernel::Packed MatmulKernel::Pack(const float* weight_kn,
+                                        const float* bias) const {
+  const dnnl::engine& engine = CpuEngine();
+  Packed packed;
+  packed.weights = memory(weights_md_, engine);
+  const memory::desc plain_md({config_.k, config_.n}, dt::f32, tag::ab);
+  memory plain(plain_md, engine, const_cast<float*>(weight_kn));
+  dnnl::stream stream(engine);
+  dnnl::reorder(plain, packed.weights).execute(stream, plain, packed.weights);
+  stream.wait();
+  if (config_.has_bias) {
+    packed.bias = memory(bias_md_, engine);
+    std::memcpy(packed.bias.get_data_handle(), bias,
+                sizeof(float) * config_.n);
+  }
+  return packed;
+}
+
+void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,
+                       int64_t samples, Workspace& workspace) const {
+  const Plan& plan = plans_.Get(
+      samples, [this](int64_t rows) { return MakePlan(rows); });
+  const dnnl::engine& engine = CpuEngine();
+  memory src_mem(plan.src_md, engine, const_cast<float*>(src));
+  memory dst_mem(plan.dst_md, engine, dst);
+  memory scratch_mem(plan.scratchpad_md, engine,
+                     workspace.Scratchpad(plan.scratchpad_md.get_size()));
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, src_mem},
+      {DNNL_ARG_WEIGHTS, packed.weights},
+      {DNNL_ARG_DST, dst_mem},
+      {DNNL_ARG_SCRATCHPAD, scratch_mem}};
+  if (config_.has_bias) args.emplace(DNNL_ARG_BIAS, packed.bias);
+  plan.primitive.execute(workspace.stream(), args);
+}
+
+}  // namespace brainserve::engine

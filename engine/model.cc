@@ -1,0 +1,16 @@
+#include "engine/model.h"
+
+#include "engine/sequential_model.h"
+
+namespace brainserve::engine {
+
+absl::StatusOr<std::unique_ptr<Model>> Model::Create(
+    const brainserve::v1::ModelSpec& spec, uint64_t seed,
+    const EngineOptions& options) {
+  absl::StatusOr<std::unique_ptr<SequentialModel>> model =
+      SequentialModel::Create(spec, seed, options);
+  if (!model.ok()) return model.status();
+  return std::unique_ptr<Model>(*std::move(model));
+}
+
+}  // namespace brainserve::engine

@@ -1,0 +1,327 @@
+#include "engine/sequential_model.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/dnnl_util.h"
+#include "engine/initializer.h"
+#include "engine/model_builder.h"
+#include "engine/tensor_proto.h"
+
+namespace brainserve::engine {
+namespace {
+
+uint64_t NextModelId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+SequentialModel::SequentialModel(const EngineOptions& options,
+                                 Shape input_shape,
+                                 std::vector<std::unique_ptr<Layer>> layers)
+    : id_(NextModelId()),
+      options_(options),
+      input_shape_(std::move(input_shape)),
+      layers_(std::move(layers)) {
+  output_shape_ = layers_.empty() ? input_shape_ : layers_.back()->output_shape();
+  input_size_ = NumElements(input_shape_);
+  output_size_ = NumElements(output_shape_);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& layer = *layers_[i];
+    layer_by_name_[layer.name()] = i;
+    layer_first_param_.push_back(infos_.size());
+    for (const ParamDef& param : layer.params()) {
+      infos_.push_back(ParameterInfo{layer.name(), param.name, param.shape});
+      param_layer_.push_back(i);
+      parameter_bytes_ += NumElements(param.shape) * int64_t{sizeof(float)};
+    }
+    if (!layer.is_noop()) {
+      steps_.push_back(i);
+      max_activation_size_ = std::max(max_activation_size_, layer.output_size());
+    }
+  }
+  index_ = std::make_shared<ParameterIndex>(infos_);
+}
+
+absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Create(
+    const brainserve::v1::ModelSpec& spec, uint64_t seed,
+    const EngineOptions& options) {
+  if (options.max_rows_per_pass < 1) {
+    return absl::InvalidArgumentError(
+        "EngineOptions.max_rows_per_pass must be >= 1");
+  }
+  CompileOptions compile_options;
+  compile_options.max_rows_per_pass = options.max_rows_per_pass;
+  ScopedOmpThreads threads(options.num_threads);
+  absl::StatusOr<std::vector<std::unique_ptr<Layer>>> layers =
+      BuildLayers(spec, compile_options);
+  if (!layers.ok()) return layers.status();
+  std::unique_ptr<SequentialModel> model(new SequentialModel(
+      options, Shape(spec.input_shape().begin(), spec.input_shape().end()),
+      *std::move(layers)));
+  if (options.max_parameter_bytes > 0 &&
+      model->parameter_bytes_ > options.max_parameter_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the model's parameters need ", model->parameter_bytes_,
+        " bytes, over the limit of ", options.max_parameter_bytes));
+  }
+  std::vector<DenseTensor> values;
+  values.reserve(model->infos_.size());
+  for (size_t i = 0; i < model->layers_.size(); ++i) {
+    for (const ParamDef& param : model->layers_[i]->params()) {
+      values.push_back(InitializeParameter(param.init, param.shape, seed,
+                                           static_cast<int64_t>(i),
+                                           param.name));
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> first =
+      model->BuildSnapshot(1, std::move(values), nullptr,
+                           std::vector<bool>(model->layers_.size(), true));
+  if (!first.ok()) return first.status();
+  absl::MutexLock lock(&model->snapshot_mu_);
+  model->current_ = *std::move(first);
+  return model;
+}
+
+absl::StatusOr<std::shared_ptr<const SnapshotImpl>>
+SequentialModel::BuildSnapshot(uint64_t version,
+                               std::vector<DenseTensor> values,
+                               const SnapshotImpl* previous,
+                               const std::vector<bool>& changed) const {
+  std::vector<std::shared_ptr<const LayerWeights>> weights(layers_.size());
+  try {
+    ScopedOmpThreads threads(options_.num_threads);
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      if (previous != nullptr && !changed[i]) {
+        weights[i] = previous->all_layer_weights()[i];
+        continue;
+      }
+      std::vector<const DenseTensor*> layer_values;
+      for (size_t p = 0; p < layers_[i]->params().size(); ++p) {
+        layer_values.push_back(&values[layer_first_param_[i] + p]);
+      }
+      weights[i] = layers_[i]->PrepareWeights(layer_values);
+    }
+  } catch (const dnnl::error& e) {
+    return DnnlErrorToStatus(e, "preparing derived weights");
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("preparing derived weights: ", e.what()));
+  }
+  return std::make_shared<const SnapshotImpl>(
+      id_, version, std::move(values), std::move(weights), index_);
+}
+
+std::shared_ptr<const SnapshotImpl> SequentialModel::current() const {
+  absl::MutexLock lock(&snapshot_mu_);
+  return current_;
+}
+
+std::shared_ptr<const ParameterSnapshot> SequentialModel::snapshot() const {
+  return current();
+}
+
+absl::Status SequentialModel::ApplyUpdate(size_t i,
+                                          const ParameterUpdate& update,
+                                          std::vector<DenseTensor>& values,
+                                          std::vector<bool>& changed) const {
+  const std::string field = absl::StrCat("updates[", i, "]");
+  const auto layer_it = layer_by_name_.find(update.layer);
+  if (layer_it == layer_by_name_.end()) {
+    return absl::NotFoundError(absl::StrCat(field, ".layer: no layer named \"",
+                                            update.layer, "\""));
+  }
+  const int index = index_->Find(update.layer, update.name);
+  if (index < 0) {
+    return absl::NotFoundError(
+        absl::StrCat(field, ".name: layer \"", update.layer,
+                     "\" has no parameter \"", update.name, "\""));
+  }
+  const ParameterInfo& info = infos_[index];
+  if (update.value.shape != info.shape) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".value.shape: ", ShapeToString(update.value.shape),
+        " does not match the shape of ", info.layer, "/", info.name, ", ",
+        ShapeToString(info.shape)));
+  }
+  if (static_cast<int64_t>(update.value.data.size()) !=
+      NumElements(info.shape)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".value: ", update.value.data.size(),
+                     " values for shape ", ShapeToString(info.shape)));
+  }
+  absl::Status finite = CheckAllFinite(update.value, field + ".value");
+  if (!finite.ok()) return finite;
+  std::vector<float>& target = values[index].data;
+  if (update.mode == UpdateMode::kReplace) {
+    target = update.value.data;
+  } else {
+    for (size_t e = 0; e < target.size(); ++e) {
+      const float sum = target[e] + update.value.data[e];
+      if (!std::isfinite(sum)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, ".value: adding element ", e,
+            " makes the parameter non-finite (overflow)"));
+      }
+      target[e] = sum;
+    }
+  }
+  changed[param_layer_[index]] = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const ParameterSnapshot>>
+SequentialModel::Update(const std::vector<ParameterUpdate>& updates,
+                        std::optional<uint64_t> expected_version) {
+  absl::MutexLock update_lock(&update_mu_);
+  const std::shared_ptr<const SnapshotImpl> previous = current();
+  if (expected_version.has_value() &&
+      *expected_version != previous->version()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "expected_version is ", *expected_version, " but the current version is ",
+        previous->version()));
+  }
+  std::vector<DenseTensor> values = previous->values();
+  std::vector<bool> changed(layers_.size(), false);
+  for (size_t i = 0; i < updates.size(); ++i) {
+    absl::Status status = ApplyUpdate(i, updates[i], values, changed);
+    if (!status.ok()) return status;
+  }
+  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> next = BuildSnapshot(
+      previous->version() + 1, std::move(values), previous.get(), changed);
+  if (!next.ok()) return next.status();
+  {
+    absl::MutexLock lock(&snapshot_mu_);
+    current_ = *next;
+  }
+  return std::shared_ptr<const ParameterSnapshot>(*std::move(next));
+}
+
+absl::Status SequentialModel::ValidateMasks(const MaskMap& masks,
+                                            int64_t batch) const {
+  for (const auto& [name, mask] : masks) {
+    const auto it = layer_by_name_.find(name);
+    if (it == layer_by_name_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("masks[\"", name, "\"]: no layer named \"", name, "\""));
+    }
+    const Layer& layer = *layers_[it->second];
+    if (!layer.accepts_mask()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "masks[\"", name, "\"]: layer \"", name, "\" is a ",
+          layer.site().kind, "; only layer_norm layers take a mask"));
+    }
+    absl::Status status =
+        CheckMaskShape(name, mask, batch, layer.input_shape());
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DenseTensor> SequentialModel::ExpandMask(
+    absl::string_view layer, const DenseTensor& mask, int64_t batch) const {
+  MaskMap single;
+  single.emplace(std::string(layer), mask);
+  absl::Status status = ValidateMasks(single, batch);
+  if (!status.ok()) return status;
+  DenseTensor expanded;
+  expanded.shape =
+      BatchedShape(batch, layers_[layer_by_name_.at(layer)]->input_shape());
+  expanded.data = BroadcastValues(mask, expanded.shape);
+  return expanded;
+}
+
+void SequentialModel::RunPass(const SnapshotImpl& snapshot, const float* input,
+                              int64_t row0, int64_t rows,
+                              const std::vector<std::optional<MaskView>>& masks,
+                              float* output, Workspace& workspace) const {
+  const float* src = input + row0 * input_size_;
+  float* const dst = output + row0 * output_size_;
+  if (steps_.empty()) {
+    std::memcpy(dst, src, sizeof(float) * rows * input_size_);
+    return;
+  }
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    const size_t index = steps_[s];
+    const Layer& layer = *layers_[index];
+    float* out = s + 1 == steps_.size()
+                     ? dst
+                     : workspace.Buffer(s % 2 == 0 ? Workspace::kActivation0
+                                                   : Workspace::kActivation1,
+                                        rows * max_activation_size_);
+    PassContext context;
+    context.workspace = &workspace;
+    context.rows = rows;
+    if (!masks.empty() && masks[index].has_value()) {
+      float* mask = workspace.Buffer(Workspace::kMask, rows * layer.input_size());
+      MaterializeMaskRows(*masks[index], layer.input_shape(), row0, rows, mask);
+      context.mask = mask;
+    }
+    layer.Forward(snapshot.layer_weights(index), src, out, context);
+    src = out;
+  }
+}
+
+absl::Status SequentialModel::Forward(const ParameterSnapshot& snapshot,
+                                      const float* input, int64_t batch,
+                                      const MaskMap& masks,
+                                      float* output) const {
+  const auto* snap = dynamic_cast<const SnapshotImpl*>(&snapshot);
+  if (snap == nullptr || snap->model_id() != id_) {
+    return absl::InvalidArgumentError(
+        "Forward: the snapshot does not belong to this model");
+  }
+  if (batch < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Forward: batch must be >= 1, got ", batch));
+  }
+  if (input == nullptr || output == nullptr) {
+    return absl::InvalidArgumentError("Forward: null input or output");
+  }
+  std::vector<std::optional<MaskView>> mask_views;
+  if (!masks.empty()) {
+    absl::Status status = ValidateMasks(masks, batch);
+    if (!status.ok()) return status;
+    mask_views.resize(layers_.size());
+    for (const auto& [name, mask] : masks) {
+      const size_t index = layer_by_name_.at(name);
+      mask_views[index] =
+          MakeMaskView(mask, batch, layers_[index]->input_shape());
+    }
+  }
+  try {
+    ScopedOmpThreads threads(options_.num_threads);
+    WorkspacePool::Lease workspace = workspaces_.Acquire();
+    for (int64_t row0 = 0; row0 < batch; row0 += options_.max_rows_per_pass) {
+      const int64_t rows = std::min(options_.max_rows_per_pass, batch - row0);
+      RunPass(*snap, input, row0, rows, mask_views, output, *workspace);
+    }
+  } catch (const dnnl::error& e) {
+    return DnnlErrorToStatus(e, "Forward");
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("Forward: ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SequentialModel::Warmup(int64_t max_batch) const {
+  const int64_t largest = std::min(max_batch, options_.max_rows_per_pass);
+  const std::shared_ptr<const SnapshotImpl> snap = current();
+  std::vector<float> input(largest * input_size_, 0.0f);
+  std::vector<float> output(largest * output_size_);
+  for (int64_t rows = 1; rows <= largest; ++rows) {
+    absl::Status status =
+        Forward(*snap, input.data(), rows, MaskMap(), output.data());
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace brainserve::engine

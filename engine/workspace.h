@@ -1,0 +1,92 @@
+// Per-Forward scratch memory: activation ping-pong buffers, kernel buffers
+// and the oneDNN scratchpad, plus a oneDNN stream. Buffers only grow, so a
+// workspace reused across calls stops allocating after warm-up.
+//
+// A Workspace is used by one thread at a time; WorkspacePool hands them out
+// (a short mutex around a free list) so concurrent Forward() calls never
+// share one, and returns them when the Lease is destroyed.
+#ifndef BRAINSERVE_ENGINE_WORKSPACE_H_
+#define BRAINSERVE_ENGINE_WORKSPACE_H_
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "dnnl.hpp"
+
+namespace brainserve::engine {
+
+// Growable, 64-byte aligned, uninitialized storage.
+class AlignedBuffer {
+ public:
+  AlignedBuffer() = default;
+  ~AlignedBuffer();
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+
+  // At least `bytes` bytes; previous contents are not preserved on growth.
+  void* Reserve(size_t bytes);
+
+ private:
+  void* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+class Workspace {
+ public:
+  enum Slot {
+    kActivation0 = 0,  // ping-pong buffers between layers
+    kActivation1,
+    kConvInput,        // conv pre-processing (lhs dilation, negative padding)
+    kLayerNormGather,  // LayerNorm gather for non-contiguous reduction axes
+    kMask,             // a mask materialized for the rows of one pass
+    kNumSlots,
+  };
+
+  Workspace();
+
+  float* Buffer(Slot slot, size_t floats) {
+    return static_cast<float*>(buffers_[slot].Reserve(floats * sizeof(float)));
+  }
+  void* Scratchpad(size_t bytes) { return scratchpad_.Reserve(bytes); }
+  dnnl::stream& stream() { return stream_; }
+
+ private:
+  AlignedBuffer buffers_[kNumSlots];
+  AlignedBuffer scratchpad_;
+  dnnl::stream stream_;
+};
+
+class WorkspacePool {
+ public:
+  // Returns its workspace to the pool on destruction.
+  class Lease {
+   public:
+    Lease(WorkspacePool* pool, std::unique_ptr<Workspace> workspace)
+        : pool_(pool), workspace_(std::move(workspace)) {}
+    ~Lease() { pool_->Release(std::move(workspace_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Workspace& operator*() const { return *workspace_; }
+    Workspace* operator->() const { return workspace_.get(); }
+
+   private:
+    WorkspacePool* pool_;
+    std::unique_ptr<Workspace> workspace_;
+  };
+
+  // A free workspace, or a new one if all are in use. Thread-safe.
+  Lease Acquire();
+
+ private:
+  void Release(std::unique_ptr<Workspace> workspace);
+
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<Workspace>> free_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace brainserve::engine
+
+#endif  // BRAINSERVE_ENGINE_WORKSPACE_H_

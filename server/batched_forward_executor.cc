@@ -1,0 +1,102 @@
+#include "server/batched_forward_executor.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace brainserve::server {
+
+absl::StatusOr<std::unique_ptr<BatchedForwardExecutor>>
+BatchedForwardExecutor::Create(const BatchedForwardExecutorOptions& options,
+                               std::shared_ptr<const engine::Model> model,
+                               std::shared_ptr<metrics::ModelReporter> reporter,
+                               ComputeBudget* budget) {
+  absl::Status status = ValidateBatchingOptions(options.batching, "batching");
+  if (!status.ok()) return status;
+  std::unique_ptr<BatchedForwardExecutor> executor(new BatchedForwardExecutor(
+      options, std::move(model), std::move(reporter), budget));
+
+  batching::SchedulerOptions scheduler_options;
+  scheduler_options.max_batch_size = options.batching.max_batch_size;
+  scheduler_options.max_queue_delay_us = options.batching.max_queue_delay_us;
+  scheduler_options.max_queue_size = options.batching.max_queue_size;
+  scheduler_options.num_batch_workers = options.batching.num_batch_workers;
+  scheduler_options.clock = executor->clock_;
+  scheduler_options.name = options.model_name;
+  metrics::ModelReporter* model_reporter = executor->reporter_.get();
+  scheduler_options.on_queue_depth_change = [model_reporter](int64_t depth) {
+    model_reporter->SetQueueDepth(depth);
+  };
+  BatchedForwardExecutor* self = executor.get();
+  auto scheduler = batching::BatchScheduler<ForwardCall>::Create(
+      scheduler_options,
+      [self](std::vector<std::unique_ptr<ForwardCall>> batch) {
+        RunForwardBatch(self->batch_context_, std::move(batch));
+      },
+      [self](std::unique_ptr<ForwardCall> call, absl::Status why) {
+        self->Drop(std::move(call), why);
+      });
+  if (!scheduler.ok()) return scheduler.status();
+  executor->scheduler_ = *std::move(scheduler);
+  return executor;
+}
+
+BatchedForwardExecutor::BatchedForwardExecutor(
+    const BatchedForwardExecutorOptions& options,
+    std::shared_ptr<const engine::Model> model,
+    std::shared_ptr<metrics::ModelReporter> reporter, ComputeBudget* budget)
+    : options_(options),
+      model_(std::move(model)),
+      reporter_(std::move(reporter)),
+      clock_(options.clock != nullptr ? options.clock : batching::RealClock()),
+      batch_context_{model_.get(), reporter_.get(), budget,
+                     options.threads_per_forward} {}
+
+BatchedForwardExecutor::~BatchedForwardExecutor() { Shutdown(/*drain=*/true); }
+
+void BatchedForwardExecutor::Submit(std::unique_ptr<ForwardCall> call) {
+  absl::Status status = scheduler_->Schedule(&call);
+  if (status.ok()) return;
+  if (status.code() == absl::StatusCode::kResourceExhausted) {
+    status = absl::ResourceExhaustedError(absl::StrCat(
+        "model '", options_.model_name,
+        "': request queue is full (batching.max_queue_size ",
+        options_.batching.max_queue_size, ")"));
+  } else if (status.code() == absl::StatusCode::kUnavailable) {
+    status = absl::UnavailableError(
+        absl::StrCat("model '", options_.model_name,
+                     "' is no longer accepting requests (deleted or the "
+                     "server is shutting down)"));
+  }
+  call->Finish(status);
+}
+
+void BatchedForwardExecutor::Drop(std::unique_ptr<ForwardCall> call,
+                                  const absl::Status& why) {
+  absl::Status status = why;
+  // gRPC cancels a call whose deadline passed; report what the client sees.
+  if (why.code() == absl::StatusCode::kCancelled &&
+      clock_->Now() >= call->deadline()) {
+    status = absl::DeadlineExceededError("deadline passed before compute");
+  } else if (why.code() == absl::StatusCode::kDeadlineExceeded) {
+    status = absl::DeadlineExceededError(absl::StrCat(
+        "model '", options_.model_name,
+        "': deadline passed while queued, before compute"));
+  } else if (why.code() == absl::StatusCode::kUnavailable) {
+    status = absl::UnavailableError(absl::StrCat(
+        "model '", options_.model_name,
+        "': server shutting down before the request could run"));
+  }
+  call->Finish(status);
+}
+
+void BatchedForwardExecutor::Shutdown(bool drain) {
+  if (scheduler_ != nullptr) scheduler_->Shutdown(drain);
+}
+
+int64_t BatchedForwardExecutor::queue_depth() const {
+  return scheduler_->queue_depth();
+}
+
+}  // namespace brainserve::server

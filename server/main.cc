@@ -1,0 +1,92 @@
+// brainserve-server: serves brainserve.v1.ModelService, grpc.health.v1.Health
+// and reflection until SIGTERM or SIGINT, then shuts down gracefully (see
+// server.h) and exits 0. Exit 1: bad flags or start-up failure.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "server/server.h"
+#include "server/server_flags.h"
+
+namespace {
+
+// Writes {"grpc_port":N,"metrics_port":M} to `path` atomically (temp file,
+// then rename), so a reader never sees a partial file.
+absl::Status WriteReadyFile(const std::string& path, int grpc_port,
+                            int metrics_port) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "{\"grpc_port\":" << grpc_port << ",\"metrics_port\":"
+        << metrics_port << "}\n";
+    if (!out.good()) {
+      return absl::UnavailableError(
+          absl::StrCat("--ready_file: cannot write '", tmp, "'"));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("--ready_file: cannot rename to '", path, "'"));
+  }
+  return absl::OkStatus();
+}
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "brainserve-server: %s\n",
+               std::string(status.message()).c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves brainserve models over gRPC.\n"
+      "  brainserve-server --models_file=examples/models.json");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the shutdown signals before any thread starts (threads inherit the
+  // mask); this thread then receives them synchronously with sigwait().
+  sigset_t shutdown_signals;
+  sigemptyset(&shutdown_signals);
+  sigaddset(&shutdown_signals, SIGTERM);
+  sigaddset(&shutdown_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+
+  using brainserve::server::Server;
+  absl::StatusOr<std::unique_ptr<Server>> server =
+      Server::Create(brainserve::server::ServerOptionsFromFlags());
+  if (!server.ok()) return Fail(server.status());
+  absl::Status status = (*server)->Start();
+  if (!status.ok()) return Fail(status);
+
+  const std::string metrics = (*server)->metrics_port() > 0
+                                  ? (*server)->metrics_address()
+                                  : std::string("(disabled)");
+  std::fprintf(stderr, "brainserve-server: serving gRPC on %s, metrics on %s\n",
+               (*server)->grpc_address().c_str(), metrics.c_str());
+  const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
+  if (!ready_file.empty()) {
+    status = WriteReadyFile(ready_file, (*server)->grpc_port(),
+                            (*server)->metrics_port());
+    if (!status.ok()) return Fail(status);
+  }
+
+  int signal_number = 0;
+  sigwait(&shutdown_signals, &signal_number);
+  std::fprintf(stderr,
+               "brainserve-server: %s received, shutting down (grace %gs)\n",
+               signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+               (*server)->options().shutdown_grace_seconds);
+  (*server)->Shutdown();
+  std::fprintf(stderr, "brainserve-server: stopped\n");
+  return 0;
+}

@@ -1,0 +1,80 @@
+#include "server/metrics/model_metrics.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "prometheus/client_metric.h"
+
+namespace brainserve::metrics::internal {
+namespace {
+
+// Collects `metric` labelled model=`model` into `family`.
+template <typename T>
+void AppendSample(const T& metric, const std::string& model,
+                  prometheus::MetricFamily* family) {
+  prometheus::ClientMetric sample = metric.Collect();
+  sample.label = {{"model", model}};
+  family->metric.push_back(std::move(sample));
+}
+
+}  // namespace
+
+ModelMetrics::ModelMetrics(std::string model)
+    : model_(std::move(model)),
+      queue_duration_(DurationBucketsSeconds()),
+      compute_duration_(DurationBucketsSeconds()),
+      batch_rows_(BatchRowsBuckets()),
+      parameter_update_duration_(DurationBucketsSeconds()) {}
+
+void ModelMetrics::RecordRequest(Method method, absl::StatusCode code,
+                                 double seconds) {
+  requests_.Record(method, code, seconds);
+}
+
+void ModelMetrics::RecordQueueSeconds(double seconds) {
+  if (SanitizeSeconds(&seconds)) queue_duration_.Observe(seconds);
+}
+
+void ModelMetrics::RecordComputeSeconds(double seconds) {
+  if (SanitizeSeconds(&seconds)) compute_duration_.Observe(seconds);
+}
+
+void ModelMetrics::RecordBatchRows(int64_t rows) {
+  if (rows >= 0) batch_rows_.Observe(static_cast<double>(rows));
+}
+
+void ModelMetrics::SetQueueDepth(int64_t depth) {
+  queue_depth_.Set(static_cast<double>(depth));
+}
+
+void ModelMetrics::SetVersion(uint64_t version) {
+  version_.Set(static_cast<double>(version));
+}
+
+void ModelMetrics::RecordParameterUpdate(absl::StatusCode code,
+                                         double seconds) {
+  parameter_updates_[StatusCodeIndex(code)].GetOrCreate().Increment();
+  if (SanitizeSeconds(&seconds)) parameter_update_duration_.Observe(seconds);
+}
+
+void ModelMetrics::AppendTo(
+    std::vector<prometheus::MetricFamily>* families) const {
+  requests_.AppendTo(model_, families);
+  AppendSample(queue_duration_, model_, &(*families)[kQueueDuration]);
+  AppendSample(compute_duration_, model_, &(*families)[kComputeDuration]);
+  AppendSample(batch_rows_, model_, &(*families)[kBatchSize]);
+  AppendSample(queue_depth_, model_, &(*families)[kQueueDepth]);
+  AppendSample(version_, model_, &(*families)[kModelVersion]);
+  for (int c = 0; c < kNumStatusCodes; ++c) {
+    const prometheus::Counter* counter = parameter_updates_[c].get();
+    if (counter == nullptr) continue;
+    prometheus::ClientMetric sample = counter->Collect();
+    sample.label = {{"model", model_}, {"code", StatusCodeLabel(c)}};
+    (*families)[kParameterUpdatesTotal].metric.push_back(std::move(sample));
+  }
+  AppendSample(parameter_update_duration_, model_,
+               &(*families)[kParameterUpdateDuration]);
+}
+
+}  // namespace brainserve::metrics::internal

@@ -1,0 +1,182 @@
+#include "server/server.h"
+
+#include <chrono>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "server/startup_models.h"
+
+namespace brainserve::server {
+namespace {
+
+constexpr char kModelServiceName[] = "brainserve.v1.ModelService";
+
+}  // namespace
+
+std::string WithPort(const std::string& listen_address, int port) {
+  const size_t colon = listen_address.rfind(':');
+  const std::string host = colon == std::string::npos
+                               ? listen_address
+                               : listen_address.substr(0, colon);
+  return absl::StrCat(host, ":", port);
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Create(
+    const ServerOptions& options) {
+  absl::Status status = ValidateServerOptions(options);
+  if (!status.ok()) return status;
+  return std::unique_ptr<Server>(new Server(options));
+}
+
+Server::Server(const ServerOptions& options) : options_(options) {}
+
+Server::~Server() { Shutdown(); }
+
+absl::Status Server::Start() {
+  absl::Status status = StartMetrics();
+  if (!status.ok()) return status;
+  budget_ = std::make_unique<ComputeBudget>(options_.engine_threads);
+  retirer_ = std::make_unique<WorkQueue>(
+      WorkQueueOptions{"model retirement", /*num_threads=*/1,
+                       /*max_queue_size=*/0});
+  admin_queue_ = std::make_unique<WorkQueue>(WorkQueueOptions{
+      "admin", options_.admin_threads, options_.admin_queue_size});
+  registry_ = std::make_unique<ModelRegistry>(options_.limits, reporter_.get());
+  ModelManagerOptions manager_options;
+  manager_options.default_batching = options_.default_batching;
+  manager_options.clock = options_.clock;
+  manager_ = std::make_unique<ModelManager>(manager_options, registry_.get(),
+                                            reporter_.get(), budget_.get(),
+                                            retirer_.get());
+  service_ = std::make_unique<ModelServiceImpl>(
+      registry_.get(), manager_.get(), admin_queue_.get(), reporter_.get());
+  status = LoadStartupModels();
+  if (status.ok()) status = StartGrpc();
+  if (!status.ok()) StopComponents(/*drain=*/false);
+  return status;
+}
+
+absl::Status Server::StartMetrics() {
+  if (options_.metrics_listen_address.empty()) {
+    reporter_ = metrics::NewNullReporter();
+    return absl::OkStatus();
+  }
+  metrics::PrometheusReporterOptions metrics_options;
+  metrics_options.listen_address = options_.metrics_listen_address;
+  metrics_options.version = options_.version;
+  absl::StatusOr<std::unique_ptr<metrics::PrometheusReporter>> prometheus =
+      metrics::PrometheusReporter::Create(metrics_options);
+  if (!prometheus.ok()) return prometheus.status();
+  prometheus_ = prometheus->get();
+  reporter_ = *std::move(prometheus);
+  return absl::OkStatus();
+}
+
+absl::Status Server::LoadStartupModels() {
+  if (options_.models_file.empty()) return absl::OkStatus();
+  absl::StatusOr<std::vector<v1::CreateModelRequest>> requests =
+      LoadModelsFile(options_.models_file);
+  if (!requests.ok()) return requests.status();
+  for (size_t i = 0; i < requests->size(); ++i) {
+    const v1::CreateModelRequest& request = (*requests)[i];
+    absl::StatusOr<std::shared_ptr<ServedModel>> model =
+        manager_->Create(request);
+    if (!model.ok()) {
+      return absl::Status(
+          model.status().code(),
+          absl::StrCat("models file '", options_.models_file, "': element [",
+                       i, "] (model '", request.name(),
+                       "'): ", model.status().message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Server::StartGrpc() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen_address,
+                           grpc::InsecureServerCredentials(), &grpc_port_);
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(options_.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
+  builder.RegisterService(service_.get());
+  grpc_server_ = builder.BuildAndStart();
+  if (grpc_server_ == nullptr || grpc_port_ == 0) {
+    grpc_server_.reset();
+    return absl::UnavailableError(absl::StrCat(
+        "--listen: cannot serve gRPC on '", options_.listen_address,
+        "' (malformed address or port in use)"));
+  }
+  grpc::HealthCheckServiceInterface* health =
+      grpc_server_->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  health->SetServingStatus(kModelServiceName, true);
+  return absl::OkStatus();
+}
+
+void Server::EnterDraining() {
+  if (grpc_server_ == nullptr) return;
+  // Sets every service NOT_SERVING and ignores later SetServingStatus calls.
+  grpc_server_->GetHealthCheckService()->Shutdown();
+}
+
+void Server::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (grpc_server_ != nullptr) {
+    EnterDraining();
+    const absl::Time deadline =
+        absl::Now() + absl::Seconds(options_.shutdown_grace_seconds);
+    absl::Notification grpc_done;
+    // grpc::Server::Shutdown() returns only once every call has finished, so
+    // it runs aside while this thread enforces the grace period on queues.
+    std::thread grpc_shutdown([this, deadline, &grpc_done] {
+      grpc_server_->Shutdown(absl::ToChronoTime(deadline));
+      grpc_done.Notify();
+    });
+    if (!grpc_done.WaitForNotificationWithDeadline(deadline)) {
+      manager_->ShutdownAll(/*drain=*/false);  // queued -> UNAVAILABLE
+    }
+    grpc_shutdown.join();
+    grpc_server_->Wait();
+  }
+  StopComponents(/*drain=*/true);
+}
+
+void Server::StopComponents(bool drain) {
+  // Admin work first: a CreateModel still running may add a model.
+  if (admin_queue_ != nullptr) admin_queue_->Shutdown();
+  if (manager_ != nullptr) manager_->ShutdownAll(drain);
+  if (retirer_ != nullptr) retirer_->Shutdown();
+}
+
+int Server::metrics_port() const {
+  return prometheus_ != nullptr ? prometheus_->port() : 0;
+}
+
+std::string Server::grpc_address() const {
+  return WithPort(options_.listen_address, grpc_port_);
+}
+
+std::string Server::metrics_address() const {
+  if (prometheus_ == nullptr) return "";
+  return WithPort(options_.metrics_listen_address, metrics_port());
+}
+
+std::string Server::ScrapeMetrics() const {
+  return prometheus_ != nullptr ? prometheus_->Scrape() : std::string();
+}
+
+}  // namespace brainserve::server

@@ -1,0 +1,103 @@
+// The brainserve server: owns the gRPC server (ModelService, grpc.health.v1
+// and reflection), the model registry and manager, the executors' compute
+// budget, the admin and retirement work queues, and the metrics reporter.
+//
+// Lifecycle: Create() validates options -> Start() builds everything, loads
+// the startup models file and starts serving (health SERVING for "" and
+// "brainserve.v1.ModelService") -> Shutdown():
+//   1. health goes NOT_SERVING (EnterDraining());
+//   2. gRPC stops accepting calls; in-flight calls finish, and queued
+//      forwards keep running, for up to shutdown_grace_seconds;
+//   3. if the grace period ends first, queued forwards are answered
+//      UNAVAILABLE and gRPC cancels what is left;
+//   4. executors, work queues and the exporter are stopped and joined.
+// No call is left unanswered. The destructor calls Shutdown().
+//
+// Thread safety: Start() once; Shutdown() and EnterDraining() from any thread
+// (never from a gRPC or batch thread), idempotent. Accessors are thread-safe.
+#ifndef BRAINSERVE_SERVER_SERVER_H_
+#define BRAINSERVE_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/server.h"
+#include "server/compute_budget.h"
+#include "server/metrics/prometheus_reporter.h"
+#include "server/metrics/reporter.h"
+#include "server/model_manager.h"
+#include "server/model_registry.h"
+#include "server/model_service_impl.h"
+#include "server/server_options.h"
+#include "server/work_queue.h"
+
+namespace brainserve::server {
+
+class Server {
+ public:
+  static absl::StatusOr<std::unique_ptr<Server>> Create(
+      const ServerOptions& options);
+  ~Server();
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Starts the metrics exporter, creates the models of options.models_file
+  // and starts serving. Errors name the flag or file at fault; after an
+  // error the Server holds nothing running.
+  absl::Status Start();
+
+  // Health -> NOT_SERVING; calls are still accepted. Part of Shutdown();
+  // public so load balancers (and tests) can observe the draining state.
+  void EnterDraining();
+
+  // See the file comment. Idempotent.
+  void Shutdown();
+
+  // Bound ports (valid after Start()); metrics_port() is 0 when disabled.
+  int grpc_port() const { return grpc_port_; }
+  int metrics_port() const;
+  // "host:port" with the bound port, e.g. "0.0.0.0:50051".
+  std::string grpc_address() const;
+  std::string metrics_address() const;
+
+  // The Prometheus text exposition; "" when metrics are disabled.
+  std::string ScrapeMetrics() const;
+
+  const ServerOptions& options() const { return options_; }
+
+ private:
+  explicit Server(const ServerOptions& options);
+
+  absl::Status StartMetrics();
+  absl::Status LoadStartupModels();
+  absl::Status StartGrpc();
+  void StopComponents(bool drain);
+
+  const ServerOptions options_;
+  // Set when metrics are enabled; owned by reporter_.
+  metrics::PrometheusReporter* prometheus_ = nullptr;
+  std::unique_ptr<metrics::Reporter> reporter_;
+  std::unique_ptr<ComputeBudget> budget_;
+  std::unique_ptr<WorkQueue> retirer_;
+  std::unique_ptr<WorkQueue> admin_queue_;
+  std::unique_ptr<ModelRegistry> registry_;
+  std::unique_ptr<ModelManager> manager_;
+  std::unique_ptr<ModelServiceImpl> service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int grpc_port_ = 0;
+
+  absl::Mutex mu_;  // serializes Shutdown()
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// "host:port" of `listen_address` with its port replaced by `port`.
+std::string WithPort(const std::string& listen_address, int port);
+
+}  // namespace brainserve::server
+
+#endif  // BRAINSERVE_SERVER_SERVER_H_

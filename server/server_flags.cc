@@ -1,0 +1,77 @@
+#include "server/server_flags.h"
+
+#include <cstdint>
+#include <string>
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(std::string, listen, "0.0.0.0:50051",
+          "gRPC listen address host:port (port 0 picks a free port).");
+ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9464",
+          "Prometheus /metrics listen address; empty disables the exporter.");
+ABSL_FLAG(std::string, models_file, "",
+          "JSON list of CreateModelRequest (protobuf JSON mapping) created at "
+          "start; a bad file fails start-up.");
+ABSL_FLAG(int64_t, max_message_bytes, int64_t{64} << 20,
+          "Largest gRPC message received or sent, in bytes.");
+ABSL_FLAG(int32_t, engine_threads, 0,
+          "Compute threads shared by batch workers and OpenMP (0 = all "
+          "cores). A model with W batch workers runs each forward with "
+          "max(1, engine_threads / W) OpenMP threads, and at most "
+          "engine_threads such threads compute at once.");
+ABSL_FLAG(int64_t, max_models, 64, "Most models served at once.");
+ABSL_FLAG(int64_t, max_model_parameter_bytes, int64_t{2} << 30,
+          "Most parameter bytes (float32) of one model.");
+ABSL_FLAG(int64_t, max_total_parameter_bytes, int64_t{8} << 30,
+          "Most parameter bytes over all models.");
+ABSL_FLAG(int64_t, default_max_batch_size, 64,
+          "Default rows per batch (1 disables batching).");
+ABSL_FLAG(int64_t, default_max_queue_delay_us, 0,
+          "Default time the oldest queued request may wait for a batch to "
+          "fill, in microseconds.");
+ABSL_FLAG(int64_t, default_max_queue_size, 1024,
+          "Default most requests queued per model; more get "
+          "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int32_t, default_batch_workers, 1,
+          "Default batch worker threads per model.");
+ABSL_FLAG(double, shutdown_grace_seconds, 10.0,
+          "On SIGTERM/SIGINT: seconds in-flight and queued calls may take to "
+          "finish before queued ones are answered UNAVAILABLE.");
+ABSL_FLAG(int32_t, admin_threads, 2,
+          "Threads running CreateModel and UpdateParameters off gRPC's "
+          "threads.");
+ABSL_FLAG(std::string, ready_file, "",
+          "Once serving, atomically write {\"grpc_port\":N,\"metrics_port\":M} "
+          "to this file.");
+
+namespace brainserve::server {
+
+ServerOptions ServerOptionsFromFlags() {
+  ServerOptions options;
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.models_file = absl::GetFlag(FLAGS_models_file);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.engine_threads = absl::GetFlag(FLAGS_engine_threads);
+  options.limits.max_models = absl::GetFlag(FLAGS_max_models);
+  options.limits.max_model_parameter_bytes =
+      absl::GetFlag(FLAGS_max_model_parameter_bytes);
+  options.limits.max_total_parameter_bytes =
+      absl::GetFlag(FLAGS_max_total_parameter_bytes);
+  options.default_batching.max_batch_size =
+      absl::GetFlag(FLAGS_default_max_batch_size);
+  options.default_batching.max_queue_delay_us =
+      absl::GetFlag(FLAGS_default_max_queue_delay_us);
+  options.default_batching.max_queue_size =
+      absl::GetFlag(FLAGS_default_max_queue_size);
+  options.default_batching.num_batch_workers =
+      absl::GetFlag(FLAGS_default_batch_workers);
+  options.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
+  options.admin_threads = absl::GetFlag(FLAGS_admin_threads);
+#ifdef BRAINSERVE_VERSION
+  options.version = BRAINSERVE_VERSION;
+#endif
+  return options;
+}
+
+}  // namespace brainserve::server

@@ -1,0 +1,60 @@
+#include "server/server_options.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace brainserve::server {
+namespace {
+
+absl::Status AtLeast(const char* flag, int64_t value, int64_t min) {
+  if (value >= min) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, ": ", value, ", must be >= ", min));
+}
+
+}  // namespace
+
+absl::Status ValidateServerOptions(const ServerOptions& options) {
+  if (options.listen_address.empty()) {
+    return absl::InvalidArgumentError("--listen: empty");
+  }
+  absl::Status status =
+      AtLeast("max_message_bytes", options.max_message_bytes, 1024);
+  if (status.ok() && options.max_message_bytes > INT32_MAX) {
+    status = absl::InvalidArgumentError(absl::StrCat(
+        "--max_message_bytes: ", options.max_message_bytes,
+        ", must be <= ", INT32_MAX));
+  }
+  if (status.ok()) status = AtLeast("engine_threads", options.engine_threads, 0);
+  if (status.ok()) status = AtLeast("max_models", options.limits.max_models, 1);
+  if (status.ok()) {
+    status = AtLeast("max_model_parameter_bytes",
+                     options.limits.max_model_parameter_bytes, 0);
+  }
+  if (status.ok()) {
+    status = AtLeast("max_total_parameter_bytes",
+                     options.limits.max_total_parameter_bytes, 0);
+  }
+  if (status.ok() && !(options.shutdown_grace_seconds >= 0)) {
+    status = absl::InvalidArgumentError(
+        absl::StrCat("--shutdown_grace_seconds: ",
+                     options.shutdown_grace_seconds, ", must be >= 0"));
+  }
+  if (status.ok()) status = AtLeast("admin_threads", options.admin_threads, 1);
+  if (status.ok()) {
+    status = AtLeast("admin_queue_size", options.admin_queue_size, 1);
+  }
+  if (status.ok()) {
+    // Flag names: --default_max_batch_size etc.
+    status = ValidateBatchingOptions(options.default_batching, "defaults");
+    if (!status.ok()) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          status.message(), " (flags --default_max_batch_size, "
+                            "--default_max_queue_delay_us, "
+                            "--default_max_queue_size, "
+                            "--default_batch_workers)"));
+    }
+  }
+  return status;
+}
+
+}  // namespace brainserve::server

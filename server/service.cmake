@@ -1,0 +1,60 @@
+# brainserve_server: the gRPC service, registry, batching adapter, config and
+# server lifecycle (everything in server/ except batching/ and metrics/, and
+# except main.cc / server_flags.cc, which only the binary links).
+# Included by server/CMakeLists.txt after batching/ and metrics/.
+set(BRAINSERVE_SERVER_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/batched_forward_executor.cc
+  ${CMAKE_CURRENT_LIST_DIR}/batching_config.cc
+  ${CMAKE_CURRENT_LIST_DIR}/compute_budget.cc
+  ${CMAKE_CURRENT_LIST_DIR}/forward_batch.cc
+  ${CMAKE_CURRENT_LIST_DIR}/forward_call.cc
+  ${CMAKE_CURRENT_LIST_DIR}/model_manager.cc
+  ${CMAKE_CURRENT_LIST_DIR}/model_registry.cc
+  ${CMAKE_CURRENT_LIST_DIR}/model_service_impl.cc
+  ${CMAKE_CURRENT_LIST_DIR}/parameter_ops.cc
+  ${CMAKE_CURRENT_LIST_DIR}/request_validation.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rpc_recorder.cc
+  ${CMAKE_CURRENT_LIST_DIR}/served_model.cc
+  ${CMAKE_CURRENT_LIST_DIR}/server.cc
+  ${CMAKE_CURRENT_LIST_DIR}/server_options.cc
+  ${CMAKE_CURRENT_LIST_DIR}/startup_models.cc
+  ${CMAKE_CURRENT_LIST_DIR}/status_util.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tensor_codec.cc
+  ${CMAKE_CURRENT_LIST_DIR}/work_queue.cc
+)
+
+if(TARGET brainserve_batching AND TARGET brainserve_metrics)
+  add_library(brainserve_server STATIC ${BRAINSERVE_SERVER_SOURCES})
+  target_include_directories(brainserve_server PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(brainserve_server
+    PUBLIC
+      brainserve_grpc
+      brainserve_batching
+      brainserve_metrics
+      gRPC::grpc++
+      gRPC::grpc++_reflection
+      protobuf::libprotobuf
+      absl::base
+      absl::flat_hash_map
+      absl::flat_hash_set
+      absl::span
+      absl::status
+      absl::statusor
+      absl::strings
+      absl::synchronization
+      absl::time
+      Threads::Threads
+  )
+  if(TARGET brainserve_engine)
+    target_link_libraries(brainserve_server PUBLIC brainserve_engine)
+
+    add_executable(brainserve-server
+      ${CMAKE_CURRENT_LIST_DIR}/main.cc
+      ${CMAKE_CURRENT_LIST_DIR}/server_flags.cc
+    )
+    target_compile_definitions(brainserve-server
+      PRIVATE BRAINSERVE_VERSION="${PROJECT_VERSION}")
+    target_link_libraries(brainserve-server
+      PRIVATE brainserve_server absl::flags absl::flags_parse absl::flags_usage)
+  endif()
+endif()

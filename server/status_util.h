@@ -1,0 +1,28 @@
+// The one mapping from absl::Status (used everywhere inside brainserve) to
+// grpc::Status (used only at the RPC boundary).
+//
+// Every canonical code maps to the gRPC code of the same name. Codes outside
+// the canonical range become INTERNAL, because they can only come from a bug.
+// Messages longer than kMaxStatusMessageBytes are truncated, since gRPC sends
+// the message in an HTTP/2 trailer that clients limit to a few KiB.
+#ifndef BRAINSERVE_SERVER_STATUS_UTIL_H_
+#define BRAINSERVE_SERVER_STATUS_UTIL_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "grpcpp/support/status.h"
+
+namespace brainserve::server {
+
+// Longest status message sent to a client, in bytes (before the suffix).
+inline constexpr size_t kMaxStatusMessageBytes = 2048;
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The gRPC code that ToGrpcStatus() gives `code` (exposed for tests).
+grpc::StatusCode ToGrpcCode(absl::StatusCode code);
+
+}  // namespace brainserve::server
+
+#endif  // BRAINSERVE_SERVER_STATUS_UTIL_H_

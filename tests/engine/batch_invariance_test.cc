@@ -1,0 +1,185 @@
+// Batch invariance: every output row of a batch-B forward must be bitwise
+// equal to the forward of that row alone, for every golden model and the
+// benchmark workloads, at several batch sizes (including ones larger than a
+// pass), with 1 and 2 OpenMP threads, and with LayerNorm masks.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/engine/golden_data.h"
+#include "tests/engine/test_models.h"
+
+namespace brainserve::engine::testing {
+namespace {
+
+struct InvarianceResult {
+  double max_abs_diff = 0;
+  int64_t mismatched_elements = 0;
+};
+
+std::vector<float> RandomValues(int64_t n, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 1.5f);
+  std::vector<float> values(n);
+  for (float& v : values) v = normal(rng);
+  return values;
+}
+
+// Compares each row of a `batch` forward with the row computed alone.
+// `mask_layer` non-empty: a random 0/1 mask of [batch, *layer_input] is
+// passed for it (row slices for the single-row forwards).
+InvarianceResult CheckRows(const Model& model, int64_t batch,
+                           const std::string& mask_layer,
+                           const std::vector<int64_t>& mask_sample_shape,
+                           std::mt19937& rng) {
+  const auto snapshot = model.snapshot();
+  const int64_t in = model.input_sample_size();
+  const int64_t out = model.output_sample_size();
+  const std::vector<float> input = RandomValues(batch * in, rng);
+  MaskMap masks;
+  int64_t mask_size = 0;
+  if (!mask_layer.empty()) {
+    DenseTensor mask;
+    mask.shape = {batch};
+    mask.shape.insert(mask.shape.end(), mask_sample_shape.begin(),
+                      mask_sample_shape.end());
+    mask_size = 1;
+    for (int64_t d : mask_sample_shape) mask_size *= d;
+    std::bernoulli_distribution keep(0.7);
+    for (int64_t i = 0; i < batch * mask_size; ++i) {
+      mask.data.push_back(keep(rng) ? 1.0f : 0.0f);
+    }
+    masks.emplace(mask_layer, std::move(mask));
+  }
+  std::vector<float> whole(batch * out);
+  EXPECT_TRUE(
+      model.Forward(*snapshot, input.data(), batch, masks, whole.data()).ok());
+  InvarianceResult result;
+  std::vector<float> alone(out);
+  for (int64_t r = 0; r < batch; ++r) {
+    MaskMap row_masks;
+    if (!mask_layer.empty()) {
+      const DenseTensor& full = masks.at(mask_layer);
+      DenseTensor row;
+      row.shape = full.shape;
+      row.shape[0] = 1;
+      row.data.assign(full.data.begin() + r * mask_size,
+                      full.data.begin() + (r + 1) * mask_size);
+      row_masks.emplace(mask_layer, std::move(row));
+    }
+    EXPECT_TRUE(model
+                    .Forward(*snapshot, input.data() + r * in, 1, row_masks,
+                             alone.data())
+                    .ok());
+    for (int64_t i = 0; i < out; ++i) {
+      const float a = whole[r * out + i];
+      const float b = alone[i];
+      if (std::memcmp(&a, &b, sizeof(float)) != 0) {
+        ++result.mismatched_elements;
+        result.max_abs_diff =
+            std::max(result.max_abs_diff, static_cast<double>(std::fabs(a - b)));
+      }
+    }
+  }
+  return result;
+}
+
+constexpr int64_t kBatchSizes[] = {1, 3, 8, 17, 64, 100};
+
+class GoldenInvarianceTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(GoldenInvarianceTest, EveryGoldenModelIsBatchInvariant) {
+  EngineOptions options;
+  options.num_threads = GetParam();
+  std::mt19937 rng(7);
+  double max_diff = 0;
+  int64_t mismatches = 0;
+  int models = 0;
+  for (const GoldenCase& c : LoadGoldenCases(GoldenPath())) {
+    if (!c.error.empty() || !c.load_error.empty()) continue;
+    std::unique_ptr<Model> model = CreateGoldenModel(c, options);
+    ASSERT_NE(model, nullptr);
+    ++models;
+    const std::string mask_layer = c.mask.has_value() ? kGoldenMaskLayer : "";
+    for (int64_t batch : kBatchSizes) {
+      const InvarianceResult r =
+          CheckRows(*model, batch, mask_layer, model->input_shape(), rng);
+      EXPECT_EQ(r.mismatched_elements, 0)
+          << c.name << " batch " << batch << ": max |diff| " << r.max_abs_diff;
+      max_diff = std::max(max_diff, r.max_abs_diff);
+      mismatches += r.mismatched_elements;
+    }
+  }
+  EXPECT_EQ(models, 40);
+  RecordProperty("max_abs_diff", std::to_string(max_diff));
+  std::printf("golden batch invariance (%d threads): %d models, max |diff| "
+              "%g, %lld mismatched elements\n",
+              GetParam(), models, max_diff,
+              static_cast<long long>(mismatches));
+}
+
+TEST_P(GoldenInvarianceTest, BenchmarkWorkloadsAreBatchInvariant) {
+  EngineOptions options;
+  options.num_threads = GetParam();
+  std::mt19937 rng(11);
+  const std::pair<const char*, brainserve::v1::ModelSpec> workloads[] = {
+      {"W1", W1Spec()}, {"W2", W2Spec()}, {"W3", W3Spec()}};
+  for (const auto& [name, spec] : workloads) {
+    auto model = Model::Create(spec, /*seed=*/3, options);
+    ASSERT_TRUE(model.ok()) << name << ": " << model.status();
+    for (int64_t batch : {int64_t{1}, int64_t{3}, int64_t{8}, int64_t{17},
+                          int64_t{64}}) {
+      // Masks on the LayerNorm too, for the smaller workloads.
+      const std::string mask_layer =
+          std::string(name) == "W2" ? "" : std::string("norm");
+      std::vector<int64_t> norm_shape;
+      if (!mask_layer.empty()) {
+        for (const ParameterInfo& info : (*model)->parameter_infos()) {
+          if (info.layer == "norm" && info.name == "scale") {
+            norm_shape = info.shape;
+          }
+        }
+        // The LayerNorm input is the first layer's output.
+        norm_shape = std::string(name) == "W1" ? std::vector<int64_t>{64}
+                                               : std::vector<int64_t>{128, 64};
+      }
+      const InvarianceResult r =
+          CheckRows(**model, batch, mask_layer, norm_shape, rng);
+      EXPECT_EQ(r.mismatched_elements, 0)
+          << name << " batch " << batch << ": max |diff| " << r.max_abs_diff;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, GoldenInvarianceTest,
+                         ::testing::Values(1, 2),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::to_string(info.param) + "threads";
+                         });
+
+TEST(BatchInvarianceTest, AllTrueMaskEqualsNoMask) {
+  // The batcher may merge masked and unmasked requests; an all-true mask must
+  // then give bitwise the no-mask result.
+  auto model = Model::Create(W1Spec(), 5);
+  ASSERT_TRUE(model.ok());
+  std::mt19937 rng(3);
+  const std::vector<float> input = RandomValues(4 * 64, rng);
+  std::vector<float> plain(4 * 10), masked(4 * 10);
+  const auto snapshot = (*model)->snapshot();
+  ASSERT_TRUE((*model)
+                  ->Forward(*snapshot, input.data(), 4, {}, plain.data())
+                  .ok());
+  MaskMap masks;
+  masks["norm"] = DenseTensor{{4, 64}, std::vector<float>(4 * 64, 1.0f)};
+  ASSERT_TRUE((*model)
+                  ->Forward(*snapshot, input.data(), 4, masks, masked.data())
+                  .ok());
+  EXPECT_EQ(0, std::memcmp(plain.data(), masked.data(),
+                           sizeof(float) * plain.size()));
+}
+
+}  // namespace
+}  // namespace brainserve::engine::testing

@@ -1,0 +1,52 @@
+#include "client/loadgen/flags.h"
+
+#include "gtest/gtest.h"
+
+namespace brainserve::loadgen {
+namespace {
+
+TEST(FlagsTest, ParsesEveryFormAndList) {
+  auto config = ParseFlags(
+      {"--model=w2", "--concurrency", "1,4,16,64", "--request_rate=100.5,200",
+       "--arrival=poisson", "--encoding", "values", "--max-duration-s=2.5",
+       "--update-rate=10", "--update-mode=add", "--metrics-url",
+       "http://h:1/metrics", "--server=x:1"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->model, "w2");
+  EXPECT_EQ(config->server, "x:1");
+  EXPECT_EQ(config->concurrency, (std::vector<int>{1, 4, 16, 64}));
+  EXPECT_EQ(config->request_rates, (std::vector<double>{100.5, 200}));
+  EXPECT_EQ(config->arrival, ArrivalProcess::kPoisson);
+  EXPECT_FALSE(config->raw_encoding);
+  EXPECT_DOUBLE_EQ(config->max_duration_s, 2.5);
+  EXPECT_DOUBLE_EQ(config->update_rate_hz, 10);
+  EXPECT_EQ(config->update_mode, UpdateMode::kAdd);
+  EXPECT_EQ(config->metrics_url, "http://h:1/metrics");
+}
+
+TEST(FlagsTest, MinWindowsIsAtLeastStableWindows) {
+  auto config = ParseFlags({"--model=m", "--stable-windows=4", "--min-windows=2"});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->min_windows, 4);
+}
+
+TEST(FlagsTest, RejectsBadInput) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--concurrency=0"},
+                                             {"--concurrency=1,x"},
+                                             {"--arrival=burst"},
+                                             {"--encoding=b64"},
+                                             {"--nope=1"},
+                                             {"--batch"},
+                                             {"positional"},
+                                             {"--window-ms=abc"}}) {
+    auto config = ParseFlags(args);
+    ASSERT_FALSE(config.ok()) << args[0];
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(ParseFlags({"--help"}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace brainserve::loadgen
