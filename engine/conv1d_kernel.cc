@@ -42,8 +42,10 @@ memory::desc BrainstateWeightsDesc(const Conv1dGeometry& g) {
 
 Conv1dKernel::Conv1dKernel(const Config& config)
     : config_(config),
-      preprocess_(true || config.geometry.lhs_dilation > 1 ||
-                  config.geometry.pad_lo < 0 || config.geometry.pad_hi < 0),
+      preprocess_(config.geometry.lhs_dilation > 1 ||
+                  config.geometry.pad_lo < 0 || config.geometry.pad_hi < 0 ||
+                  (config.materialize_padding &&
+                   (config.geometry.pad_lo != 0 || config.geometry.pad_hi != 0))),
       plans_(config.max_rows_per_pass) {}
 
 absl::StatusOr<std::unique_ptr<Conv1dKernel>> Conv1dKernel::Create(
@@ -52,11 +54,11 @@ absl::StatusOr<std::unique_ptr<Conv1dKernel>> Conv1dKernel::Create(
   try {
     kernel->bias_md_ =
         memory::desc({config.geometry.out_channels}, dt::f32, tag::a);
-    kernel->weights_md_ =
-        kernel
-            ->MakePrimitiveDesc(config.max_rows_per_pass,
-                                WeightsDesc(config.geometry, tag::any))
-            .weights_desc();
+    const memory::desc any_weights = WeightsDesc(config.geometry, tag::any);
+    kernel->weight_layouts_ = WeightLayouts::Discover(
+        config.max_rows_per_pass, [&](int64_t rows) {
+          return kernel->MakePrimitiveDesc(rows, any_weights).weights_desc();
+        });
   } catch (const dnnl::error& e) {
     return DnnlErrorToStatus(e, "creating a convolution primitive");
   }
@@ -103,9 +105,11 @@ dnnl::convolution_forward::primitive_desc Conv1dKernel::MakePrimitiveDesc(
 
 std::unique_ptr<Conv1dKernel::Plan> Conv1dKernel::MakePlan(
     int64_t samples) const {
+  const int layout = weight_layouts_.layout_of_rows[samples];
   const dnnl::convolution_forward::primitive_desc pd =
-      MakePrimitiveDesc(samples, weights_md_);
+      MakePrimitiveDesc(samples, weight_layouts_.layouts[layout]);
   auto plan = std::make_unique<Plan>();
+  plan->layout = layout;
   plan->primitive = dnnl::convolution_forward(pd);
   plan->src_md = pd.src_desc();
   plan->dst_md = pd.dst_desc();
@@ -117,11 +121,14 @@ Conv1dKernel::Packed Conv1dKernel::Pack(const float* weight_kio,
                                         const float* bias) const {
   const dnnl::engine& engine = CpuEngine();
   Packed packed;
-  packed.weights = memory(weights_md_, engine);
   memory plain(BrainstateWeightsDesc(config_.geometry), engine,
                const_cast<float*>(weight_kio));
   dnnl::stream stream(engine);
-  dnnl::reorder(plain, packed.weights).execute(stream, plain, packed.weights);
+  for (const memory::desc& layout : weight_layouts_.layouts) {
+    memory packed_weights(layout, engine);
+    dnnl::reorder(plain, packed_weights).execute(stream, plain, packed_weights);
+    packed.weights.push_back(packed_weights);
+  }
   stream.wait();
   if (config_.has_bias) {
     packed.bias = memory(bias_md_, engine);
@@ -175,7 +182,7 @@ void Conv1dKernel::Run(const Packed& packed, const float* src, float* dst,
                      workspace.Scratchpad(plan.scratchpad_md.get_size()));
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, src_mem},
-      {DNNL_ARG_WEIGHTS, packed.weights},
+      {DNNL_ARG_WEIGHTS, packed.weights[plan.layout]},
       {DNNL_ARG_DST, dst_mem},
       {DNNL_ARG_SCRATCHPAD, scratch_mem}};
   if (config_.has_bias) args.emplace(DNNL_ARG_BIAS, packed.bias);

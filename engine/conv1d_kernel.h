@@ -7,20 +7,27 @@
 // oneDNN has no lhs (input) dilation and rejects negative left padding, so in
 // those cases a small pre-processing step materializes the dilated, padded
 // and cropped input (length Lp) in the workspace and the primitive runs on it
-// without padding. Weights are reordered once per version into the layout
-// the primitive for the largest pass prefers; primitives are cached per pass
-// size. Run() may be called from many threads at once.
+// without padding. The step also runs for any padding when the primitive may
+// use several threads: oneDNN 2.6's brgconv then treats the padded borders
+// differently depending on how it splits a pass between threads, so a
+// sample's border outputs change (by ~1 ulp) with the batch size; on a
+// materialized input it is bitwise batch invariant (measured; the copy costs
+// 2-7% of W3's forward). Weights are reordered once per version into the layout(s)
+// the primitives prefer (WeightLayouts); primitives are cached per pass size.
+// Run() may be called from many threads at once.
 #ifndef BRAINSERVE_ENGINE_CONV1D_KERNEL_H_
 #define BRAINSERVE_ENGINE_CONV1D_KERNEL_H_
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "dnnl.hpp"
 #include "engine/activation.h"
 #include "engine/plan_cache.h"
+#include "engine/weight_layouts.h"
 #include "engine/workspace.h"
 
 namespace brainserve::engine {
@@ -56,11 +63,13 @@ class Conv1dKernel {
     bool has_bias = false;
     std::optional<Activation> activation;  // fused post-op, if any
     int64_t max_rows_per_pass = 64;
+    // Materialize the padding too (see above); set when num_threads != 1.
+    bool materialize_padding = false;
   };
 
   struct Packed {
-    dnnl::memory weights;
-    dnnl::memory bias;  // empty when !has_bias
+    std::vector<dnnl::memory> weights;  // one per WeightLayouts layout
+    dnnl::memory bias;                  // empty when !has_bias
   };
 
   static absl::StatusOr<std::unique_ptr<Conv1dKernel>> Create(
@@ -80,6 +89,7 @@ class Conv1dKernel {
     dnnl::memory::desc src_md;
     dnnl::memory::desc dst_md;
     dnnl::memory::desc scratchpad_md;
+    int layout = 0;  // index into weight_layouts_.layouts
   };
 
   explicit Conv1dKernel(const Config& config);
@@ -92,7 +102,7 @@ class Conv1dKernel {
   const Config config_;
   // Whether Preprocess() runs; then the primitive sees length Lp, no padding.
   const bool preprocess_;
-  dnnl::memory::desc weights_md_;  // the packed layout
+  WeightLayouts weight_layouts_;
   dnnl::memory::desc bias_md_;
   mutable PlanCache<Plan> plans_;
 };

@@ -70,6 +70,7 @@ class Conv1dLayer final : public Layer {
     config.has_bias = bias_index_ >= 0;
     config.activation = fused_;
     config.max_rows_per_pass = options.max_rows_per_pass;
+    config.materialize_padding = options.num_threads != 1;
     absl::StatusOr<std::unique_ptr<Conv1dKernel>> kernel =
         Conv1dKernel::Create(config);
     if (!kernel.ok()) return kernel.status();

@@ -47,6 +47,8 @@ struct ParamDef {
 struct CompileOptions {
   // Largest number of samples in one pass; plans are cached per pass size.
   int64_t max_rows_per_pass = 64;
+  // OpenMP threads per Forward (EngineOptions::num_threads; 0 = default).
+  int num_threads = 1;
 };
 
 // Inputs of one pass over `rows` samples.

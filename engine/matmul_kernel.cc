@@ -19,8 +19,12 @@ absl::StatusOr<std::unique_ptr<MatmulKernel>> MatmulKernel::Create(
   try {
     kernel->bias_md_ = memory::desc({1, config.n}, dt::f32, tag::ab);
     const memory::desc any_weights({config.k, config.n}, dt::f32, tag::any);
-    const int64_t m = config.max_rows_per_pass * config.rows_per_sample;
-    kernel->weights_md_ = kernel->MakePrimitiveDesc(m, any_weights).weights_desc();
+    kernel->weight_layouts_ = WeightLayouts::Discover(
+        config.max_rows_per_pass, [&](int64_t rows) {
+          return kernel
+              ->MakePrimitiveDesc(rows * config.rows_per_sample, any_weights)
+              .weights_desc();
+        });
   } catch (const dnnl::error& e) {
     return DnnlErrorToStatus(e, "creating a matmul primitive");
   }
@@ -50,9 +54,12 @@ dnnl::matmul::primitive_desc MatmulKernel::MakePrimitiveDesc(
 
 std::unique_ptr<MatmulKernel::Plan> MatmulKernel::MakePlan(
     int64_t samples) const {
+  const int layout = weight_layouts_.layout_of_rows[samples];
   const dnnl::matmul::primitive_desc pd =
-      MakePrimitiveDesc(samples * config_.rows_per_sample, weights_md_);
+      MakePrimitiveDesc(samples * config_.rows_per_sample,
+                        weight_layouts_.layouts[layout]);
   auto plan = std::make_unique<Plan>();
+  plan->layout = layout;
   plan->primitive = dnnl::matmul(pd);
   plan->src_md = pd.src_desc();
   plan->dst_md = pd.dst_desc();
@@ -64,11 +71,14 @@ MatmulKernel::Packed MatmulKernel::Pack(const float* weight_kn,
                                         const float* bias) const {
   const dnnl::engine& engine = CpuEngine();
   Packed packed;
-  packed.weights = memory(weights_md_, engine);
   const memory::desc plain_md({config_.k, config_.n}, dt::f32, tag::ab);
   memory plain(plain_md, engine, const_cast<float*>(weight_kn));
   dnnl::stream stream(engine);
-  dnnl::reorder(plain, packed.weights).execute(stream, plain, packed.weights);
+  for (const memory::desc& layout : weight_layouts_.layouts) {
+    memory packed_weights(layout, engine);
+    dnnl::reorder(plain, packed_weights).execute(stream, plain, packed_weights);
+    packed.weights.push_back(packed_weights);
+  }
   stream.wait();
   if (config_.has_bias) {
     packed.bias = memory(bias_md_, engine);
@@ -89,7 +99,7 @@ void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,
                      workspace.Scratchpad(plan.scratchpad_md.get_size()));
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, src_mem},
-      {DNNL_ARG_WEIGHTS, packed.weights},
+      {DNNL_ARG_WEIGHTS, packed.weights[plan.layout]},
       {DNNL_ARG_DST, dst_mem},
       {DNNL_ARG_SCRATCHPAD, scratch_mem}};
   if (config_.has_bias) args.emplace(DNNL_ARG_BIAS, packed.bias);

@@ -3,22 +3,23 @@
 // M = samples * rows_per_sample (a Linear contracts only the last axis).
 //
 // Weights are reordered once per parameter version (Pack) into the blocked
-// layout the primitive prefers. That layout is fixed at Create() from the
-// primitive for the largest pass and then imposed on the primitives of every
-// other pass size, so one packed copy serves all of them. Primitives are
-// cached per pass size (PlanCache) with a user-managed scratchpad taken from
-// the caller's Workspace, so Run() may be called from many threads at once.
+// layout(s) the primitives prefer (WeightLayouts: found at Create() for every
+// pass size; in practice one layout for a matmul). Primitives are cached per
+// pass size (PlanCache) with a user-managed scratchpad taken from the
+// caller's Workspace, so Run() may be called from many threads at once.
 #ifndef BRAINSERVE_ENGINE_MATMUL_KERNEL_H_
 #define BRAINSERVE_ENGINE_MATMUL_KERNEL_H_
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "dnnl.hpp"
 #include "engine/activation.h"
 #include "engine/plan_cache.h"
+#include "engine/weight_layouts.h"
 #include "engine/workspace.h"
 
 namespace brainserve::engine {
@@ -36,8 +37,8 @@ class MatmulKernel {
 
   // Weights for one parameter version, in the primitive's layout.
   struct Packed {
-    dnnl::memory weights;
-    dnnl::memory bias;  // empty when !has_bias
+    std::vector<dnnl::memory> weights;  // one per WeightLayouts layout
+    dnnl::memory bias;                  // empty when !has_bias
   };
 
   // INTERNAL if oneDNN cannot build the primitive.
@@ -60,6 +61,7 @@ class MatmulKernel {
     dnnl::memory::desc src_md;
     dnnl::memory::desc dst_md;
     dnnl::memory::desc scratchpad_md;
+    int layout = 0;  // index into weight_layouts_.layouts
   };
 
   explicit MatmulKernel(const Config& config);
@@ -68,7 +70,7 @@ class MatmulKernel {
   std::unique_ptr<Plan> MakePlan(int64_t samples) const;
 
   const Config config_;
-  dnnl::memory::desc weights_md_;  // the packed layout
+  WeightLayouts weight_layouts_;
   dnnl::memory::desc bias_md_;
   mutable PlanCache<Plan> plans_;
 };

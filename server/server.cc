@@ -19,6 +19,9 @@ namespace brainserve::server {
 namespace {
 
 constexpr char kModelServiceName[] = "brainserve.v1.ModelService";
+// How long after the grace period gRPC waits before cancelling calls that
+// are still running (e.g. a batch computing when the grace period ended).
+constexpr absl::Duration kCancelAfterGraceMargin = absl::Seconds(1);
 
 }  // namespace
 
@@ -142,8 +145,11 @@ void Server::Shutdown() {
     absl::Notification grpc_done;
     // grpc::Server::Shutdown() returns only once every call has finished, so
     // it runs aside while this thread enforces the grace period on queues.
+    // gRPC's own deadline (after which it cancels calls) comes a little
+    // later, so queued calls get a clean UNAVAILABLE, not a cancellation.
     std::thread grpc_shutdown([this, deadline, &grpc_done] {
-      grpc_server_->Shutdown(absl::ToChronoTime(deadline));
+      grpc_server_->Shutdown(
+          absl::ToChronoTime(deadline + kCancelAfterGraceMargin));
       grpc_done.Notify();
     });
     if (!grpc_done.WaitForNotificationWithDeadline(deadline)) {

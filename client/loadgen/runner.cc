@@ -234,8 +234,13 @@ absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
   int64_t window_start_ns = NowNs();
   while (true) {
     const int64_t window_end_ns = window_start_ns + config_.window_ms * 1000000;
-    std::this_thread::sleep_until(std::chrono::steady_clock::time_point(
-        std::chrono::nanoseconds(std::min(window_end_ns, level_end_ns))));
+    // Sleep to the window's end in short steps, so a run whose request cap
+    // is reached ends promptly.
+    const int64_t wake_ns = std::min(window_end_ns, level_end_ns);
+    while (NowNs() < wake_ns && !forward_driver_->budget_exhausted()) {
+      std::this_thread::sleep_for(std::chrono::nanoseconds(
+          std::min<int64_t>(wake_ns - NowNs(), 20000000)));
+    }
     Window window;
     const int64_t now_ns = NowNs();
     window.seconds = (now_ns - window_start_ns) / 1e9;

@@ -51,6 +51,10 @@ std::vector<prometheus::MetricFamily> NewModelFamilies() {
              "Forward requests currently waiting in the model's batching "
              "queue.",
              MetricType::Gauge);
+  families[kQueueCapacity] = Family(
+      "brainserve_queue_capacity",
+      "Bound of the model's batching queue (max_queue_size), in requests.",
+      MetricType::Gauge);
   families[kModelVersion] =
       Family("brainserve_model_version",
              "Current parameter version of the model; increases with every "

@@ -22,6 +22,7 @@ enum ModelFamily {
   kComputeDuration,
   kBatchSize,
   kQueueDepth,
+  kQueueCapacity,
   kModelVersion,
   kParameterUpdatesTotal,
   kParameterUpdateDuration,

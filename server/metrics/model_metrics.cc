@@ -48,6 +48,10 @@ void ModelMetrics::SetQueueDepth(int64_t depth) {
   queue_depth_.Set(static_cast<double>(depth));
 }
 
+void ModelMetrics::SetQueueCapacity(int64_t capacity) {
+  queue_capacity_.GetOrCreate().Set(static_cast<double>(capacity));
+}
+
 void ModelMetrics::SetVersion(uint64_t version) {
   version_.Set(static_cast<double>(version));
 }
@@ -65,6 +69,9 @@ void ModelMetrics::AppendTo(
   AppendSample(compute_duration_, model_, &(*families)[kComputeDuration]);
   AppendSample(batch_rows_, model_, &(*families)[kBatchSize]);
   AppendSample(queue_depth_, model_, &(*families)[kQueueDepth]);
+  if (const prometheus::Gauge* capacity = queue_capacity_.get()) {
+    AppendSample(*capacity, model_, &(*families)[kQueueCapacity]);
+  }
   AppendSample(version_, model_, &(*families)[kModelVersion]);
   for (int c = 0; c < kNumStatusCodes; ++c) {
     const prometheus::Counter* counter = parameter_updates_[c].get();

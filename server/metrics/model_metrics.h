@@ -40,6 +40,7 @@ class ModelMetrics final : public ModelReporter {
   void RecordComputeSeconds(double seconds) override;
   void RecordBatchRows(int64_t rows) override;
   void SetQueueDepth(int64_t depth) override;
+  void SetQueueCapacity(int64_t capacity) override;
   void SetVersion(uint64_t version) override;
   void RecordParameterUpdate(absl::StatusCode code, double seconds) override;
 
@@ -54,6 +55,9 @@ class ModelMetrics final : public ModelReporter {
   prometheus::Histogram compute_duration_;
   prometheus::Histogram batch_rows_;
   prometheus::Gauge queue_depth_;
+  // Created by the first SetQueueCapacity, so an unset capacity is absent
+  // rather than 0 (a 0 would turn depth/capacity alerts into +Inf).
+  LazyMetric<prometheus::Gauge> queue_capacity_;
   prometheus::Gauge version_;
   // Indexed by StatusCodeIndex(code).
   std::array<LazyMetric<prometheus::Counter>, kNumStatusCodes>

@@ -56,7 +56,7 @@ absl::StatusOr<std::unique_ptr<PrometheusReporter>> PrometheusReporter::Create(
     const PrometheusReporterOptions& options) {
   if (options.exposer_threads < 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat("metrics_listen: exposer_threads must be >= 1, got ",
+        absl::StrCat("metrics exporter: exposer_threads must be >= 1, got ",
                      options.exposer_threads));
   }
   std::string civetweb_port;

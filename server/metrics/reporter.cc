@@ -13,6 +13,7 @@ class NullModelReporter final : public ModelReporter {
   void RecordComputeSeconds(double) override {}
   void RecordBatchRows(int64_t) override {}
   void SetQueueDepth(int64_t) override {}
+  void SetQueueCapacity(int64_t) override {}
   void SetVersion(uint64_t) override {}
   void RecordParameterUpdate(absl::StatusCode, double) override {}
 };

@@ -59,6 +59,10 @@ class ModelReporter {
   virtual void RecordBatchRows(int64_t rows) = 0;
   // Current number of queued requests (brainserve_queue_depth gauge).
   virtual void SetQueueDepth(int64_t depth) = 0;
+  // The queue's bound, max_queue_size in requests (brainserve_queue_capacity
+  // gauge, exported from the first call on, so alerts can use depth/capacity).
+  // Not pure: implementations that do not export it may ignore it.
+  virtual void SetQueueCapacity(int64_t capacity) {}
   // Current parameter version (brainserve_model_version gauge).
   virtual void SetVersion(uint64_t version) = 0;
   // One UpdateParameters attempt: brainserve_parameter_updates_total{code}

@@ -41,6 +41,7 @@ void RecordEverything(ModelReporter& model) {
   model.RecordComputeSeconds(0.001);
   model.RecordBatchRows(8);
   model.SetQueueDepth(3);
+  model.SetQueueCapacity(16);
   model.SetVersion(2);
   model.RecordParameterUpdate(absl::StatusCode::kAborted, 0.001);
 }

@@ -142,6 +142,9 @@ TEST(PrometheusReporterTest, RecordsBatchingAndParameterSeries) {
               Optional(5019.0));
   EXPECT_THAT(Sample(text, ModelSeries("brainserve_queue_depth", "conv")),
               Optional(5.0));
+  // Capacity is exported only once set: an unset bound must not read as 0.
+  EXPECT_EQ(Sample(text, ModelSeries("brainserve_queue_capacity", "conv")),
+            std::nullopt);
   EXPECT_THAT(Sample(text, ModelSeries("brainserve_model_version", "conv")),
               Optional(42.0));
   EXPECT_THAT(Sample(text, ModelSeries("brainserve_parameter_updates_total",
@@ -157,6 +160,7 @@ TEST(PrometheusReporterTest, RecordsBatchingAndParameterSeries) {
       Optional(3.0));
 
   // Gauges follow the latest value.
+  model->SetQueueCapacity(128);
   model->SetQueueDepth(0);
   model->SetVersion(43);
   const std::string later = reporter->Scrape();
@@ -164,6 +168,8 @@ TEST(PrometheusReporterTest, RecordsBatchingAndParameterSeries) {
               Optional(0.0));
   EXPECT_THAT(Sample(later, ModelSeries("brainserve_model_version", "conv")),
               Optional(43.0));
+  EXPECT_THAT(Sample(later, ModelSeries("brainserve_queue_capacity", "conv")),
+              Optional(128.0));
 }
 
 TEST(PrometheusReporterTest, UnattributedRequestsUseAnEmptyModelLabel) {
@@ -241,6 +247,7 @@ TEST(PrometheusReporterTest, EveryFamilyHasHelpAndType) {
   auto model = reporter->AddModel("m");
   model->RecordRequest(Method::kForward, absl::StatusCode::kOk, 0.001);
   model->RecordParameterUpdate(absl::StatusCode::kOk, 0.001);
+  model->SetQueueCapacity(64);
   const std::string text = "\n" + reporter->Scrape();
   const std::pair<const char*, const char*> kFamilies[] = {
       {"brainserve_requests_total", "counter"},
@@ -249,6 +256,7 @@ TEST(PrometheusReporterTest, EveryFamilyHasHelpAndType) {
       {"brainserve_compute_duration_seconds", "histogram"},
       {"brainserve_batch_size", "histogram"},
       {"brainserve_queue_depth", "gauge"},
+      {"brainserve_queue_capacity", "gauge"},
       {"brainserve_inflight_requests", "gauge"},
       {"brainserve_models", "gauge"},
       {"brainserve_model_version", "gauge"},

@@ -63,6 +63,7 @@ void GenerateTraffic(PrometheusReporter& reporter) {
     model->RecordComputeSeconds(0.004);
     model->RecordBatchRows(12);
     model->SetQueueDepth(2);
+    model->SetQueueCapacity(64);
     model->SetVersion(3);
     model->RecordParameterUpdate(absl::StatusCode::kOk, 0.002);
     model->RecordParameterUpdate(absl::StatusCode::kInvalidArgument, 0.0001);

@@ -37,6 +37,7 @@ TEST(NullReporterTest, AcceptsEveryCallAndHandsOutUsableHandles) {
   model->RecordComputeSeconds(0.1);
   model->RecordBatchRows(4);
   model->SetQueueDepth(2);
+  model->SetQueueCapacity(8);
   model->SetVersion(3);
   model->RecordParameterUpdate(absl::StatusCode::kOk, 0.1);
 }

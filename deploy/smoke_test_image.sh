@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Builds the brainserve image and runs it for real; exits non-zero on any failure.
+#
+#   deploy/smoke_test_image.sh
+#
+# 1. Makes a Docker daemon reachable: reuses a running one, else starts a private dockerd that
+#    leaves the host's networking alone (--iptables=false --ip6tables=false --ip-forward=false
+#    --ip-masq=false --bridge=none), with its data root in the cache (deploy/lib/docker_env.sh).
+# 2. Creates debian:bookworm and debian:bookworm-slim with debootstrap when absent (no Docker Hub).
+# 3. docker build --network=host (BuildKit; apt layers, and ccache in a cache mount, are reused
+#    between runs through the cached data root).
+# 4. Runs the image with --network=host on free non-default ports, read-only, all capabilities
+#    dropped, and checks: brainserve-cli health is SERVING (whole server and ModelService); the
+#    process runs as uid 10001; Forward on identity returns its input and on mlp a [1,10] output
+#    (CLI inside the container); /metrics answers and counts those calls; every brainserve_*
+#    metric used by deploy/ alerts and dashboard is exported; Debian's Prometheus scrapes the
+#    container with the alert rules loaded and evaluates them all without error; Docker's
+#    HEALTHCHECK reports healthy; `docker stop` (SIGTERM) ends it with exit code 0 within the
+#    grace period.
+# 5. Stops the daemon it started, by its PID.
+#
+# Environment: BRAINSERVE_IMAGE (tag to build, default brainserve:smoke), BRAINSERVE_CACHE_DIR,
+# DOCKER (client command), DOCKER_HOST (use that daemon), BUILD_JOBS (compile jobs in the image).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=deploy/lib/docker_env.sh
+source "$ROOT/deploy/lib/docker_env.sh"
+
+IMAGE="${BRAINSERVE_IMAGE:-brainserve:smoke}"
+GRACE_SECONDS=10
+CONTAINER="brainserve-smoke-$$"
+WORK="$(mktemp -d)"
+PROM_PID=""
+started_at=$SECONDS
+log() { echo "[smoke $(( SECONDS - started_at ))s] $*"; }
+fail() {
+  echo "FAIL: $*" >&2
+  if [ -n "${DOCKER:-}" ] && $DOCKER inspect "$CONTAINER" >/dev/null 2>&1; then
+    echo "--- container logs ---" >&2
+    $DOCKER logs --tail 50 "$CONTAINER" >&2 || true
+  fi
+  exit 1
+}
+cleanup() {
+  local rc=$?
+  if [ -n "$PROM_PID" ]; then kill "$PROM_PID" 2>/dev/null || true; wait "$PROM_PID" 2>/dev/null || true; fi
+  if [ -n "${DOCKER:-}" ]; then $DOCKER rm -f "$CONTAINER" >/dev/null 2>&1 || true; fi
+  docker_env_stop
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+log "Docker daemon"
+docker_env_start || fail "no Docker daemon (see above)"
+docker_env_base_images || fail "could not create the debian base images"
+
+log "docker build -t $IMAGE (BuildKit, --network=host)"
+build_started=$SECONDS
+$DOCKER build --network=host --progress=plain \
+  --build-arg BUILD_JOBS="${BUILD_JOBS:-$(nproc)}" \
+  -t "$IMAGE" -f "$ROOT/Dockerfile" "$ROOT" >"$WORK/build.log" 2>&1 ||
+  { tail -n 60 "$WORK/build.log" >&2; fail "docker build failed"; }
+grep -iE 'cache (hit|miss)|hits|misses' "$WORK/build.log" | sed 's/^/  /' | tail -n 4 || true
+log "built in $(( SECONDS - build_started ))s"
+
+log "image size and what takes the space"
+size=$($DOCKER image inspect -f '{{.Size}}' "$IMAGE")
+echo "  $IMAGE: $(( size / 1000000 )) MB"
+$DOCKER history --format '{{.Size}}\t{{.CreatedBy}}' "$IMAGE" |
+  awk -F'\t' '$1 != "0B" { printf "  %-8s %s\n", $1, substr($2, 1, 100) }'
+$DOCKER run --rm --network=none --entrypoint sh "$IMAGE" -c \
+  'cd /usr/lib/x86_64-linux-gnu && du -sk * 2>/dev/null | sort -rn | head -n 12 |
+   awk "{ printf \"  %6.1f MB  /usr/lib/x86_64-linux-gnu/%s\n\", \$1 / 1024, \$2 }";
+   du -sk /usr/local/bin/brainserve-* | awk "{ printf \"  %6.1f MB  %s\n\", \$1 / 1024, \$2 }"'
+
+GRPC_PORT="$(free_port)"
+METRICS_PORT="$(free_port)"
+while [ "$METRICS_PORT" = "$GRPC_PORT" ]; do METRICS_PORT="$(free_port)"; done
+log "docker run --network=host: gRPC 127.0.0.1:$GRPC_PORT, metrics 127.0.0.1:$METRICS_PORT"
+# The image's default command with the listen addresses appended (the last flag wins), hardened
+# the way deploy/k8s runs it.
+$DOCKER run -d --name "$CONTAINER" --network=host \
+  --read-only --tmpfs /tmp --cap-drop=ALL --security-opt=no-new-privileges \
+  --health-interval=2s --health-start-period=10s \
+  -e BRAINSERVE_SERVER="127.0.0.1:$GRPC_PORT" \
+  "$IMAGE" --models_file=/opt/brainserve/examples/models.json \
+  --listen="127.0.0.1:$GRPC_PORT" --metrics_listen="127.0.0.1:$METRICS_PORT" \
+  --shutdown_grace_seconds="$GRACE_SECONDS" >/dev/null
+cli() { $DOCKER exec -i "$CONTAINER" brainserve-cli --timeout_ms=5000 "$@"; }
+
+log "waiting for health SERVING"
+for i in $(seq 1 120); do
+  if [ "$($DOCKER inspect -f '{{.State.Running}}' "$CONTAINER")" != true ]; then
+    fail "the container exited during start-up (exit code $($DOCKER inspect -f '{{.State.ExitCode}}' "$CONTAINER"))"
+  fi
+  if cli health >/dev/null 2>&1; then break; fi
+  [ "$i" -eq 120 ] && fail "health did not become SERVING within 60 s"
+  sleep 0.5
+done
+[ "$(cli health)" = SERVING ] || fail "health is not SERVING"
+[ "$(cli health --service=brainserve.v1.ModelService)" = SERVING ] ||
+  fail "brainserve.v1.ModelService is not SERVING"
+$DOCKER logs "$CONTAINER" 2>&1 | grep -q "brainserve-server: serving gRPC on 127.0.0.1:$GRPC_PORT, metrics on 127.0.0.1:$METRICS_PORT" ||
+  fail "missing the 'serving gRPC on ...' start-up line"
+uid="$($DOCKER exec "$CONTAINER" id -u)"
+[ "$uid" = 10001 ] || fail "the server runs as uid $uid, not 10001"
+log "SERVING; runs as uid $uid"
+
+log "models and Forward through the CLI"
+models="$(cli list)"
+for m in mlp conv identity; do
+  grep -qw "$m" <<<"$models" || fail "model $m is not listed: $models"
+done
+input="$(/usr/bin/python3 -c 'import json; print(json.dumps([[round(0.25 * i - 8, 2) for i in range(64)]]))')"
+cli --json forward identity --input=- <<<"$input" >"$WORK/identity.json" || fail "Forward identity failed"
+cli --json forward mlp --input=- --encoding=values <<<"$input" >"$WORK/mlp.json" || fail "Forward mlp failed"
+/usr/bin/python3 - "$WORK/identity.json" "$WORK/mlp.json" "$input" <<'PY' || fail "unexpected Forward output"
+import json, math, sys
+identity, mlp, sent = (json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), json.loads(sys.argv[3]))
+shape = lambda r: [int(d) for d in r["output"]["shape"]]
+assert shape(identity) == [1, 64], identity
+assert identity["output"]["values"] == sent[0], "identity changed its input"
+assert shape(mlp) == [1, 10], mlp
+values = mlp["output"]["values"]
+assert len(values) == 10 and all(math.isfinite(v) for v in values), values
+assert any(v != 0 for v in values), values
+print(f"  identity: [1, 64] returned unchanged; mlp: [1, 10] = {[round(v, 4) for v in values[:4]]}...")
+PY
+# A call the server must reject, so the error path is counted too.
+if cli forward mlp --input=- <<<'[[1, 2, 3]]' >/dev/null 2>&1; then
+  fail "Forward with a wrong input shape succeeded"
+fi
+
+log "/metrics"
+curl -fsS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" >"$WORK/metrics.txt" ||
+  fail "/metrics does not answer on 127.0.0.1:$METRICS_PORT"
+sample() {  # sample METRIC [LABEL=VALUE...]: sum of the matching series' values (0 if none)
+  /usr/bin/python3 - "$WORK/metrics.txt" "$@" <<'PY'
+import re, sys
+path, name, wanted = sys.argv[1], sys.argv[2], dict(a.split("=", 1) for a in sys.argv[3:])
+total = 0.0
+for line in open(path):
+    m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)', line)
+    if not m or m.group(1) != name:
+        continue
+    labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+    if all(labels.get(k) == v for k, v in wanted.items()):
+        total += float(m.group(3))
+print(f"{total:g}")
+PY
+}
+[ "$(sample brainserve_requests_total model=identity method=Forward code=OK)" = 1 ] ||
+  fail "brainserve_requests_total does not count the identity Forward"
+[ "$(sample brainserve_requests_total model=mlp method=Forward code=OK)" = 1 ] ||
+  fail "brainserve_requests_total does not count the mlp Forward"
+[ "$(sample brainserve_requests_total model=mlp method=Forward code=INVALID_ARGUMENT)" = 1 ] ||
+  fail "brainserve_requests_total does not count the rejected Forward as INVALID_ARGUMENT"
+[ "$(sample brainserve_batch_size_count model=mlp)" = 1 ] ||
+  fail "brainserve_batch_size does not count the mlp batch"
+[ "$(sample brainserve_models)" = 3 ] || fail "brainserve_models is not 3"
+echo "  ok: $(grep -c '^brainserve_' "$WORK/metrics.txt") brainserve_* samples"
+
+log "every metric used by deploy/ alerts and dashboard is exported"
+used="$(cat "$ROOT/deploy/prometheus/alerts.yml" "$ROOT/deploy/grafana/brainserve-dashboard.json" |
+        sed -E 's/[a-z_]*:[a-z0-9_]+:[a-z0-9_]+//g' | grep -oE 'brainserve_[a-z0-9_]+' |
+        sed -E 's/_(bucket|sum|count)$//' | sort -u | grep -vx 'brainserve_queue_capacity')"
+for name in $used; do
+  grep -qE "^# TYPE $name " "$WORK/metrics.txt" || fail "$name is used in deploy/ but not exported"
+done
+echo "  ok: $(wc -w <<<"$used") metric families"
+
+if command -v prometheus >/dev/null 2>&1; then
+  log "Debian's Prometheus scrapes the container with the compose job and the alert rules"
+  PROM_PORT="$(free_port)"
+  cat >"$WORK/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $ROOT/deploy/prometheus/alerts.yml
+scrape_configs:
+  - job_name: brainserve
+    static_configs:
+      - targets: ["127.0.0.1:$METRICS_PORT"]
+EOF
+  prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/prometheus.log" 2>&1 &
+  PROM_PID=$!
+  api() { curl -fsS --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/$1"; }
+  ok=""
+  for i in $(seq 1 40); do
+    sleep 0.5
+    if api 'query?query=up%7Bjob%3D%22brainserve%22%7D' 2>/dev/null | grep -q '"value":\[[0-9.]*,"1"\]' &&
+       api rules 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+groups = json.load(sys.stdin)["data"]["groups"]
+rules = [r for g in groups for r in g["rules"]]
+bad = [(r["name"], r.get("lastError")) for r in rules if r.get("health") != "ok"]
+sys.exit(0 if rules and not bad else 1)' 2>/dev/null; then
+      ok=1
+      break
+    fi
+  done
+  if [ -z "$ok" ]; then
+    api rules >&2 || true
+    tail -n 20 "$WORK/prometheus.log" >&2
+    fail "Prometheus did not scrape the container (up == 1) or a rule failed to evaluate"
+  fi
+  echo "  ok: target up, $(api rules | grep -o '"health":"ok"' | wc -l) rules evaluated without error"
+  kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null || true; PROM_PID=""
+fi
+
+log "Docker HEALTHCHECK (brainserve-cli health)"
+for i in $(seq 1 60); do
+  status="$($DOCKER inspect -f '{{.State.Health.Status}}' "$CONTAINER")"
+  [ "$status" = healthy ] && break
+  [ "$status" = unhealthy ] && fail "the HEALTHCHECK reports unhealthy"
+  [ "$i" -eq 60 ] && fail "the HEALTHCHECK did not report healthy within 30 s (status: $status)"
+  sleep 0.5
+done
+echo "  ok: healthy"
+
+log "docker stop (SIGTERM), grace $GRACE_SECONDS s"
+stop_started=$(date +%s.%N)
+$DOCKER stop -t "$(( GRACE_SECONDS + 5 ))" "$CONTAINER" >/dev/null
+stop_seconds=$(/usr/bin/python3 -c "print(round($(date +%s.%N) - $stop_started, 2))")
+exit_code="$($DOCKER inspect -f '{{.State.ExitCode}}' "$CONTAINER")"
+[ "$exit_code" = 0 ] || fail "the server exited with code $exit_code after SIGTERM (137 = killed after the grace period)"
+/usr/bin/python3 -c "import sys; sys.exit(0 if $stop_seconds <= $GRACE_SECONDS else 1)" ||
+  fail "the server took ${stop_seconds}s to stop, more than the ${GRACE_SECONDS}s grace period"
+echo "  ok: exit code 0 after ${stop_seconds}s"
+
+# Keep the cache bounded: drop images replaced by this build and build cache beyond 4 GB.
+$DOCKER image prune -f >/dev/null 2>&1 || true
+$DOCKER builder prune -f --keep-storage 4gb >/dev/null 2>&1 || true
+
+log "OK"

@@ -1,0 +1,45 @@
+// The weight layouts a primitive prefers across pass sizes.
+//
+// oneDNN picks a weight layout per primitive shape (and thread count). If a
+// layout chosen for one pass size is imposed on another, oneDNN may fall
+// back to its slow reference implementation, which also accumulates in a
+// different order (measured: brgconv at 2 threads prefers another layout
+// for one sample than for 64, and the forced one gives ref:any). So each
+// pass size keeps its preferred layout, and the weights are packed once per
+// distinct layout (usually one, rarely two) when a version is prepared.
+#ifndef BRAINSERVE_ENGINE_WEIGHT_LAYOUTS_H_
+#define BRAINSERVE_ENGINE_WEIGHT_LAYOUTS_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "dnnl.hpp"
+
+namespace brainserve::engine {
+
+struct WeightLayouts {
+  std::vector<dnnl::memory::desc> layouts;  // distinct
+  std::vector<int> layout_of_rows;          // [rows] -> index; [0] unused
+
+  // Queries `weights_desc_for(rows)` (the preferred weights desc of the
+  // primitive for `rows` samples, built with format_tag::any) for every
+  // rows in 1..max_rows. Throws dnnl::error.
+  template <typename WeightsDescFor>
+  static WeightLayouts Discover(int64_t max_rows,
+                                WeightsDescFor&& weights_desc_for) {
+    WeightLayouts result;
+    result.layout_of_rows.assign(max_rows + 1, 0);
+    for (int64_t rows = 1; rows <= max_rows; ++rows) {
+      const dnnl::memory::desc md = weights_desc_for(rows);
+      size_t i = 0;
+      while (i < result.layouts.size() && !(result.layouts[i] == md)) ++i;
+      if (i == result.layouts.size()) result.layouts.push_back(md);
+      result.layout_of_rows[rows] = static_cast<int>(i);
+    }
+    return result;
+  }
+};
+
+}  // namespace brainserve::engine
+
+#endif  // BRAINSERVE_ENGINE_WEIGHT_LAYOUTS_H_

@@ -1,0 +1,47 @@
+// Runs client/python/example.py (Debian's /usr/bin/python3 with
+// python3-grpcio, python3-protobuf and python3-numpy) against the real
+// brainserve-server. The script generates its stubs from proto/ and checks
+// every output against a NumPy reference itself.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/client/server_process.h"
+#include "tests/client/subprocess.h"
+
+namespace brainserve::client {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(PythonExampleTest, CreateForwardUpdateForward) {
+  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server =
+      testing::ServerProcess::Start(BRAINSERVE_SERVER_PATH, {});
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string stubs =
+      std::filesystem::path(::testing::TempDir()) / "brainserve_py_stubs";
+  absl::StatusOr<testing::ProcessResult> result = testing::RunProcess(
+      {"/usr/bin/python3", BRAINSERVE_PYTHON_EXAMPLE, "--server",
+       (*server)->address(), "--stubs-dir", stubs, "--proto-dir",
+       BRAINSERVE_PROTO_DIR},
+      "", {"PYTHONDONTWRITEBYTECODE=1"});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 0) << result->out << result->err;
+  EXPECT_THAT(result->out, HasSubstr("created python-example: input [4] -> "
+                                     "output [3], version 1\n"));
+  EXPECT_THAT(result->out, HasSubstr("forward  (version 1): "));
+  EXPECT_THAT(result->out, HasSubstr("replaced fc/bias -> version 2\n"));
+  EXPECT_THAT(result->out, HasSubstr("forward  (version 3): "));
+  EXPECT_THAT(result->out, HasSubstr("stale update refused: "
+                                     "FAILED_PRECONDITION\n"));
+  EXPECT_THAT(result->out, HasSubstr("versions: 1 -> 2 -> 3; every output "
+                                     "matched the NumPy reference\n"));
+  absl::StatusOr<int> code = (*server)->Stop();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0) << (*server)->log();
+}
+
+}  // namespace
+}  // namespace brainserve::client
