@@ -74,12 +74,12 @@ int RunCli(const std::vector<std::string>& args, std::istream& in,
 
   using Runner = int (*)(const CommandContext&);
   static const auto* const kRunners = new std::map<std::string, Runner>{
-      {"list", RunList},       {"get", RunGet},         {"create", RunCreate},
-      {"delete", RunDelete},   {"health", RunHealth},   {"forward", RunForward},
-      {"update", RunUpdate},   {"params", RunParams},
+      {"list", RunList},     {"get", RunGet},       {"create", RunCreate},
+      {"delete", RunDelete}, {"health", RunHealth}, {"forward", RunForward},
+      {"update", RunUpdate}, {"params", RunParams},
   };
-  const CommandContext context{*invocation, **client,
-                               absl::GetFlag(FLAGS_json), in, out, err};
+  const CommandContext context{*invocation, **client, absl::GetFlag(FLAGS_json),
+                               in,          out,      err};
   return kRunners->at(invocation->subcommand)(context);
 }
 

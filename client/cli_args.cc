@@ -54,9 +54,8 @@ absl::Status ParseFlagArg(const std::vector<std::string>& args, size_t* index,
   }
   std::replace(name.begin(), name.end(), '-', '_');
   if (!IsKnownFlag(name)) {
-    const std::string positive = absl::StartsWith(name, "no")
-                                     ? name.substr(2)
-                                     : std::string();
+    const std::string positive =
+        absl::StartsWith(name, "no") ? name.substr(2) : std::string();
     absl::CommandLineFlag* flag =
         IsKnownFlag(positive) ? absl::FindCommandLineFlag(positive) : nullptr;
     if (flag != nullptr && flag->IsOfType<bool>() && !value.has_value()) {
@@ -106,8 +105,8 @@ absl::Status ApplyFlags(const std::vector<FlagArg>& flags) {
     }
     std::string error;
     if (!absl::FindCommandLineFlag(arg.name)->ParseFrom(arg.value, &error)) {
-      return UsageError(absl::StrCat("invalid value '", arg.value,
-                                     "' for --", arg.name, ": ", error));
+      return UsageError(absl::StrCat("invalid value '", arg.value, "' for --",
+                                     arg.name, ": ", error));
     }
   }
   absl::SetFlag(&FLAGS_mask, masks);
@@ -207,8 +206,7 @@ absl::StatusOr<CliInvocation> ParseCliArgs(
         info->flags.count(flag.name) == 0) {
       return UsageError(absl::StrCat("flag --", flag.name,
                                      " does not apply to '", info->name,
-                                     "'; usage: brainserve-cli ",
-                                     info->usage));
+                                     "'; usage: brainserve-cli ", info->usage));
     }
     invocation.flags_set.insert(flag.name);
   }

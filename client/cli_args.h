@@ -19,10 +19,10 @@ namespace brainserve::client {
 // One subcommand: its name, positional arguments, flags and a usage line.
 struct SubcommandInfo {
   std::string name;
-  int num_positional;            // exact count after the subcommand name
-  std::set<std::string> flags;   // flags accepted besides the global ones
-  std::string usage;             // e.g. "get NAME"
-  std::string summary;           // one line
+  int num_positional;           // exact count after the subcommand name
+  std::set<std::string> flags;  // flags accepted besides the global ones
+  std::string usage;            // e.g. "get NAME"
+  std::string summary;          // one line
 };
 
 // All subcommands in the order `help` lists them.
@@ -40,8 +40,8 @@ struct CliInvocation {
 };
 
 // Parses argv[1..] and sets the flags (those not given are reset to their
-// defaults, so repeated calls are independent). Checks that the subcommand exists,
-// the positional count matches and every flag given applies to it.
+// defaults, so repeated calls are independent). Checks that the subcommand
+// exists, the positional count matches and every flag given applies to it.
 absl::StatusOr<CliInvocation> ParseCliArgs(
     const std::vector<std::string>& args);
 

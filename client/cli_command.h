@@ -18,19 +18,19 @@ namespace brainserve::client {
 // Process exit codes of brainserve-cli.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitRpcError = 1,     // the server answered with a non-OK status
-  kExitUsage = 2,        // bad flags or arguments, unreadable or bad files
-  kExitNotServing = 3,   // `health` got an answer other than SERVING
+  kExitRpcError = 1,    // the server answered with a non-OK status
+  kExitUsage = 2,       // bad flags or arguments, unreadable or bad files
+  kExitNotServing = 3,  // `health` got an answer other than SERVING
 };
 
 // What a subcommand runs with. Not owned: everything outlives the call.
 struct CommandContext {
   const CliInvocation& invocation;
   const Client& client;
-  bool json;             // --json
-  std::istream& in;      // standard input ("-" paths)
-  std::ostream& out;     // results
-  std::ostream& err;     // errors
+  bool json;          // --json
+  std::istream& in;   // standard input ("-" paths)
+  std::ostream& out;  // results
+  std::ostream& err;  // errors
 };
 
 // Prints "error: <message>" and returns kExitUsage.

@@ -68,9 +68,9 @@ std::string MessageFieldText(const pb::FieldDescriptor* field,
                              const pb::Message& value) {
   if (value.GetDescriptor() == v1::Tensor::descriptor()) {
     const auto& tensor = static_cast<const v1::Tensor&>(value);
-    return absl::StrCat(field->name(), "=tensor",
-                        FormatShape({tensor.shape().begin(),
-                                     tensor.shape().end()}));
+    return absl::StrCat(
+        field->name(), "=tensor",
+        FormatShape({tensor.shape().begin(), tensor.shape().end()}));
   }
   const std::string inner = SummarizeMessage(value);
   if (inner.empty()) return field->name();  // e.g. Empty, or all defaults
@@ -115,8 +115,8 @@ std::string SummarizeMessage(const pb::Message& message) {
           items.push_back(MessageFieldText(
               field, reflection->GetRepeatedMessage(message, field, i)));
         }
-        parts.push_back(absl::StrCat(field->name(), "=[",
-                                     absl::StrJoin(items, ", "), "]"));
+        parts.push_back(
+            absl::StrCat(field->name(), "=[", absl::StrJoin(items, ", "), "]"));
       } else {
         parts.push_back(
             MessageFieldText(field, reflection->GetMessage(message, field)));
@@ -126,8 +126,8 @@ std::string SummarizeMessage(const pb::Message& message) {
       for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
         items.push_back(ScalarText(message, field, i));
       }
-      parts.push_back(absl::StrCat(field->name(), "=[",
-                                   absl::StrJoin(items, ", "), "]"));
+      parts.push_back(
+          absl::StrCat(field->name(), "=[", absl::StrJoin(items, ", "), "]"));
     } else {
       parts.push_back(
           absl::StrCat(field->name(), "=", ScalarText(message, field, 0)));
@@ -186,11 +186,11 @@ std::string FormatModelInfo(const v1::ModelInfo& info) {
       const pb::FieldDescriptor* kind =
           layer.GetReflection()->GetOneofFieldDescriptor(
               layer, v1::LayerSpec::descriptor()->FindOneofByName("kind"));
-      rows.push_back(
-          {layer.name(), kind == nullptr ? "?" : kind->name(),
-           kind == nullptr ? ""
-                           : SummarizeMessage(layer.GetReflection()->GetMessage(
-                                 layer, kind))});
+      rows.push_back({layer.name(), kind == nullptr ? "?" : kind->name(),
+                      kind == nullptr
+                          ? ""
+                          : SummarizeMessage(layer.GetReflection()->GetMessage(
+                                layer, kind))});
     }
     absl::StrAppend(&out, "\n", FormatTable(rows, "  "));
   }
@@ -219,8 +219,8 @@ absl::StatusOr<std::string> FormatJson(const pb::Message& message) {
   std::string json;
   auto status = pb::util::MessageToJsonString(message, &json, options);
   if (!status.ok()) {
-    return absl::InternalError(absl::StrCat("cannot print JSON: ",
-                                            status.message().as_string()));
+    return absl::InternalError(
+        absl::StrCat("cannot print JSON: ", status.message().as_string()));
   }
   return json;
 }

@@ -37,8 +37,7 @@ absl::Status AddMasks(const CommandContext& context, TensorEncoding encoding,
     const size_t equals = mask.find('=');
     if (equals == std::string::npos || equals == 0 ||
         equals + 1 == mask.size()) {
-      return Usage(
-          absl::StrCat("--mask must be LAYER=FILE, got '", mask, "'"));
+      return Usage(absl::StrCat("--mask must be LAYER=FILE, got '", mask, "'"));
     }
     const std::string layer = mask.substr(0, equals);
     if (request->masks().count(layer) > 0) {

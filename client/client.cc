@@ -131,8 +131,7 @@ absl::StatusOr<v1::GetParametersResponse> Client::GetParameters(
   return Call(&v1::ModelService::Stub::GetParameters, request);
 }
 
-absl::StatusOr<ServingStatus> Client::Health(
-    const std::string& service) const {
+absl::StatusOr<ServingStatus> Client::Health(const std::string& service) const {
   grpc::ClientContext context;
   PrepareContext(&context);
   absl::StatusOr<int> status = HealthCheck(*channel_, &context, service);

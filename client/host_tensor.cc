@@ -77,9 +77,9 @@ absl::Status ValidateHostTensor(const HostTensor& tensor) {
   absl::StatusOr<int64_t> count = NumElements(tensor.shape);
   if (!count.ok()) return count.status();
   if (static_cast<uint64_t>(*count) != tensor.values.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "shape ", FormatShape(tensor.shape), " needs ", *count,
-        " elements but ", tensor.values.size(), " were given"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("shape ", FormatShape(tensor.shape), " needs ", *count,
+                     " elements but ", tensor.values.size(), " were given"));
   }
   return absl::OkStatus();
 }
@@ -122,9 +122,9 @@ absl::StatusOr<HostTensor> FromProto(const brainserve::v1::Tensor& tensor) {
     host.values.assign(tensor.values().begin(), tensor.values().end());
   }
   if (static_cast<uint64_t>(*count) != host.values.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tensor of shape ", FormatShape(host.shape), " needs ", *count,
-        " elements but carries ", host.values.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("tensor of shape ", FormatShape(host.shape), " needs ",
+                     *count, " elements but carries ", host.values.size()));
   }
   return host;
 }

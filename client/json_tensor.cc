@@ -97,10 +97,9 @@ class NestedArrayReader {
   }
 
   absl::Status Ragged(absl::string_view problem) const {
-    return JsonError(absl::StrCat("ragged nested array: element at ",
-                                  PathText(path_), " ", problem, " (shape ",
-                                  FormatShape(*shape_),
-                                  " set by the first element)"));
+    return JsonError(absl::StrCat(
+        "ragged nested array: element at ", PathText(path_), " ", problem,
+        " (shape ", FormatShape(*shape_), " set by the first element)"));
   }
 
   std::vector<size_t> path_;
@@ -113,10 +112,8 @@ absl::StatusOr<HostTensor> ParseObjectForm(absl::string_view json) {
   brainserve::v1::Tensor proto;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status =
-      google::protobuf::util::JsonStringToMessage(
-          google::protobuf::StringPiece(json.data(), json.size()), &proto,
-          options);
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &proto, options);
   if (!status.ok()) {
     return JsonError(absl::StrCat(
         "object form must be {\"shape\": [...], \"values\": [...]}: ",
@@ -137,8 +134,8 @@ absl::StatusOr<HostTensor> ParseJsonTensor(absl::string_view json) {
   auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(trimmed.data(), trimmed.size()), &root);
   if (!status.ok()) {
-    return JsonError(absl::StrCat("not valid JSON: ",
-                                  status.message().as_string()));
+    return JsonError(
+        absl::StrCat("not valid JSON: ", status.message().as_string()));
   }
   return NestedArrayReader().Read(root);
 }
@@ -156,9 +153,8 @@ std::string FormatFloat(float value) {
 }
 
 std::string FormatJsonTensor(const HostTensor& tensor) {
-  std::string out = absl::StrCat("{\"shape\":[",
-                                 absl::StrJoin(tensor.shape, ","),
-                                 "],\"values\":[");
+  std::string out = absl::StrCat(
+      "{\"shape\":[", absl::StrJoin(tensor.shape, ","), "],\"values\":[");
   for (size_t i = 0; i < tensor.values.size(); ++i) {
     if (i > 0) out.push_back(',');
     const float value = tensor.values[i];

@@ -119,8 +119,8 @@ class HeaderParser {
       size_t end = pos_;
       while (end < text_.size() && absl::ascii_isdigit(text_[end])) ++end;
       int64_t dim = 0;
-      if (end == pos_ || !absl::SimpleAtoi(text_.substr(pos_, end - pos_),
-                                           &dim)) {
+      if (end == pos_ ||
+          !absl::SimpleAtoi(text_.substr(pos_, end - pos_), &dim)) {
         return Error("'shape' holds something other than integers");
       }
       pos_ = end;
@@ -229,8 +229,7 @@ absl::StatusOr<HostTensor> ParseNpy(absl::string_view bytes) {
     return NpyError(absl::StrCat("shape ", FormatShape(tensor.shape), " of ",
                                  *header->descr, " needs ",
                                  static_cast<uint64_t>(*count) * *item_size,
-                                 " data bytes but the file has ",
-                                 data.size()));
+                                 " data bytes but the file has ", data.size()));
   }
   absl::Status status =
       DecodeData(*header->descr, data.data(), *count, &tensor.values);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <vector>
 
@@ -10,11 +11,44 @@
 namespace brainserve::client {
 namespace {
 
-std::string FormatElement(float value) {
+constexpr int kMaxDecimals = 4;
+
+// How every element of one tensor is printed.
+struct ElementFormat {
+  bool scientific = false;
+  int decimals = 0;  // fixed point: digits after the point
+};
+
+// Digits after the point that `value` needs at kMaxDecimals precision.
+int DecimalsNeeded(float value) {
+  int64_t scaled = std::llround(std::fabs(value) * 1e4);
+  int decimals = kMaxDecimals;
+  while (decimals > 0 && scaled % 10 == 0) {
+    scaled /= 10;
+    --decimals;
+  }
+  return decimals;
+}
+
+ElementFormat ChooseFormat(const std::vector<float>& values) {
+  ElementFormat format;
+  for (float value : values) {
+    if (!std::isfinite(value)) continue;
+    const float magnitude = std::fabs(value);
+    if (magnitude >= 1e6f || (magnitude != 0 && magnitude < 1e-4f)) {
+      return ElementFormat{/*scientific=*/true, kMaxDecimals};
+    }
+    format.decimals = std::max(format.decimals, DecimalsNeeded(value));
+  }
+  return format;
+}
+
+std::string FormatElement(float value, const ElementFormat& format) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.6g", static_cast<double>(value));
+  char buffer[48];
+  std::snprintf(buffer, sizeof(buffer), format.scientific ? "%.*e" : "%.*f",
+                format.decimals, static_cast<double>(value));
   return buffer;
 }
 
@@ -28,10 +62,13 @@ class Formatter {
     }
     summarize_ = static_cast<int64_t>(tensor.values.size()) >
                  options.summarize_above_elements;
+    format_ = ChooseFormat(tensor.values);
   }
 
   std::string Format() {
-    if (tensor_.shape.empty()) return FormatElement(tensor_.values[0]);
+    if (tensor_.shape.empty()) {
+      return FormatElement(tensor_.values[0], format_);
+    }
     // First pass measures the widest element that will be shown.
     measuring_ = true;
     std::string ignored;
@@ -67,9 +104,10 @@ class Formatter {
     for (size_t k = 0; k < indices.size(); ++k) {
       std::string item;
       if (last_dim) {
-        item = indices[k] < 0 ? "..."
-                              : FormatElement(tensor_.values[offset +
-                                                             indices[k]]);
+        item =
+            indices[k] < 0
+                ? "..."
+                : FormatElement(tensor_.values[offset + indices[k]], format_);
         if (measuring_) {
           width_ = std::max(width_, item.size());
           continue;
@@ -108,6 +146,7 @@ class Formatter {
   const TensorFormatOptions& options_;
   std::vector<int64_t> strides_;
   bool summarize_ = false;
+  ElementFormat format_;
   bool measuring_ = false;
   size_t width_ = 0;
 };

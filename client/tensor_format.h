@@ -1,10 +1,13 @@
 // Human-readable, numpy-style text for a HostTensor, e.g.
-//   [[ 1.5, -2  ],
-//    [ 0  ,  3.25]]
-// Elements are aligned in columns and printed with up to 6 significant
-// digits; rows wrap at `line_width`. A tensor with more than
+//   [[ 1.50, -2.00],
+//    [ 0.00,  3.25]]
+// One format serves the whole tensor, as in numpy: fixed point with at most
+// 4 decimals (as many as the values need; integers print without any) when
+// every finite value is below 1e6 in magnitude and no non-zero value is
+// below 1e-4, else scientific with 4 decimals. Elements are right-aligned in
+// columns; rows wrap at `line_width`. A tensor with more than
 // `summarize_above_elements` elements shows only the first and last
-// `edge_items` entries of each dimension with "..." between, as numpy does.
+// `edge_items` entries of each dimension with "..." between.
 #ifndef BRAINSERVE_CLIENT_TENSOR_FORMAT_H_
 #define BRAINSERVE_CLIENT_TENSOR_FORMAT_H_
 

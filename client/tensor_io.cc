@@ -30,8 +30,8 @@ absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path,
   }
   contents << file.rdbuf();
   if (file.bad()) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read '", path,
-                                                   "': ", std::strerror(errno)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read '", path, "': ", std::strerror(errno)));
   }
   return contents.str();
 }

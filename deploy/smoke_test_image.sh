@@ -11,8 +11,9 @@
 #    between runs through the cached data root).
 # 4. Runs the image with --network=host on free non-default ports, read-only, all capabilities
 #    dropped, and checks: brainserve-cli health is SERVING (whole server and ModelService); the
-#    process runs as uid 10001; Forward on identity returns its input and on mlp a [1,10] output
-#    (CLI inside the container); /metrics answers and counts those calls; every brainserve_*
+#    process runs as uid 10001; Forward on identity returns its input and on mlp a [1,10] output,
+#    and UpdateParameters shifts mlp's output as expected (CLI inside the container); /metrics
+#    answers and counts those calls; every brainserve_*
 #    metric used by deploy/ alerts and dashboard is exported; Debian's Prometheus scrapes the
 #    container with the alert rules loaded and evaluates them all without error; Docker's
 #    HEALTHCHECK reports healthy; `docker stop` (SIGTERM) ends it with exit code 0 within the
@@ -66,7 +67,11 @@ $DOCKER build --network=host --progress=plain \
   --build-arg BUILD_JOBS="${BUILD_JOBS:-$(nproc)}" \
   -t "$IMAGE" -f "$ROOT/Dockerfile" "$ROOT" >"$WORK/build.log" 2>&1 ||
   { tail -n 60 "$WORK/build.log" >&2; fail "docker build failed"; }
-grep -iE 'cache (hit|miss)|hits|misses' "$WORK/build.log" | sed 's/^/  /' | tail -n 4 || true
+# Time per build step (BuildKit's plain progress: "#N [stage i/n] STEP" ... "#N DONE 12.3s").
+awk '/^#[0-9]+ \[/ { id = $1; sub(/^#[0-9]+ /, ""); step[id] = substr($0, 1, 90) }
+     /^#[0-9]+ (DONE|CACHED)/ { if ($1 in step) { printf "  %-8s %s\n", ($2 == "CACHED" ? "cached" : $3), step[$1]; delete step[$1] } }' \
+  "$WORK/build.log"
+grep -E 'Hits:|Misses:' "$WORK/build.log" | sed -E 's/^#[0-9]+ [0-9.]+ +/  ccache /' || true
 log "built in $(( SECONDS - build_started ))s"
 
 log "image size and what takes the space"
@@ -132,6 +137,19 @@ assert len(values) == 10 and all(math.isfinite(v) for v in values), values
 assert any(v != 0 for v in values), values
 print(f"  identity: [1, 64] returned unchanged; mlp: [1, 10] = {[round(v, 4) for v in values[:4]]}...")
 PY
+# UpdateParameters: add 0.5 to mlp's output bias; the same input then gives outputs 0.5 higher, at
+# version 2.
+cli update mlp --layer=fc2 --param=bias --mode=add --value=- <<<"[$(printf '0.5,%.0s' {1..9})0.5]" |
+  grep -qx "version 2" || fail "UpdateParameters on mlp did not answer version 2"
+cli --json forward mlp --input=- --encoding=values <<<"$input" >"$WORK/mlp2.json" || fail "Forward mlp failed after the update"
+/usr/bin/python3 - "$WORK/mlp.json" "$WORK/mlp2.json" <<'PY' || fail "the update did not take effect as expected"
+import json, sys
+before, after = (json.load(open(p)) for p in sys.argv[1:3])
+assert int(before["version"]) == 1 and int(after["version"]) == 2, (before["version"], after["version"])
+diffs = [b - a for a, b in zip(before["output"]["values"], after["output"]["values"])]
+assert len(diffs) == 10 and all(abs(d - 0.5) < 1e-5 for d in diffs), diffs
+print("  UpdateParameters (fc2.bias += 0.5): version 2, outputs +0.5")
+PY
 # A call the server must reject, so the error path is counted too.
 if cli forward mlp --input=- <<<'[[1, 2, 3]]' >/dev/null 2>&1; then
   fail "Forward with a wrong input shape succeeded"
@@ -157,13 +175,16 @@ PY
 }
 [ "$(sample brainserve_requests_total model=identity method=Forward code=OK)" = 1 ] ||
   fail "brainserve_requests_total does not count the identity Forward"
-[ "$(sample brainserve_requests_total model=mlp method=Forward code=OK)" = 1 ] ||
+[ "$(sample brainserve_requests_total model=mlp method=Forward code=OK)" = 2 ] ||
   fail "brainserve_requests_total does not count the mlp Forward"
 [ "$(sample brainserve_requests_total model=mlp method=Forward code=INVALID_ARGUMENT)" = 1 ] ||
   fail "brainserve_requests_total does not count the rejected Forward as INVALID_ARGUMENT"
-[ "$(sample brainserve_batch_size_count model=mlp)" = 1 ] ||
-  fail "brainserve_batch_size does not count the mlp batch"
+[ "$(sample brainserve_batch_size_count model=mlp)" = 2 ] ||
+  fail "brainserve_batch_size does not count the two mlp batches"
 [ "$(sample brainserve_models)" = 3 ] || fail "brainserve_models is not 3"
+[ "$(sample brainserve_model_version model=mlp)" = 2 ] || fail "brainserve_model_version{model=mlp} is not 2"
+[ "$(sample brainserve_parameter_updates_total model=mlp code=OK)" = 1 ] ||
+  fail "brainserve_parameter_updates_total does not count the update"
 echo "  ok: $(grep -c '^brainserve_' "$WORK/metrics.txt") brainserve_* samples"
 
 log "every metric used by deploy/ alerts and dashboard is exported"

@@ -29,9 +29,9 @@ absl::StatusOr<Activation> Activation::FromSpec(const Spec& spec,
     default:
       if (spec.alpha() != 0.0f) {
         return site.Invalid(
-            "alpha", absl::StrCat("only LEAKY_RELU and ELU take alpha; ",
-                                  Spec::Function_Name(act.function),
-                                  " does not"));
+            "alpha",
+            absl::StrCat("only LEAKY_RELU and ELU take alpha; ",
+                         Spec::Function_Name(act.function), " does not"));
       }
       break;
   }
@@ -69,7 +69,8 @@ float Activation::Apply(float x) const {
 
 void Activation::ApplyInPlace(float* data, int64_t count) const {
   if (function == Spec::RELU) {
-    for (int64_t i = 0; i < count; ++i) data[i] = data[i] > 0.0f ? data[i] : 0.0f;
+    for (int64_t i = 0; i < count; ++i)
+      data[i] = data[i] > 0.0f ? data[i] : 0.0f;
     return;
   }
   if (is_identity()) return;

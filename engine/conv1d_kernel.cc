@@ -42,10 +42,11 @@ memory::desc BrainstateWeightsDesc(const Conv1dGeometry& g) {
 
 Conv1dKernel::Conv1dKernel(const Config& config)
     : config_(config),
-      preprocess_(config.geometry.lhs_dilation > 1 ||
-                  config.geometry.pad_lo < 0 || config.geometry.pad_hi < 0 ||
-                  (config.materialize_padding &&
-                   (config.geometry.pad_lo != 0 || config.geometry.pad_hi != 0))),
+      preprocess_(
+          config.geometry.lhs_dilation > 1 || config.geometry.pad_lo < 0 ||
+          config.geometry.pad_hi < 0 ||
+          (config.materialize_padding &&
+           (config.geometry.pad_lo != 0 || config.geometry.pad_hi != 0))),
       plans_(config.max_rows_per_pass) {}
 
 absl::StatusOr<std::unique_ptr<Conv1dKernel>> Conv1dKernel::Create(
@@ -55,8 +56,8 @@ absl::StatusOr<std::unique_ptr<Conv1dKernel>> Conv1dKernel::Create(
     kernel->bias_md_ =
         memory::desc({config.geometry.out_channels}, dt::f32, tag::a);
     const memory::desc any_weights = WeightsDesc(config.geometry, tag::any);
-    kernel->weight_layouts_ = WeightLayouts::Discover(
-        config.max_rows_per_pass, [&](int64_t rows) {
+    kernel->weight_layouts_ =
+        WeightLayouts::Discover(config.max_rows_per_pass, [&](int64_t rows) {
           return kernel->MakePrimitiveDesc(rows, any_weights).weights_desc();
         });
   } catch (const dnnl::error& e) {
@@ -98,8 +99,8 @@ dnnl::convolution_forward::primitive_desc Conv1dKernel::MakePrimitiveDesc(
                                             bias_md_, dst_md, strides, dilates,
                                             padding_l, padding_r)
           : dnnl::convolution_forward::desc(prop, algorithm, src_md, weights_md,
-                                            dst_md, strides, dilates,
-                                            padding_l, padding_r);
+                                            dst_md, strides, dilates, padding_l,
+                                            padding_r);
   return dnnl::convolution_forward::primitive_desc(desc, attr, CpuEngine());
 }
 
@@ -155,7 +156,8 @@ void Conv1dKernel::Preprocess(const float* src, int64_t samples,
       const int64_t p = j * g.lhs_dilation + g.pad_lo;
       if (p < 0 || p >= lp) continue;
       if (g.channel_first) {
-        for (int64_t c = 0; c < channels; ++c) xp[c * lp + p] = x[c * g.length + j];
+        for (int64_t c = 0; c < channels; ++c)
+          xp[c * lp + p] = x[c * g.length + j];
       } else {
         std::memcpy(xp + p * channels, x + j * channels,
                     sizeof(float) * channels);
@@ -166,8 +168,8 @@ void Conv1dKernel::Preprocess(const float* src, int64_t samples,
 
 void Conv1dKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
-  const Plan& plan = plans_.Get(
-      samples, [this](int64_t rows) { return MakePlan(rows); });
+  const Plan& plan =
+      plans_.Get(samples, [this](int64_t rows) { return MakePlan(rows); });
   if (preprocess_) {
     const Conv1dGeometry& g = config_.geometry;
     float* padded = workspace.Buffer(

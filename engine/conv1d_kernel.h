@@ -12,9 +12,9 @@
 // differently depending on how it splits a pass between threads, so a
 // sample's border outputs change (by ~1 ulp) with the batch size; on a
 // materialized input it is bitwise batch invariant (measured; the copy costs
-// 2-7% of W3's forward). Weights are reordered once per version into the layout(s)
-// the primitives prefer (WeightLayouts); primitives are cached per pass size.
-// Run() may be called from many threads at once.
+// 2-7% of W3's forward). Weights are reordered once per version into the
+// layout(s) the primitives prefer (WeightLayouts); primitives are cached per
+// pass size. Run() may be called from many threads at once.
 #ifndef BRAINSERVE_ENGINE_CONV1D_KERNEL_H_
 #define BRAINSERVE_ENGINE_CONV1D_KERNEL_H_
 
@@ -80,8 +80,8 @@ class Conv1dKernel {
   Packed Pack(const float* weight_kio, const float* bias) const;
 
   // Runs `samples` samples (1..max_rows_per_pass). Throws dnnl::error.
-  void Run(const Packed& packed, const float* src, float* dst,
-           int64_t samples, Workspace& workspace) const;
+  void Run(const Packed& packed, const float* src, float* dst, int64_t samples,
+           Workspace& workspace) const;
 
  private:
   struct Plan {

@@ -205,9 +205,9 @@ absl::StatusOr<ConvOptions> ResolveOptions(
     *f.target = *value;
   }
   if (g.in_channels % g.groups != 0) {
-    return site.Invalid("groups",
-                        absl::StrCat(g.groups, " does not divide the ",
-                                     g.in_channels, " input channels"));
+    return site.Invalid(
+        "groups", absl::StrCat(g.groups, " does not divide the ", g.in_channels,
+                               " input channels"));
   }
   if (g.out_channels % g.groups != 0) {
     return site.Invalid("groups",
@@ -217,10 +217,10 @@ absl::StatusOr<ConvOptions> ResolveOptions(
   absl::Status status = ResolvePadding(spec, site, &g);
   if (!status.ok()) return status;
   if (g.padded_length() < 0) {
-    return site.Invalid(
-        "padding", absl::StrCat("padding (", g.pad_lo, ", ", g.pad_hi,
-                                ") makes the input length negative (",
-                                g.padded_length(), ")"));
+    return site.Invalid("padding",
+                        absl::StrCat("padding (", g.pad_lo, ", ", g.pad_hi,
+                                     ") makes the input length negative (",
+                                     g.padded_length(), ")"));
   }
   if (g.output_length() == 0) {
     return site.Invalid(
@@ -232,7 +232,8 @@ absl::StatusOr<ConvOptions> ResolveOptions(
   for (const Shape& shape : {OutputShape(g), WeightShape(g),
                              Shape{g.padded_length(), g.in_channels}}) {
     absl::StatusOr<int64_t> count = CheckedNumElements(shape);
-    if (!count.ok()) return site.Invalid("out_channels", count.status().message());
+    if (!count.ok())
+      return site.Invalid("out_channels", count.status().message());
   }
   options.has_gain = spec.has_ws_gain() ? spec.ws_gain() : true;
   options.eps = spec.has_eps() ? spec.eps() : 1e-4f;
@@ -242,18 +243,18 @@ absl::StatusOr<ConvOptions> ResolveOptions(
   }
   ParamInitRules weight_rules;
   weight_rules.default_init = ParamInit::XavierNormal();
-  absl::StatusOr<std::optional<ParamInit>> weight_init = ResolveInitializer(
-      spec.has_w_init() ? &spec.w_init() : nullptr, weight_rules,
-      WeightShape(g), site, "w_init");
+  absl::StatusOr<std::optional<ParamInit>> weight_init =
+      ResolveInitializer(spec.has_w_init() ? &spec.w_init() : nullptr,
+                         weight_rules, WeightShape(g), site, "w_init");
   if (!weight_init.ok()) return weight_init.status();
   options.weight_init = **weight_init;
   ParamInitRules bias_rules;  // default: no bias
   bias_rules.allow_none = true;
-  const Shape bias_shape = g.channel_first ? Shape{1, g.out_channels, 1}
-                                           : Shape{1, g.out_channels};
-  absl::StatusOr<std::optional<ParamInit>> bias_init = ResolveInitializer(
-      spec.has_b_init() ? &spec.b_init() : nullptr, bias_rules, bias_shape,
-      site, "b_init");
+  const Shape bias_shape =
+      g.channel_first ? Shape{1, g.out_channels, 1} : Shape{1, g.out_channels};
+  absl::StatusOr<std::optional<ParamInit>> bias_init =
+      ResolveInitializer(spec.has_b_init() ? &spec.b_init() : nullptr,
+                         bias_rules, bias_shape, site, "b_init");
   if (!bias_init.ok()) return bias_init.status();
   options.bias_init = *bias_init;
   if (spec.has_w_mask()) {

@@ -129,9 +129,8 @@ absl::Status ResolveSizes(int64_t out_size, const LayerSite& site,
   }
   options->in = input_shape.back();
   options->out = out_size;
-  for (const Shape& shape :
-       {DenseLayer::OutputShape(input_shape, out_size),
-        Shape{options->in, options->out}}) {
+  for (const Shape& shape : {DenseLayer::OutputShape(input_shape, out_size),
+                             Shape{options->in, options->out}}) {
     absl::StatusOr<int64_t> count = CheckedNumElements(shape);
     if (!count.ok()) return site.Invalid("out_size", count.status().message());
   }
@@ -186,7 +185,8 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildLinear(
     const Shape& input_shape) {
   DenseLayer::Options options;
   options.variant = Variant::kLinear;
-  absl::Status status = ResolveSizes(spec.out_size(), site, input_shape, &options);
+  absl::Status status =
+      ResolveSizes(spec.out_size(), site, input_shape, &options);
   if (status.ok()) {
     status = ResolveWeightInit(FieldOrNull(spec.has_w_init(), spec.w_init()),
                                site, &options);
@@ -208,7 +208,8 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildSignedWLinear(
     const Shape& input_shape) {
   DenseLayer::Options options;
   options.variant = Variant::kSignedW;
-  absl::Status status = ResolveSizes(spec.out_size(), site, input_shape, &options);
+  absl::Status status =
+      ResolveSizes(spec.out_size(), site, input_shape, &options);
   if (status.ok()) {
     status = ResolveWeightInit(FieldOrNull(spec.has_w_init(), spec.w_init()),
                                site, &options);
@@ -228,10 +229,11 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildScaledWSLinear(
   options.variant = Variant::kScaledWS;
   options.has_gain = spec.has_ws_gain() ? spec.ws_gain() : true;
   options.eps = spec.has_eps() ? spec.eps() : 1e-4f;
-  absl::Status status = ResolveSizes(spec.out_size(), site, input_shape, &options);
+  absl::Status status =
+      ResolveSizes(spec.out_size(), site, input_shape, &options);
   if (status.ok() && !(std::isfinite(options.eps) && options.eps >= 0)) {
-    status = site.Invalid("eps", absl::StrCat("must be finite and >= 0, got ",
-                                              options.eps));
+    status = site.Invalid(
+        "eps", absl::StrCat("must be finite and >= 0, got ", options.eps));
   }
   if (status.ok()) {
     status = ResolveWeightInit(FieldOrNull(spec.has_w_init(), spec.w_init()),

@@ -27,18 +27,17 @@ absl::Status CheckMaskShape(absl::string_view layer, const DenseTensor& mask,
   }
   const Shape target = BatchedShape(batch, sample_shape);
   if (!BroadcastsTo(mask.shape, target)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".shape: ", ShapeToString(mask.shape),
-                     " does not broadcast to the layer input ",
-                     ShapeToString(target)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".shape: ", ShapeToString(mask.shape),
+        " does not broadcast to the layer input ", ShapeToString(target)));
   }
   return absl::OkStatus();
 }
 
 MaskView MakeMaskView(const DenseTensor& mask, int64_t batch,
                       const Shape& sample_shape) {
-  return MaskView{&mask,
-                  BroadcastStrides(mask.shape, BatchedShape(batch, sample_shape))};
+  return MaskView{
+      &mask, BroadcastStrides(mask.shape, BatchedShape(batch, sample_shape))};
 }
 
 void MaterializeMaskRows(const MaskView& view, const Shape& sample_shape,

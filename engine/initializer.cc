@@ -37,8 +37,8 @@ absl::StatusOr<ParamInit> ResolveVarianceScaling(
     ParamInit init, absl::Span<const int64_t> shape, const LayerSite& site,
     absl::string_view field) {
   if (!std::isfinite(init.scale) || init.scale < 0) {
-    return site.Invalid(field, absl::StrCat("scale must be finite and >= 0, got ",
-                                            init.scale));
+    return site.Invalid(
+        field, absl::StrCat("scale must be finite and >= 0, got ", init.scale));
   }
   if (shape.size() < 2) {
     // brainstate computes fans from axes -2 and -1 (IndexError for rank 1).
@@ -88,11 +88,10 @@ absl::StatusOr<std::optional<ParamInit>> ResolveInitializer(
           DenseTensorFromProto(init->tensor(), tensor_field);
       if (!tensor.ok()) return tensor.status();
       if (tensor->shape != std::vector<int64_t>(shape.begin(), shape.end())) {
-        return site.Invalid(
-            absl::StrCat(field, ".tensor.shape"),
-            absl::StrCat("is ", ShapeToString(tensor->shape),
-                         " but the parameter's shape is ",
-                         ShapeToString(shape)));
+        return site.Invalid(absl::StrCat(field, ".tensor.shape"),
+                            absl::StrCat("is ", ShapeToString(tensor->shape),
+                                         " but the parameter's shape is ",
+                                         ShapeToString(shape)));
       }
       absl::Status finite = CheckAllFinite(*tensor, tensor_field);
       if (!finite.ok()) return finite;

@@ -27,10 +27,10 @@ struct ParamInit {
   enum class FanMode { kFanIn, kFanAvg };
 
   Kind kind = Kind::kConstant;
-  double scale = 1.0;               // kVarianceScaling
-  FanMode mode = FanMode::kFanIn;   // kVarianceScaling
-  float value = 0.0f;               // kConstant
-  DenseTensor tensor;               // kTensor: exactly the parameter's shape
+  double scale = 1.0;              // kVarianceScaling
+  FanMode mode = FanMode::kFanIn;  // kVarianceScaling
+  float value = 0.0f;              // kConstant
+  DenseTensor tensor;              // kTensor: exactly the parameter's shape
 
   static ParamInit KaimingNormal(double scale = 2.0);
   static ParamInit XavierNormal(double scale = 1.0);

@@ -106,8 +106,8 @@ class Layer {
 
  protected:
   void AddParam(std::string name, Shape shape, ParamInit init) {
-    params_.push_back(ParamDef{std::move(name), std::move(shape),
-                               std::move(init)});
+    params_.push_back(
+        ParamDef{std::move(name), std::move(shape), std::move(init)});
   }
 
  private:

@@ -31,8 +31,8 @@ struct GroupParams {
 
 template <bool kMasked>
 void NormalizeGroup(const float* x, const float* m, int64_t n,
-                    const GroupParams& p, const float* scale,
-                    const float* bias, float* y) {
+                    const GroupParams& p, const float* scale, const float* bias,
+                    float* y) {
   float sum[kLanes] = {};
   float squares[kLanes] = {};
   int64_t i = 0;
@@ -191,7 +191,8 @@ void LayerNormKernel::Run(const float* src, float* dst, const float* mask,
     const float* m = mask != nullptr ? mask + r * sample_size_ : nullptr;
     for (int64_t i = 0; i < sample_size_; ++i) gathered[i] = x[order_[i]];
     if (m != nullptr) {
-      for (int64_t i = 0; i < sample_size_; ++i) gathered_mask[i] = m[order_[i]];
+      for (int64_t i = 0; i < sample_size_; ++i)
+        gathered_mask[i] = m[order_[i]];
     }
     NormalizeRow(gathered, m != nullptr ? gathered_mask : nullptr, groups_,
                  group_size_, params, scale, bias, normalized);

@@ -113,9 +113,9 @@ absl::StatusOr<NormOptions> ResolveOptions(
   const int64_t rank = static_cast<int64_t>(input_shape.size());
   // brainstate resolves reduction_axes against x.ndim at call time: the
   // batched rank.
-  absl::StatusOr<std::vector<int64_t>> reduction = ResolveAxes(
-      spec.reduction_axes(), rank + 1, site, "reduction_axes",
-      "the batched input rank");
+  absl::StatusOr<std::vector<int64_t>> reduction =
+      ResolveAxes(spec.reduction_axes(), rank + 1, site, "reduction_axes",
+                  "the batched input rank");
   if (!reduction.ok()) return reduction.status();
   for (size_t i = 0; i < reduction->size(); ++i) {
     if ((*reduction)[i] == 0) {
@@ -131,7 +131,8 @@ absl::StatusOr<NormOptions> ResolveOptions(
       spec.feature_axes(), rank, site, "feature_axes", "the per-sample rank");
   if (!features.ok()) return features.status();
   options.feature_shape.assign(rank, 1);
-  for (int64_t axis : *features) options.feature_shape[axis] = input_shape[axis];
+  for (int64_t axis : *features)
+    options.feature_shape[axis] = input_shape[axis];
 
   options.epsilon = spec.has_epsilon() ? spec.epsilon() : 1e-6f;
   if (!(std::isfinite(options.epsilon) && options.epsilon >= 0)) {
@@ -144,9 +145,9 @@ absl::StatusOr<NormOptions> ResolveOptions(
     ParamInitRules rules;
     rules.default_init = ParamInit::Constant(1.0f);
     rules.allow_none = true;
-    absl::StatusOr<std::optional<ParamInit>> init = ResolveInitializer(
-        spec.has_scale_init() ? &spec.scale_init() : nullptr, rules,
-        options.feature_shape, site, "scale_init");
+    absl::StatusOr<std::optional<ParamInit>> init =
+        ResolveInitializer(spec.has_scale_init() ? &spec.scale_init() : nullptr,
+                           rules, options.feature_shape, site, "scale_init");
     if (!init.ok()) return init.status();
     options.scale_init = *init;
   }
@@ -154,9 +155,9 @@ absl::StatusOr<NormOptions> ResolveOptions(
     ParamInitRules rules;
     rules.default_init = ParamInit::Constant(0.0f);
     rules.allow_none = true;
-    absl::StatusOr<std::optional<ParamInit>> init = ResolveInitializer(
-        spec.has_bias_init() ? &spec.bias_init() : nullptr, rules,
-        options.feature_shape, site, "bias_init");
+    absl::StatusOr<std::optional<ParamInit>> init =
+        ResolveInitializer(spec.has_bias_init() ? &spec.bias_init() : nullptr,
+                           rules, options.feature_shape, site, "bias_init");
     if (!init.ok()) return init.status();
     options.bias_init = *init;
   }

@@ -19,8 +19,8 @@ absl::StatusOr<std::unique_ptr<MatmulKernel>> MatmulKernel::Create(
   try {
     kernel->bias_md_ = memory::desc({1, config.n}, dt::f32, tag::ab);
     const memory::desc any_weights({config.k, config.n}, dt::f32, tag::any);
-    kernel->weight_layouts_ = WeightLayouts::Discover(
-        config.max_rows_per_pass, [&](int64_t rows) {
+    kernel->weight_layouts_ =
+        WeightLayouts::Discover(config.max_rows_per_pass, [&](int64_t rows) {
           return kernel
               ->MakePrimitiveDesc(rows * config.rows_per_sample, any_weights)
               .weights_desc();
@@ -55,9 +55,8 @@ dnnl::matmul::primitive_desc MatmulKernel::MakePrimitiveDesc(
 std::unique_ptr<MatmulKernel::Plan> MatmulKernel::MakePlan(
     int64_t samples) const {
   const int layout = weight_layouts_.layout_of_rows[samples];
-  const dnnl::matmul::primitive_desc pd =
-      MakePrimitiveDesc(samples * config_.rows_per_sample,
-                        weight_layouts_.layouts[layout]);
+  const dnnl::matmul::primitive_desc pd = MakePrimitiveDesc(
+      samples * config_.rows_per_sample, weight_layouts_.layouts[layout]);
   auto plan = std::make_unique<Plan>();
   plan->layout = layout;
   plan->primitive = dnnl::matmul(pd);
@@ -82,16 +81,15 @@ MatmulKernel::Packed MatmulKernel::Pack(const float* weight_kn,
   stream.wait();
   if (config_.has_bias) {
     packed.bias = memory(bias_md_, engine);
-    std::memcpy(packed.bias.get_data_handle(), bias,
-                sizeof(float) * config_.n);
+    std::memcpy(packed.bias.get_data_handle(), bias, sizeof(float) * config_.n);
   }
   return packed;
 }
 
 void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
-  const Plan& plan = plans_.Get(
-      samples, [this](int64_t rows) { return MakePlan(rows); });
+  const Plan& plan =
+      plans_.Get(samples, [this](int64_t rows) { return MakePlan(rows); });
   const dnnl::engine& engine = CpuEngine();
   memory src_mem(plan.src_md, engine, const_cast<float*>(src));
   memory dst_mem(plan.dst_md, engine, dst);

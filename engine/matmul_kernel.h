@@ -50,8 +50,8 @@ class MatmulKernel {
   Packed Pack(const float* weight_kn, const float* bias) const;
 
   // Runs `samples` samples (1..max_rows_per_pass). Throws dnnl::error.
-  void Run(const Packed& packed, const float* src, float* dst,
-           int64_t samples, Workspace& workspace) const;
+  void Run(const Packed& packed, const float* src, float* dst, int64_t samples,
+           Workspace& workspace) const;
 
   const Config& config() const { return config_; }
 

@@ -23,9 +23,8 @@ absl::Status CheckInputShape(const brainserve::v1::ModelSpec& spec) {
   }
   for (int i = 0; i < spec.input_shape_size(); ++i) {
     if (spec.input_shape(i) <= 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("input_shape[", i, "]: must be positive, got ",
-                       spec.input_shape(i)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input_shape[", i, "]: must be positive, got ", spec.input_shape(i)));
     }
   }
   absl::StatusOr<int64_t> count = CheckedNumElements(
@@ -81,9 +80,10 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildLayer(const LayerSpec& spec,
       break;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat(site.Prefix(), ": kind: no layer kind is set (one of "
-                                  "linear, signed_w_linear, scaled_ws_linear, "
-                                  "scaled_ws_conv1d, layer_norm, activation)"));
+      absl::StrCat(site.Prefix(),
+                   ": kind: no layer kind is set (one of "
+                   "linear, signed_w_linear, scaled_ws_linear, "
+                   "scaled_ws_conv1d, layer_norm, activation)"));
 }
 
 }  // namespace

@@ -30,7 +30,8 @@ SequentialModel::SequentialModel(const EngineOptions& options,
       options_(options),
       input_shape_(std::move(input_shape)),
       layers_(std::move(layers)) {
-  output_shape_ = layers_.empty() ? input_shape_ : layers_.back()->output_shape();
+  output_shape_ =
+      layers_.empty() ? input_shape_ : layers_.back()->output_shape();
   input_size_ = NumElements(input_shape_);
   output_size_ = NumElements(output_shape_);
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -44,7 +45,8 @@ SequentialModel::SequentialModel(const EngineOptions& options,
     }
     if (!layer.is_noop()) {
       steps_.push_back(i);
-      max_activation_size_ = std::max(max_activation_size_, layer.output_size());
+      max_activation_size_ =
+          std::max(max_activation_size_, layer.output_size());
     }
   }
   index_ = std::make_shared<ParameterIndex>(infos_);
@@ -77,9 +79,8 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Create(
   values.reserve(model->infos_.size());
   for (size_t i = 0; i < model->layers_.size(); ++i) {
     for (const ParamDef& param : model->layers_[i]->params()) {
-      values.push_back(InitializeParameter(param.init, param.shape, seed,
-                                           static_cast<int64_t>(i),
-                                           param.name));
+      values.push_back(InitializeParameter(
+          param.init, param.shape, seed, static_cast<int64_t>(i), param.name));
     }
   }
   absl::StatusOr<std::shared_ptr<const SnapshotImpl>> first =
@@ -116,8 +117,8 @@ SequentialModel::BuildSnapshot(uint64_t version,
     return absl::InternalError(
         absl::StrCat("preparing derived weights: ", e.what()));
   }
-  return std::make_shared<const SnapshotImpl>(
-      id_, version, std::move(values), std::move(weights), index_);
+  return std::make_shared<const SnapshotImpl>(id_, version, std::move(values),
+                                              std::move(weights), index_);
 }
 
 std::shared_ptr<const SnapshotImpl> SequentialModel::current() const {
@@ -136,8 +137,8 @@ absl::Status SequentialModel::ApplyUpdate(size_t i,
   const std::string field = absl::StrCat("updates[", i, "]");
   const auto layer_it = layer_by_name_.find(update.layer);
   if (layer_it == layer_by_name_.end()) {
-    return absl::NotFoundError(absl::StrCat(field, ".layer: no layer named \"",
-                                            update.layer, "\""));
+    return absl::NotFoundError(
+        absl::StrCat(field, ".layer: no layer named \"", update.layer, "\""));
   }
   const int index = index_->Find(update.layer, update.name);
   if (index < 0) {
@@ -147,10 +148,10 @@ absl::Status SequentialModel::ApplyUpdate(size_t i,
   }
   const ParameterInfo& info = infos_[index];
   if (update.value.shape != info.shape) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ".value.shape: ", ShapeToString(update.value.shape),
-        " does not match the shape of ", info.layer, "/", info.name, ", ",
-        ShapeToString(info.shape)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".value.shape: ", ShapeToString(update.value.shape),
+                     " does not match the shape of ", info.layer, "/",
+                     info.name, ", ", ShapeToString(info.shape)));
   }
   if (static_cast<int64_t>(update.value.data.size()) !=
       NumElements(info.shape)) {
@@ -167,9 +168,9 @@ absl::Status SequentialModel::ApplyUpdate(size_t i,
     for (size_t e = 0; e < target.size(); ++e) {
       const float sum = target[e] + update.value.data[e];
       if (!std::isfinite(sum)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ".value: adding element ", e,
-            " makes the parameter non-finite (overflow)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".value: adding element ", e,
+                         " makes the parameter non-finite (overflow)"));
       }
       target[e] = sum;
     }
@@ -185,9 +186,9 @@ SequentialModel::Update(const std::vector<ParameterUpdate>& updates,
   const std::shared_ptr<const SnapshotImpl> previous = current();
   if (expected_version.has_value() &&
       *expected_version != previous->version()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "expected_version is ", *expected_version, " but the current version is ",
-        previous->version()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("expected_version is ", *expected_version,
+                     " but the current version is ", previous->version()));
   }
   std::vector<DenseTensor> values = previous->values();
   std::vector<bool> changed(layers_.size(), false);
@@ -226,8 +227,9 @@ absl::Status SequentialModel::ValidateMasks(const MaskMap& masks,
   return absl::OkStatus();
 }
 
-absl::StatusOr<DenseTensor> SequentialModel::ExpandMask(
-    absl::string_view layer, const DenseTensor& mask, int64_t batch) const {
+absl::StatusOr<DenseTensor> SequentialModel::ExpandMask(absl::string_view layer,
+                                                        const DenseTensor& mask,
+                                                        int64_t batch) const {
   MaskMap single;
   single.emplace(std::string(layer), mask);
   absl::Status status = ValidateMasks(single, batch);
@@ -261,7 +263,8 @@ void SequentialModel::RunPass(const SnapshotImpl& snapshot, const float* input,
     context.workspace = &workspace;
     context.rows = rows;
     if (!masks.empty() && masks[index].has_value()) {
-      float* mask = workspace.Buffer(Workspace::kMask, rows * layer.input_size());
+      float* mask =
+          workspace.Buffer(Workspace::kMask, rows * layer.input_size());
       MaterializeMaskRows(*masks[index], layer.input_shape(), row0, rows, mask);
       context.mask = mask;
     }

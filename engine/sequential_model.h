@@ -86,9 +86,8 @@ class SequentialModel final : public Model {
                            std::vector<DenseTensor>& values,
                            std::vector<bool>& changed) const;
   // One pass over `rows` samples starting at batch row `row0`.
-  void RunPass(const SnapshotImpl& snapshot, const float* input,
-               int64_t row0, int64_t rows,
-               const std::vector<std::optional<MaskView>>& masks,
+  void RunPass(const SnapshotImpl& snapshot, const float* input, int64_t row0,
+               int64_t rows, const std::vector<std::optional<MaskView>>& masks,
                float* output, Workspace& workspace) const;
 
   const uint64_t id_;
@@ -98,7 +97,7 @@ class SequentialModel final : public Model {
   int64_t input_size_ = 0;
   int64_t output_size_ = 0;
   std::vector<std::unique_ptr<Layer>> layers_;
-  std::vector<size_t> steps_;  // indices of the layers that compute
+  std::vector<size_t> steps_;        // indices of the layers that compute
   int64_t max_activation_size_ = 0;  // floats per sample between steps
   absl::flat_hash_map<std::string, size_t> layer_by_name_;
   std::vector<ParameterInfo> infos_;

@@ -33,7 +33,8 @@ absl::StatusOr<DenseTensor> DenseTensorFromProto(
     }
     out.data.resize(static_cast<size_t>(*count));
 #if defined(ABSL_IS_BIG_ENDIAN)
-    const auto* bytes = reinterpret_cast<const unsigned char*>(tensor.raw().data());
+    const auto* bytes =
+        reinterpret_cast<const unsigned char*>(tensor.raw().data());
     for (int64_t i = 0; i < *count; ++i) {
       uint32_t bits = 0;
       for (int b = 3; b >= 0; --b) bits = (bits << 8) | bytes[4 * i + b];
@@ -65,7 +66,8 @@ void DenseTensorToProto(const DenseTensor& tensor, bool raw,
     for (size_t i = 0; i < tensor.data.size(); ++i) {
       uint32_t bits;
       std::memcpy(&bits, &tensor.data[i], sizeof(float));
-      for (int b = 0; b < 4; ++b) (*bytes)[4 * i + b] = static_cast<char>(bits >> (8 * b));
+      for (int b = 0; b < 4; ++b)
+        (*bytes)[4 * i + b] = static_cast<char>(bits >> (8 * b));
     }
 #else
     std::memcpy(bytes->data(), tensor.data.data(), bytes->size());
@@ -79,9 +81,8 @@ absl::Status CheckAllFinite(const DenseTensor& tensor,
                             absl::string_view field) {
   for (size_t i = 0; i < tensor.data.size(); ++i) {
     if (!std::isfinite(tensor.data[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": element ", i, " is not finite (",
-                       tensor.data[i], ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": element ", i, " is not finite (", tensor.data[i], ")"));
     }
   }
   return absl::OkStatus();

@@ -26,7 +26,8 @@ void WeightStandardize(const float* w, int64_t rows, int64_t cols, float eps,
   std::vector<float> shift(cols);
   const float n = static_cast<float>(rows);
   for (int64_t j = 0; j < cols; ++j) {
-    const float var = static_cast<float>(squares[j] / static_cast<double>(rows));
+    const float var =
+        static_cast<float>(squares[j] / static_cast<double>(rows));
     const float floored = std::fmax(var * n, eps);
     float s = 1.0f / std::sqrt(floored);
     if (gain != nullptr) s = gain[j] * s;

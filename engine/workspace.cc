@@ -13,7 +13,8 @@ void* AlignedBuffer::Reserve(size_t bytes) {
   if (bytes <= capacity_ && data_ != nullptr) return data_;
   constexpr size_t kAlignment = 64;
   const size_t rounded = ((bytes + kAlignment - 1) / kAlignment) * kAlignment;
-  void* fresh = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
+  void* fresh =
+      std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
   if (fresh == nullptr) throw std::bad_alloc();
   std::free(data_);
   data_ = fresh;

@@ -8,7 +8,7 @@ PKGS=(
   libabsl-dev libdnnl-dev ocl-icd-opencl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio python3-numpy python3-protobuf
-  prometheus nghttp2-client
+  prometheus nghttp2-client valgrind
 )
 missing=()
 for p in "${PKGS[@]}"; do

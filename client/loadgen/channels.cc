@@ -13,7 +13,8 @@ namespace brainserve::loadgen {
 
 absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> OpenChannels(
     const std::string& target, int count, absl::Duration connect_timeout) {
-  if (count < 1) return absl::InvalidArgumentError("--connections must be >= 1");
+  if (count < 1)
+    return absl::InvalidArgumentError("--connections must be >= 1");
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   const auto deadline =
       std::chrono::system_clock::now() +

@@ -64,6 +64,8 @@ struct LoadgenConfig {
   double update_rate_hz = 0;
   UpdateMode update_mode = UpdateMode::kReplace;
   float update_add_delta = 1e-6f;
+  // "layer/name" parameters to update; empty = all.
+  std::vector<std::string> update_parameters;
   // Write the gRPC-framed ForwardRequest here and exit (for h2load).
   std::string dump_request_path;
   // Live progress line on stderr (set when stderr is a terminal).

@@ -101,6 +101,11 @@ const std::map<std::string, Setter>& Setters() {
          return true;
        }},
       {"update-add-delta", Number(&LoadgenConfig::update_add_delta)},
+      {"update-params",
+       [](const std::string& v, LoadgenConfig* c) {
+         c->update_parameters = absl::StrSplit(v, ',', absl::SkipEmpty());
+         return !c->update_parameters.empty();
+       }},
       {"dump-request", Text(&LoadgenConfig::dump_request_path)},
       {"progress",
        [](const std::string& v, LoadgenConfig* c) {
@@ -153,6 +158,7 @@ updates under load
                             baseline phase and an updates phase
   --update-mode replace|add replace every parameter (default) or add a small delta
   --update-add-delta D      add mode: per-element delta, alternating sign (1e-6)
+  --update-params L/N,...   only these parameters (layer/name), e.g. fc2/weight
 output
   --csv FILE  --json FILE   machine-readable results
   --progress true|false     live line on stderr (default: when it is a terminal)

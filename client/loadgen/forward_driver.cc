@@ -95,8 +95,9 @@ void ForwardDriver::StartOpenLoop(std::unique_ptr<ArrivalSchedule> schedule,
     max_calls_ = max_calls;
     issued_ = 0;
   }
-  dispatcher_ = std::thread(
-      [this, s = std::move(schedule)]() mutable { DispatchLoop(std::move(s)); });
+  dispatcher_ = std::thread([this, s = std::move(schedule)]() mutable {
+    DispatchLoop(std::move(s));
+  });
 }
 
 void ForwardDriver::StopAndDrain() {

@@ -84,8 +84,8 @@ absl::StatusOr<int> Connect(const HttpUrl& url, absl::Time deadline) {
     close(fd);
   }
   freeaddrinfo(addrs);
-  return absl::UnavailableError(absl::StrCat("connect ", url.host, ":",
-                                             url.port, ": ", last_error));
+  return absl::UnavailableError(
+      absl::StrCat("connect ", url.host, ":", url.port, ": ", last_error));
 }
 
 absl::StatusOr<std::string> Dechunk(absl::string_view body) {
@@ -118,7 +118,8 @@ absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url) {
   HttpUrl parsed;
   const size_t slash = url.find('/');
   absl::string_view authority = url.substr(0, slash);
-  if (slash != absl::string_view::npos) parsed.path = std::string(url.substr(slash));
+  if (slash != absl::string_view::npos)
+    parsed.path = std::string(url.substr(slash));
   absl::string_view port_text;
   if (absl::StartsWith(authority, "[")) {
     const size_t close = authority.find(']');
@@ -131,14 +132,14 @@ absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url) {
   } else {
     const size_t colon = authority.rfind(':');
     parsed.host = std::string(authority.substr(0, colon));
-    if (colon != absl::string_view::npos) port_text = authority.substr(colon + 1);
+    if (colon != absl::string_view::npos)
+      port_text = authority.substr(colon + 1);
   }
   if (parsed.host.empty()) {
     return absl::InvalidArgumentError("URL has no host");
   }
-  if (!port_text.empty() &&
-      (!absl::SimpleAtoi(port_text, &parsed.port) || parsed.port <= 0 ||
-       parsed.port > 65535)) {
+  if (!port_text.empty() && (!absl::SimpleAtoi(port_text, &parsed.port) ||
+                             parsed.port <= 0 || parsed.port > 65535)) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad port '", port_text, "' in URL"));
   }
@@ -153,9 +154,9 @@ absl::StatusOr<std::string> HttpGet(absl::string_view url_text,
   absl::StatusOr<int> fd = Connect(*url, deadline);
   if (!fd.ok()) return fd.status();
   Socket socket(*fd);
-  const std::string request =
-      absl::StrCat("GET ", url->path, " HTTP/1.0\r\nHost: ", url->host, ":",
-                   url->port, "\r\nAccept: text/plain\r\nConnection: close\r\n\r\n");
+  const std::string request = absl::StrCat(
+      "GET ", url->path, " HTTP/1.0\r\nHost: ", url->host, ":", url->port,
+      "\r\nAccept: text/plain\r\nConnection: close\r\n\r\n");
   size_t sent = 0;
   while (sent < request.size()) {
     if (absl::Status s = WaitFd(socket.fd(), POLLOUT, deadline); !s.ok()) {

@@ -6,9 +6,9 @@
 #define BRAINSERVE_CLIENT_LOADGEN_HTTP_GET_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace brainserve::loadgen {

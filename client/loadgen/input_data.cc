@@ -65,7 +65,8 @@ absl::Status FlattenJson(const google::protobuf::Value& value, size_t depth,
     return absl::InvalidArgumentError("JSON input array is not rectangular");
   }
   for (const auto& element : list) {
-    if (absl::Status s = FlattenJson(element, depth + 1, out); !s.ok()) return s;
+    if (absl::Status s = FlattenJson(element, depth + 1, out); !s.ok())
+      return s;
   }
   return absl::OkStatus();
 }
@@ -84,8 +85,9 @@ absl::StatusOr<HostTensor> ParseNpy(absl::string_view bytes) {
     offset = 10;
   } else if ((major == 2 || major == 3) && bytes.size() >= 12) {
     for (int i = 0; i < 4; ++i) {
-      header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i]))
-                    << (8 * i);
+      header_len |=
+          static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i]))
+          << (8 * i);
     }
     offset = 12;
   } else {
@@ -107,7 +109,8 @@ absl::StatusOr<HostTensor> ParseNpy(absl::string_view bytes) {
   }
   HostTensor tensor;
   shape_text = shape_text.substr(1, shape_text.find(')') - 1);
-  for (absl::string_view dim : absl::StrSplit(shape_text, ',', absl::SkipWhitespace())) {
+  for (absl::string_view dim :
+       absl::StrSplit(shape_text, ',', absl::SkipWhitespace())) {
     int64_t d = 0;
     if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(dim), &d) || d < 0) {
       return absl::InvalidArgumentError("malformed .npy shape");
@@ -134,15 +137,15 @@ absl::StatusOr<HostTensor> ParseNpy(absl::string_view bytes) {
     kind.convert(data, n, &tensor.values);
     return tensor;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unsupported .npy dtype ", descr.substr(0, descr.find(',')),
-      " (want <f4, <f8, <i4 or <i8)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unsupported .npy dtype ", descr.substr(0, descr.find(',')),
+                   " (want <f4, <f8, <i4 or <i8)"));
 }
 
 absl::StatusOr<HostTensor> ParseJsonTensor(absl::string_view json) {
   google::protobuf::Value value;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      std::string(json), &value);
+  auto status =
+      google::protobuf::util::JsonStringToMessage(std::string(json), &value);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("input JSON does not parse: ", status.ToString()));
@@ -161,9 +164,8 @@ absl::StatusOr<HostTensor> ReadTensorFile(const std::string& path) {
   std::stringstream buffer;
   buffer << file.rdbuf();
   const std::string bytes = buffer.str();
-  absl::StatusOr<HostTensor> tensor = absl::EndsWith(path, ".npy")
-                                          ? ParseNpy(bytes)
-                                          : ParseJsonTensor(bytes);
+  absl::StatusOr<HostTensor> tensor =
+      absl::EndsWith(path, ".npy") ? ParseNpy(bytes) : ParseJsonTensor(bytes);
   if (!tensor.ok()) {
     return absl::Status(tensor.status().code(),
                         absl::StrCat(path, ": ", tensor.status().message()));
@@ -214,8 +216,8 @@ BuildForwardRequests(const std::string& model,
                tensor.shape[0] < 1) {
       return absl::InvalidArgumentError(absl::StrCat(
           options.input_file, " has shape [", absl::StrJoin(tensor.shape, ","),
-          "]; the model takes [", absl::StrJoin(input_shape, ","),
-          "] or [B,", absl::StrJoin(input_shape, ","), "]"));
+          "]; the model takes [", absl::StrJoin(input_shape, ","), "] or [B,",
+          absl::StrJoin(input_shape, ","), "]"));
     }
     inputs.push_back(std::move(tensor));
   } else {

@@ -5,8 +5,7 @@
 
 namespace brainserve::loadgen {
 
-int64_t NearestRankPercentile(const std::vector<int64_t>& sorted_ns,
-                              double p) {
+int64_t NearestRankPercentile(const std::vector<int64_t>& sorted_ns, double p) {
   const int64_t n = static_cast<int64_t>(sorted_ns.size());
   // Rank in 1..n. The small epsilon keeps p*n that is an exact integer in
   // real arithmetic (e.g. 0.29 * 100) from rounding up through float error.

@@ -41,10 +41,12 @@ std::string JsonNumber(double v) {
 }
 
 std::string JsonLatency(const LatencySummary& l) {
-  return absl::StrCat("{\"count\":", l.count, ",\"mean_us\":",
-                      JsonNumber(l.mean_us), ",\"p50_us\":", JsonNumber(l.p50_us),
-                      ",\"p90_us\":", JsonNumber(l.p90_us), ",\"p95_us\":",
-                      JsonNumber(l.p95_us), ",\"p99_us\":", JsonNumber(l.p99_us),
+  return absl::StrCat("{\"count\":", l.count,
+                      ",\"mean_us\":", JsonNumber(l.mean_us),
+                      ",\"p50_us\":", JsonNumber(l.p50_us),
+                      ",\"p90_us\":", JsonNumber(l.p90_us),
+                      ",\"p95_us\":", JsonNumber(l.p95_us),
+                      ",\"p99_us\":", JsonNumber(l.p99_us),
                       ",\"max_us\":", JsonNumber(l.max_us), "}");
 }
 
@@ -66,9 +68,8 @@ int64_t LevelReport::Failed() const {
 
 std::string LevelReport::LoadLabel() const {
   std::string label =
-      concurrency > 0
-          ? absl::StrCat("c=", concurrency)
-          : absl::StrFormat("rate=%g/s %s", request_rate, arrival);
+      concurrency > 0 ? absl::StrCat("c=", concurrency)
+                      : absl::StrFormat("rate=%g/s %s", request_rate, arrival);
   if (batch_rows != 1) absl::StrAppend(&label, " B=", batch_rows);
   return label;
 }
@@ -90,9 +91,8 @@ void PrintTable(const std::vector<LevelReport>& reports, std::ostream& out) {
         CodesText(r.codes),
         r.server.available ? absl::StrFormat("%.1fus", r.server.queue_mean_us)
                            : "-",
-        r.server.available
-            ? absl::StrFormat("%.1fus", r.server.compute_mean_us)
-            : "-",
+        r.server.available ? absl::StrFormat("%.1fus", r.server.compute_mean_us)
+                           : "-",
         r.server.available ? absl::StrFormat("%.2f", r.server.batch_size_mean)
                            : "-",
         absl::StrCat(r.stop_reason, " ", r.windows_reported, "/",
@@ -136,25 +136,35 @@ std::string ToCsv(const std::vector<LevelReport>& reports) {
     auto ok = r.codes.find("OK");
     out << absl::StrJoin(
                std::vector<std::string>{
-                   r.model, absl::StrCat(r.concurrency),
-                   JsonNumber(r.request_rate), r.arrival,
-                   absl::StrCat(r.batch_rows), r.phase,
-                   JsonNumber(r.throughput_rps), JsonNumber(r.latency.p50_us),
-                   JsonNumber(r.latency.p90_us), JsonNumber(r.latency.p95_us),
-                   JsonNumber(r.latency.p99_us), JsonNumber(r.latency.max_us),
+                   r.model,
+                   absl::StrCat(r.concurrency),
+                   JsonNumber(r.request_rate),
+                   r.arrival,
+                   absl::StrCat(r.batch_rows),
+                   r.phase,
+                   JsonNumber(r.throughput_rps),
+                   JsonNumber(r.latency.p50_us),
+                   JsonNumber(r.latency.p90_us),
+                   JsonNumber(r.latency.p95_us),
+                   JsonNumber(r.latency.p99_us),
+                   JsonNumber(r.latency.max_us),
                    JsonNumber(r.latency.mean_us),
-                   absl::StrCat(r.latency.count), absl::StrCat(r.sent),
+                   absl::StrCat(r.latency.count),
+                   absl::StrCat(r.sent),
                    absl::StrCat(ok == r.codes.end() ? 0 : ok->second),
-                   absl::StrCat(r.Failed()), CodesText(r.codes),
+                   absl::StrCat(r.Failed()),
+                   CodesText(r.codes),
                    absl::StrCat(r.version_regressions),
                    JsonNumber(r.client_cpu_us_per_call),
                    JsonNumber(r.server.forward_total),
                    JsonNumber(r.server.queue_mean_us),
                    JsonNumber(r.server.compute_mean_us),
                    JsonNumber(r.server.batch_size_mean),
-                   r.stable ? "true" : "false", r.stop_reason,
+                   r.stable ? "true" : "false",
+                   r.stop_reason,
                    absl::StrCat(r.windows_reported),
-                   JsonNumber(r.update_rate_hz), r.update_mode,
+                   JsonNumber(r.update_rate_hz),
+                   r.update_mode,
                    absl::StrCat(r.update_latency.count),
                    JsonNumber(r.update_latency.p50_us),
                    JsonNumber(r.update_latency.p99_us),
@@ -202,6 +212,7 @@ std::string ToJson(const std::vector<LevelReport>& reports) {
           &level, ",\"updates\":{\"rate_hz\":", JsonNumber(r.update_rate_hz),
           ",\"mode\":", JsonString(r.update_mode),
           ",\"payload_bytes\":", r.update_payload_bytes,
+          ",\"parameters\":", r.update_parameter_count,
           ",\"latency\":", JsonLatency(r.update_latency),
           ",\"codes\":", JsonCounts(r.update_codes),
           ",\"late_starts\":", r.update_late_starts, "}");

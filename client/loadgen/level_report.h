@@ -50,6 +50,7 @@ struct LevelReport {
   double update_rate_hz = 0;
   std::string update_mode;
   int64_t update_payload_bytes = 0;
+  int update_parameter_count = 0;
   LatencySummary update_latency;
   std::map<std::string, int64_t> update_codes;
   int64_t update_late_starts = 0;

@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   PrintTable(*reports, std::cout);
-  if (!config->csv_path.empty() && !WriteFile(config->csv_path, ToCsv(*reports))) {
+  if (!config->csv_path.empty() &&
+      !WriteFile(config->csv_path, ToCsv(*reports))) {
     return kExitFailure;
   }
   if (!config->json_path.empty() &&

@@ -23,15 +23,27 @@
 namespace brainserve::loadgen {
 namespace {
 
-const char* const kCodeNames[] = {
-    "OK",          "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",   "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",       "DATA_LOSS",
-    "UNAUTHENTICATED"};
+const char* const kCodeNames[] = {"OK",
+                                  "CANCELLED",
+                                  "UNKNOWN",
+                                  "INVALID_ARGUMENT",
+                                  "DEADLINE_EXCEEDED",
+                                  "NOT_FOUND",
+                                  "ALREADY_EXISTS",
+                                  "PERMISSION_DENIED",
+                                  "RESOURCE_EXHAUSTED",
+                                  "FAILED_PRECONDITION",
+                                  "ABORTED",
+                                  "OUT_OF_RANGE",
+                                  "UNIMPLEMENTED",
+                                  "INTERNAL",
+                                  "UNAVAILABLE",
+                                  "DATA_LOSS",
+                                  "UNAUTHENTICATED"};
 
 std::string CodeName(int32_t code) {
-  return code >= 0 && code < 17 ? kCodeNames[code] : absl::StrCat("CODE_", code);
+  return code >= 0 && code < 17 ? kCodeNames[code]
+                                : absl::StrCat("CODE_", code);
 }
 
 double CpuSeconds() {
@@ -57,7 +69,8 @@ struct Window {
 
 absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
     const LoadgenConfig& config) {
-  if (config.model.empty()) return absl::InvalidArgumentError("--model is required");
+  if (config.model.empty())
+    return absl::InvalidArgumentError("--model is required");
   if (config.window_ms < 1 || config.warmup_ms < 0 ||
       config.stable_windows < 1 || config.max_duration_s <= 0) {
     return absl::InvalidArgumentError(
@@ -126,6 +139,7 @@ absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
     update_options.add_delta = config.update_add_delta;
     update_options.raw_encoding = config.raw_encoding;
     update_options.timeout_ms = config.timeout_ms;
+    update_options.parameters = config.update_parameters;
     absl::StatusOr<std::unique_ptr<UpdateDriver>> updates =
         UpdateDriver::Create(update_options, update_channel,
                              &runner->versions_);
@@ -191,7 +205,7 @@ absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
   report.model = config_.model;
   report.concurrency = concurrency;
   report.request_rate = rate;
-  report.arrival = concurrency > 0 ? ""
+  report.arrival = concurrency > 0                               ? ""
                    : config_.arrival == ArrivalProcess::kPoisson ? "poisson"
                                                                  : "constant";
   report.batch_rows = config_.batch_rows;
@@ -286,6 +300,7 @@ absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
     report.update_mode =
         config_.update_mode == UpdateMode::kAdd ? "add" : "replace";
     report.update_payload_bytes = update_driver_->payload_bytes();
+    report.update_parameter_count = update_driver_->parameter_count();
     report.update_latency = updates.latency.Summarize();
     for (const auto& [code, count] : updates.codes) {
       report.update_codes[CodeName(code)] += count;

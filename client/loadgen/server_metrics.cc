@@ -16,7 +16,8 @@ ServerCounters ExtractCounters(const MetricsSnapshot& snapshot,
   ServerCounters c;
   c.forward_by_code = snapshot.SumBy("brainserve_requests_total", "code",
                                      {{"model", model}, {"method", "Forward"}});
-  c.queue_sum_s = snapshot.Sum("brainserve_queue_duration_seconds_sum", by_model);
+  c.queue_sum_s =
+      snapshot.Sum("brainserve_queue_duration_seconds_sum", by_model);
   c.queue_count =
       snapshot.Sum("brainserve_queue_duration_seconds_count", by_model);
   c.compute_sum_s =
@@ -25,8 +26,8 @@ ServerCounters ExtractCounters(const MetricsSnapshot& snapshot,
       snapshot.Sum("brainserve_compute_duration_seconds_count", by_model);
   c.batch_rows_sum = snapshot.Sum("brainserve_batch_size_sum", by_model);
   c.batch_count = snapshot.Sum("brainserve_batch_size_count", by_model);
-  c.update_sum_s =
-      snapshot.Sum("brainserve_parameter_update_duration_seconds_sum", by_model);
+  c.update_sum_s = snapshot.Sum(
+      "brainserve_parameter_update_duration_seconds_sum", by_model);
   c.update_count = snapshot.Sum(
       "brainserve_parameter_update_duration_seconds_count", by_model);
   return c;

@@ -34,7 +34,8 @@ struct ServerCounters {
 
 // The difference between two ServerCounters, with derived means.
 struct ServerSplit {
-  bool available = false;  // false when no metrics URL was given or scraping failed
+  bool available =
+      false;  // false when no metrics URL was given or scraping failed
   std::map<std::string, double> forward_by_code;  // delta per code
   double forward_total = 0;
   double queue_mean_us = 0;    // mean queue wait per request

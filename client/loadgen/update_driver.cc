@@ -76,14 +76,20 @@ absl::StatusOr<std::unique_ptr<UpdateDriver>> UpdateDriver::Create(
                                      "): ", status.error_message()));
   }
   if (params.parameters_size() == 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "model ", options.model, " has no parameters to update"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("model ", options.model, " has no parameters to update"));
   }
   const int variants = options.mode == UpdateMode::kAdd ? 2 : 1;
   for (int v = 0; v < variants; ++v) {
     brainserve::v1::UpdateParametersRequest request;
     request.set_model(options.model);
     for (const auto& param : params.parameters()) {
+      if (!options.parameters.empty() &&
+          std::find(options.parameters.begin(), options.parameters.end(),
+                    absl::StrCat(param.layer(), "/", param.name())) ==
+              options.parameters.end()) {
+        continue;
+      }
       auto* update = request.add_updates();
       update->set_layer(param.layer());
       update->set_name(param.name());
@@ -94,6 +100,14 @@ absl::StatusOr<std::unique_ptr<UpdateDriver>> UpdateDriver::Create(
              v == 0 ? options.add_delta : -options.add_delta,
              update->mutable_value());
       if (v == 0) driver->payload_bytes_ += ElementCount(param.value()) * 4;
+    }
+    if (request.updates_size() !=
+        static_cast<int>(options.parameters.empty()
+                             ? params.parameters_size()
+                             : options.parameters.size())) {
+      return absl::NotFoundError(
+          absl::StrCat("--update-params names a parameter model ",
+                       options.model, " does not have"));
     }
     driver->parameter_count_ = request.updates_size();
     grpc::ByteBuffer buffer;

@@ -1,12 +1,12 @@
 // Sends UpdateParameters to one model at a fixed rate while Forward load runs
 // (the online-learning case), and records each update's latency and status.
 //
-// REPLACE sends every parameter of the model, with the values read once by
-// GetParameters at creation (so the model's outputs stay meaningful while
-// the server still swaps in a full new snapshot). ADD sends a small delta to
-// every parameter, alternating +delta and -delta so the model does not drift.
-// Requests are serialized once; latency is from the send to the response.
-// Acknowledged versions feed the VersionTracker.
+// REPLACE sends every parameter of the model (or the selected ones), with the
+// values read once by GetParameters at creation (so the model's outputs stay
+// meaningful while the server still swaps in a full new snapshot). ADD sends a
+// small delta to every parameter, alternating +delta and -delta so the model
+// does not drift. Requests are serialized once; latency is from the send to the
+// response. Acknowledged versions feed the VersionTracker.
 //
 // Thread safety: Start/Stop from one controlling thread; TakeResults from
 // any thread after Stop.
@@ -33,9 +33,9 @@ namespace brainserve::loadgen {
 enum class UpdateMode { kReplace, kAdd };
 
 struct UpdateResults {
-  LatencySamples latency;             // successful and failed updates
-  std::map<int32_t, int64_t> codes;   // grpc::StatusCode -> count
-  int64_t late_starts = 0;  // updates sent more than one period late
+  LatencySamples latency;            // successful and failed updates
+  std::map<int32_t, int64_t> codes;  // grpc::StatusCode -> count
+  int64_t late_starts = 0;           // updates sent more than one period late
   uint64_t last_version = 0;
 };
 
@@ -52,6 +52,8 @@ class UpdateDriver {
     bool raw_encoding = true;
     // Per-call deadline, in milliseconds.
     int64_t timeout_ms = 10000;
+    // "layer/name" of the parameters to update; empty = every parameter.
+    std::vector<std::string> parameters;
   };
 
   // Reads the model's parameters (GetParameters) and prepares the requests.

@@ -16,7 +16,9 @@ namespace brainserve::loadgen {
 class VersionTracker {
  public:
   // The largest version observed so far (0 before any).
-  uint64_t Floor() const { return max_version_.load(std::memory_order_acquire); }
+  uint64_t Floor() const {
+    return max_version_.load(std::memory_order_acquire);
+  }
 
   // Raises the floor to `version` if it is larger.
   void Observe(uint64_t version) {

@@ -16,6 +16,7 @@
 DOCKER_ENV_CACHE_DIR="${BRAINSERVE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/brainserve}"
 DOCKER_ENV_STARTED_PID=""
 DOCKER_ENV_RUN_DIR=""
+DOCKER_ENV_DATA_ROOT=""
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 docker_env_log() { echo "[docker-env] $*" >&2; }
@@ -54,7 +55,10 @@ docker_env_reachable() { $DOCKER version --format '{{.Server.Version}}' >/dev/nu
 docker_env_launch_daemon() {
   local driver="$1"
   local data_root="$DOCKER_ENV_CACHE_DIR/docker-$driver"
+  DOCKER_ENV_DATA_ROOT="$data_root"
   mkdir -p "$data_root"
+  # A short path: the daemon's unix sockets must fit in sun_path (108 bytes).
+  DOCKER_ENV_RUN_DIR="$(mktemp -d /tmp/bsdock.XXXXXX)"
   : >"$DOCKER_ENV_RUN_DIR/dockerd.log"
   docker_env_log "starting dockerd (storage $driver, data root $data_root)"
   # setsid: the daemon gets its own process group, so a Ctrl-C on this script doesn't kill it
@@ -67,19 +71,27 @@ docker_env_launch_daemon() {
     --pidfile="$DOCKER_ENV_RUN_DIR/dockerd.pid" \
     --host="unix://$DOCKER_ENV_RUN_DIR/docker.sock" \
     >>"$DOCKER_ENV_RUN_DIR/dockerd.log" 2>&1 </dev/null &
-  DOCKER_ENV_STARTED_PID=$!
+  # $! is dockerd itself, or setsid's short-lived parent when setsid had to fork (when this shell
+  # runs with job control); the pidfile names the daemon either way.
+  local launcher=$! pidfile="$DOCKER_ENV_RUN_DIR/dockerd.pid" pid="" i
   export DOCKER_HOST="unix://$DOCKER_ENV_RUN_DIR/docker.sock"
-  local i
   for i in $(seq 1 120); do
+    [ -s "$pidfile" ] && pid="$(cat "$pidfile")"
     if docker_env_reachable; then
+      DOCKER_ENV_STARTED_PID="$pid"
       docker_env_log "dockerd is up (pid $DOCKER_ENV_STARTED_PID)"
       return 0
     fi
-    if ! kill -0 "$DOCKER_ENV_STARTED_PID" 2>/dev/null; then break; fi
+    if [ -n "$pid" ]; then
+      kill -0 "$pid" 2>/dev/null || break
+    elif ! kill -0 "$launcher" 2>/dev/null && [ "$i" -gt 10 ]; then
+      break
+    fi
     sleep 0.5
   done
+  DOCKER_ENV_STARTED_PID="$pid"
   docker_env_log "dockerd (storage $driver) did not come up; last log lines:"
-  tail -n 25 "$DOCKER_ENV_RUN_DIR/dockerd.log" >&2 || true
+  grep -v "\[core\]" "$DOCKER_ENV_RUN_DIR/dockerd.log" | tail -n 25 >&2 || true
   docker_env_stop
   return 1
 }
@@ -96,8 +108,6 @@ docker_env_start() {
   fi
   if ! command -v dockerd >/dev/null 2>&1; then docker_env_apt_install docker.io; fi
   mkdir -p "$DOCKER_ENV_CACHE_DIR"
-  # A short path: the daemon's unix sockets must fit in sun_path (108 bytes).
-  DOCKER_ENV_RUN_DIR="$(mktemp -d /tmp/bsdock.XXXXXX)"
   # One private daemon per data root at a time: wait for a concurrent run to finish.
   exec {DOCKER_ENV_LOCK_FD}>"$DOCKER_ENV_CACHE_DIR/docker.lock"
   if ! flock -w 900 "$DOCKER_ENV_LOCK_FD"; then
@@ -130,8 +140,17 @@ docker_env_stop() {
       wait "$pid" 2>/dev/null || true
     fi
   fi
+  # dockerd leaves its network namespace handle (exec-root/netns/default) mounted, and after a
+  # failed start also its data root: unmount what is left under the directories it was given.
+  local dir mnt
+  for dir in "$DOCKER_ENV_RUN_DIR" "$DOCKER_ENV_DATA_ROOT"; do
+    [ -n "$dir" ] || continue
+    for mnt in $(awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r); do
+      umount -l "$mnt" 2>/dev/null || true
+    done
+  done
+  DOCKER_ENV_DATA_ROOT=""
   if [ -n "$DOCKER_ENV_RUN_DIR" ]; then
-    # containerd's shims may still hold mounts under exec-root for a moment.
     rm -rf "$DOCKER_ENV_RUN_DIR" 2>/dev/null || true
     DOCKER_ENV_RUN_DIR=""
   fi

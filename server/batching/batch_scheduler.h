@@ -70,7 +70,8 @@ class BatchScheduler {
       std::function<void(std::vector<std::unique_ptr<TaskT>> batch)>;
   // Receives every accepted task that leaves the queue without running:
   // DEADLINE_EXCEEDED (deadline passed before compute), CANCELLED
-  // (IsCancelled()), UNAVAILABLE (Shutdown(/*drain=*/false)).
+  // (IsCancelled()), UNAVAILABLE (Shutdown(/*drain=*/false); a task already
+  // expired or cancelled then still gets DEADLINE_EXCEEDED or CANCELLED).
   using DropTaskFn =
       std::function<void(std::unique_ptr<TaskT> task, absl::Status why)>;
 
@@ -80,9 +81,9 @@ class BatchScheduler {
       const SchedulerOptions& options, ProcessBatchFn process,
       DropTaskFn drop) {
     if (!process || !drop) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "batch scheduler '", options.name,
-          "': the process and drop callbacks must both be set"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("batch scheduler '", options.name,
+                       "': the process and drop callbacks must both be set"));
     }
     auto core = internal::SchedulerCore::Create(
         options,
@@ -131,7 +132,8 @@ class BatchScheduler {
   const SchedulerOptions& options() const { return core_->options(); }
 
   // Stops accepting tasks, then either runs the queued tasks (drain=true) or
-  // drops them with UNAVAILABLE on the calling thread (drain=false), waits for
+  // drops them on the calling thread (drain=false: UNAVAILABLE, or
+  // DEADLINE_EXCEEDED / CANCELLED for tasks that are anyway), waits for
   // running batches and joins the workers. Idempotent and thread-safe; a
   // concurrent caller returns once the workers are joined. Must not be called
   // from a scheduler callback.

@@ -102,7 +102,8 @@ absl::Time FakeClock::earliest_waiter_deadline() {
   absl::MutexLock lock(&mu_);
   absl::Time earliest = absl::InfiniteFuture();
   for (const Waiter* waiter : waiters_) {
-    if (!waiter->deadline_reached) earliest = std::min(earliest, waiter->deadline);
+    if (!waiter->deadline_reached)
+      earliest = std::min(earliest, waiter->deadline);
   }
   return earliest;
 }

@@ -51,8 +51,8 @@ absl::Status SchedulerCore::Schedule(std::unique_ptr<BatchTask>* task) {
   {
     absl::MutexLock lock(&mu_);
     if (!accepting_) {
-      return absl::UnavailableError(absl::StrCat(
-          "batch scheduler '", options_.name, "' is shut down"));
+      return absl::UnavailableError(
+          absl::StrCat("batch scheduler '", options_.name, "' is shut down"));
     }
     if (static_cast<int64_t>(queue_.size()) >= options_.max_queue_size) {
       return absl::ResourceExhaustedError(absl::StrCat(
@@ -82,7 +82,7 @@ int64_t SchedulerCore::queued_rows() const {
 }
 
 void SchedulerCore::Shutdown(bool drain) {
-  std::vector<std::unique_ptr<BatchTask>> unrun;
+  std::vector<Dropped> unrun;
   {
     absl::MutexLock lock(&mu_);
     accepting_ = false;
@@ -90,8 +90,14 @@ void SchedulerCore::Shutdown(bool drain) {
     if (!drain) {
       const absl::Time now = clock_->Now();
       for (Entry& entry : queue_) {
+        absl::Status why = DropReason(*entry.task, now);
+        if (why.ok()) {
+          why = absl::UnavailableError(
+              absl::StrCat("batch scheduler '", options_.name,
+                           "' shut down before the task ran"));
+        }
         entry.task->dequeue_time_ = now;
-        unrun.push_back(std::move(entry.task));
+        unrun.push_back(Dropped{std::move(entry.task), std::move(why)});
       }
       queue_.clear();
       queued_rows_ = 0;
@@ -101,9 +107,7 @@ void SchedulerCore::Shutdown(bool drain) {
   }
   if (!unrun.empty()) {
     ReportQueueDepth();
-    const absl::Status why = absl::UnavailableError(absl::StrCat(
-        "batch scheduler '", options_.name, "' shut down before the task ran"));
-    for (std::unique_ptr<BatchTask>& task : unrun) drop_(std::move(task), why);
+    for (Dropped& d : unrun) drop_(std::move(d.task), std::move(d.why));
   }
   JoinWorkers();
 }
@@ -161,29 +165,35 @@ bool SchedulerCore::NextWorkLocked(Batch* batch,
   }
 }
 
+absl::Status SchedulerCore::DropReason(const BatchTask& task,
+                                       absl::Time now) const {
+  if (now >= task.deadline()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("deadline exceeded after ",
+                     absl::FormatDuration(now - task.enqueue_time_),
+                     " in the batch queue of '", options_.name, "'"));
+  }
+  if (task.IsCancelled()) {
+    return absl::CancelledError(absl::StrCat(
+        "cancelled while queued for batching in '", options_.name, "'"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Time SchedulerCore::SweepLocked(absl::Time now,
                                       std::vector<Dropped>* dropped) {
   absl::Time earliest_deadline = absl::InfiniteFuture();
   auto kept = queue_.begin();
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     BatchTask& task = *it->task;
-    const absl::Time deadline = task.deadline();
-    absl::Status why;
-    if (now >= deadline) {
-      why = absl::DeadlineExceededError(absl::StrCat(
-          "deadline exceeded after ", absl::FormatDuration(now - task.enqueue_time_),
-          " in the batch queue of '", options_.name, "'"));
-    } else if (task.IsCancelled()) {
-      why = absl::CancelledError(absl::StrCat(
-          "cancelled while queued for batching in '", options_.name, "'"));
-    }
+    absl::Status why = DropReason(task, now);
     if (!why.ok()) {
       task.dequeue_time_ = now;
       queued_rows_ -= it->rows;
       dropped->push_back(Dropped{std::move(it->task), std::move(why)});
       continue;
     }
-    earliest_deadline = std::min(earliest_deadline, deadline);
+    earliest_deadline = std::min(earliest_deadline, task.deadline());
     if (kept != it) *kept = std::move(*it);
     ++kept;
   }

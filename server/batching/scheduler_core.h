@@ -45,8 +45,7 @@ class SchedulerCore {
 
   // Validates `options`, then starts options.num_batch_workers threads.
   static absl::StatusOr<std::unique_ptr<SchedulerCore>> Create(
-      const SchedulerOptions& options, ProcessBatchFn process,
-      DropTaskFn drop);
+      const SchedulerOptions& options, ProcessBatchFn process, DropTaskFn drop);
 
   SchedulerCore(const SchedulerCore&) = delete;
   SchedulerCore& operator=(const SchedulerCore&) = delete;
@@ -78,6 +77,9 @@ class SchedulerCore {
   // `dropped`; returns false when the worker should exit (both empty then).
   bool NextWorkLocked(Batch* batch, std::vector<Dropped>* dropped)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // DEADLINE_EXCEEDED or CANCELLED if `task` must leave the queue unrun at
+  // `now`, else OK. Calls the task's deadline() and IsCancelled().
+  absl::Status DropReason(const BatchTask& task, absl::Time now) const;
   // Moves expired and cancelled tasks from the queue to `dropped`. Returns
   // the earliest deadline among the tasks that stay.
   absl::Time SweepLocked(absl::Time now, std::vector<Dropped>* dropped)

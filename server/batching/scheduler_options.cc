@@ -30,10 +30,10 @@ absl::Status ValidateSchedulerOptions(const SchedulerOptions& options) {
   }
   if (options.num_batch_workers < 1 ||
       options.num_batch_workers > kMaxBatchWorkers) {
-    return FieldError(
-        options,
-        absl::StrCat("num_batch_workers must be in [1, ", kMaxBatchWorkers, "]"),
-        options.num_batch_workers);
+    return FieldError(options,
+                      absl::StrCat("num_batch_workers must be in [1, ",
+                                   kMaxBatchWorkers, "]"),
+                      options.num_batch_workers);
   }
   return absl::OkStatus();
 }

@@ -1,5 +1,6 @@
 // Rejections, deadlines, cancellation and ownership.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,6 +17,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
 
 SchedulerOptions Options(int64_t max_batch_size, int64_t max_queue_delay_us,
                          int64_t max_queue_size = 1024) {
@@ -150,12 +153,16 @@ TEST_F(SchedulerTest, CancelledTaskIsDroppedBeforeCompute) {
 }
 
 TEST_F(SchedulerTest, ExpiredAndCancelledReportsDeadlineExceeded) {
-  Start(Options(/*max_batch_size=*/8, /*max_queue_delay_us=*/1000));
+  Start(Options(/*max_batch_size=*/8, /*max_queue_delay_us=*/0));
+  recorder_.CloseGate();
+  ASSERT_TRUE(Schedule(0).ok());
+  ASSERT_TRUE(recorder_.AwaitBatches(1));  // no sweep while the worker is busy
   std::unique_ptr<TestTask> task =
-      MakeTask(0, 1, clock_.Now() + absl::Microseconds(500));
+      MakeTask(1, 1, clock_.Now() + absl::Microseconds(500));
   task->Cancel();
   ASSERT_TRUE(scheduler_->Schedule(&task).ok());
   clock_.AdvanceBy(absl::Microseconds(500));
+  recorder_.OpenGate();
   ASSERT_TRUE(recorder_.AwaitDrops(1));
   EXPECT_EQ(recorder_.drops()[0].why.code(),
             absl::StatusCode::kDeadlineExceeded);
@@ -191,8 +198,30 @@ TEST_F(SchedulerTest, ShutdownWithoutDrainAnswersQueuedTasksUnavailable) {
   EXPECT_EQ(drops[1].id, 1);
   for (const DropRecord& drop : drops) {
     EXPECT_EQ(drop.why.code(), absl::StatusCode::kUnavailable);
+    EXPECT_THAT(drop.why.message(), HasSubstr(kName));
   }
   EXPECT_EQ(Schedule(2).code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(SchedulerTest, ShutdownWithoutDrainKeepsTheMoreSpecificReason) {
+  Start(Options(/*max_batch_size=*/8, /*max_queue_delay_us=*/1'000'000));
+  ASSERT_TRUE(Schedule(0, 1, clock_.Now() + absl::Milliseconds(1)).ok());
+  std::unique_ptr<TestTask> task = MakeTask(1);
+  TestTask* const queued = task.get();
+  ASSERT_TRUE(scheduler_->Schedule(&task).ok());
+  ASSERT_TRUE(Schedule(2).ok());
+  queued->Cancel();
+  clock_.AdvanceBy(absl::Milliseconds(1));
+  // Whether the worker or Shutdown() answers 0 and 1, the reason is the same.
+  scheduler_->Shutdown(/*drain=*/false);
+  std::map<int, absl::StatusCode> codes;
+  for (const DropRecord& drop : recorder_.drops())
+    codes[drop.id] = drop.why.code();
+  EXPECT_THAT(codes,
+              UnorderedElementsAre(Pair(0, absl::StatusCode::kDeadlineExceeded),
+                                   Pair(1, absl::StatusCode::kCancelled),
+                                   Pair(2, absl::StatusCode::kUnavailable)));
+  EXPECT_THAT(recorder_.batches(), IsEmpty());
 }
 
 TEST_F(SchedulerTest, ShutdownWaitsForTheRunningBatch) {

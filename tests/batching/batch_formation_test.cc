@@ -48,7 +48,8 @@ TEST_F(SchedulerTest, PartialBatchGoesOutWhenOldestTaskWaitedTheDelay) {
   ASSERT_TRUE(Schedule(1, /*rows=*/2).ok());
   AwaitWorkerWaiting();
   // The batch is due when the OLDEST task has waited the delay.
-  EXPECT_EQ(clock_.earliest_waiter_deadline(), start + absl::Microseconds(1000));
+  EXPECT_EQ(clock_.earliest_waiter_deadline(),
+            start + absl::Microseconds(1000));
 
   clock_.AdvanceBy(absl::Microseconds(599));  // not yet due: nobody wakes up
   EXPECT_THAT(recorder_.batches(), IsEmpty());
@@ -59,8 +60,8 @@ TEST_F(SchedulerTest, PartialBatchGoesOutWhenOldestTaskWaitedTheDelay) {
   const BatchRecord batch = recorder_.batches()[0];
   EXPECT_THAT(batch.ids, ElementsAre(0, 1));
   EXPECT_EQ(batch.rows, 3);
-  EXPECT_THAT(batch.queue_times, ElementsAre(absl::Microseconds(1000),
-                                             absl::Microseconds(600)));
+  EXPECT_THAT(batch.queue_times,
+              ElementsAre(absl::Microseconds(1000), absl::Microseconds(600)));
   EXPECT_EQ(scheduler_->queue_depth(), 0);
 }
 

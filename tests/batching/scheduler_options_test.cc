@@ -54,8 +54,8 @@ TEST(SchedulerOptionsTest, EachInvalidFieldIsNamedWithItsValue) {
     c.break_it(options);
     const absl::Status status = ValidateSchedulerOptions(options);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.field;
-    EXPECT_THAT(status.message(),
-                AllOf(HasSubstr(c.field), HasSubstr(c.value), HasSubstr("mlp")));
+    EXPECT_THAT(status.message(), AllOf(HasSubstr(c.field), HasSubstr(c.value),
+                                        HasSubstr("mlp")));
   }
 }
 
@@ -72,16 +72,15 @@ TEST(SchedulerOptionsTest, CreateRejectsInvalidOptionsAndMissingCallbacks) {
   Recorder recorder;
   SchedulerOptions bad;
   bad.max_queue_size = 0;
-  auto created = TestScheduler::Create(bad, recorder.ProcessFn(),
-                                       recorder.DropFn());
+  auto created =
+      TestScheduler::Create(bad, recorder.ProcessFn(), recorder.DropFn());
   EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(created.status().message(), HasSubstr("max_queue_size"));
 
   const SchedulerOptions good;
-  EXPECT_EQ(TestScheduler::Create(good, nullptr, recorder.DropFn())
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      TestScheduler::Create(good, nullptr, recorder.DropFn()).status().code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(TestScheduler::Create(good, recorder.ProcessFn(), nullptr)
                 .status()
                 .code(),

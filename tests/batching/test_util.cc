@@ -14,8 +14,7 @@ TestScheduler::ProcessBatchFn Recorder::ProcessFn() {
     for (const auto& task : batch) {
       record.ids.push_back(task->id());
       record.rows += task->size();
-      record.queue_times.push_back(task->dequeue_time() -
-                                   task->enqueue_time());
+      record.queue_times.push_back(task->dequeue_time() - task->enqueue_time());
     }
     absl::MutexLock lock(&mu_);
     batches_.push_back(std::move(record));
@@ -93,8 +92,8 @@ void SchedulerTest::TearDown() {
 void SchedulerTest::Start(SchedulerOptions options) {
   options.clock = &clock_;
   options.name = kName;
-  auto scheduler = TestScheduler::Create(options, recorder_.ProcessFn(),
-                                         recorder_.DropFn());
+  auto scheduler =
+      TestScheduler::Create(options, recorder_.ProcessFn(), recorder_.DropFn());
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
   scheduler_ = *std::move(scheduler);
 }

@@ -11,8 +11,9 @@
 // Workloads: W1, W2, W3 (issue 2) and plain_linear / ws_linear /
 // signed_linear (the weight-standardization comparison).
 //
-// Extra flag (before the Google Benchmark flags): --bench_threads=1,2 lists
-// the OpenMP thread counts to register (default 1,2).
+// Extra flags (before the Google Benchmark flags): --bench_threads=1,2 lists
+// the OpenMP thread counts to register (default 1,2); --bench_iterations=N
+// fixes every benchmark's iteration count (for callgrind; default: automatic).
 #include <omp.h>
 
 #include <cstdint>
@@ -203,8 +204,13 @@ void RawUpdate(benchmark::State& state, int threads) {
   }
 }
 
+// --bench_iterations=N: a fixed iteration count (for callgrind runs whose
+// instruction counts are then comparable); 0 = Google Benchmark decides.
+int64_t g_fixed_iterations = 0;
+
 void Configure(benchmark::internal::Benchmark* b) {
   b->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMicrosecond);
+  if (g_fixed_iterations > 0) b->Iterations(g_fixed_iterations);
 }
 
 void RegisterAll(const std::vector<int>& thread_counts) {
@@ -258,18 +264,26 @@ std::string IsaName() {
   }
 }
 
-// Removes --bench_threads=... from argv and returns the thread counts.
-std::vector<int> TakeThreadCounts(int* argc, char** argv) {
-  constexpr char kFlag[] = "--bench_threads=";
+// Removes --bench_threads=... and --bench_iterations=... from argv; returns
+// the thread counts and sets g_fixed_iterations.
+std::vector<int> TakeOwnFlags(int* argc, char** argv) {
+  constexpr char kThreads[] = "--bench_threads=";
+  constexpr char kIterations[] = "--bench_iterations=";
   std::vector<int> counts = {1, 2};
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
-    if (std::strncmp(argv[i], kFlag, sizeof(kFlag) - 1) == 0) {
+    if (std::strncmp(argv[i], kThreads, sizeof(kThreads) - 1) == 0) {
       counts.clear();
       for (absl::string_view part :
-           absl::StrSplit(argv[i] + sizeof(kFlag) - 1, ',')) {
+           absl::StrSplit(argv[i] + sizeof(kThreads) - 1, ',')) {
         int n = 0;
         if (absl::SimpleAtoi(part, &n) && n > 0) counts.push_back(n);
+      }
+    } else if (std::strncmp(argv[i], kIterations, sizeof(kIterations) - 1) ==
+               0) {
+      if (!absl::SimpleAtoi(argv[i] + sizeof(kIterations) - 1,
+                            &g_fixed_iterations)) {
+        g_fixed_iterations = 0;
       }
     } else {
       argv[kept++] = argv[i];
@@ -284,7 +298,7 @@ std::vector<int> TakeThreadCounts(int* argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace brainserve::bench;  // NOLINT(build/namespaces)
-  const std::vector<int> thread_counts = TakeThreadCounts(&argc, argv);
+  const std::vector<int> thread_counts = TakeOwnFlags(&argc, argv);
   const dnnl::version_t* v = dnnl::version();
   benchmark::AddCustomContext(
       "onednn", absl::StrCat(v->major, ".", v->minor, ".", v->patch));

@@ -41,7 +41,8 @@ TEST_F(CliArgsTest, MaskRepeats) {
   absl::StatusOr<CliInvocation> invocation = ParseCliArgs(
       {"forward", "m", "--mask", "ln=a,b.npy", "--mask=ln2=c.json"});
   ASSERT_TRUE(invocation.ok()) << invocation.status();
-  EXPECT_THAT(absl::GetFlag(FLAGS_mask), ElementsAre("ln=a,b.npy", "ln2=c.json"));
+  EXPECT_THAT(absl::GetFlag(FLAGS_mask),
+              ElementsAre("ln=a,b.npy", "ln2=c.json"));
 }
 
 TEST_F(CliArgsTest, BooleanForms) {

@@ -43,8 +43,7 @@ class CliIntegrationTest : public ::testing::Test {
     absl::StatusOr<int> code = server_->Stop();
     EXPECT_TRUE(code.ok() && *code == 0)
         << "brainserve-server did not exit cleanly on SIGTERM: "
-        << (code.ok() ? absl::StrCat(*code) : code.status().ToString())
-        << "\n"
+        << (code.ok() ? absl::StrCat(*code) : code.status().ToString()) << "\n"
         << server_->log();
     delete server_;
     server_ = nullptr;
@@ -53,10 +52,9 @@ class CliIntegrationTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_NE(server_, nullptr);
     dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("cli_integration_",
-                        ::testing::UnitTest::GetInstance()
-                            ->current_test_info()
-                            ->name());
+           absl::StrCat(
+               "cli_integration_",
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
   }
 
@@ -87,8 +85,8 @@ class CliIntegrationTest : public ::testing::Test {
 
   // Creates `name`: input [3] -> Linear(2) with W = 0.5, b = 0.
   void CreateLinearModel(const std::string& name) {
-    const std::string spec = Write(
-        "linear.json", absl::StrCat(R"({"name": ")", name, R"(", "spec": {
+    const std::string spec =
+        Write("linear.json", absl::StrCat(R"({"name": ")", name, R"(", "spec": {
           "input_shape": [3],
           "layers": [{"name": "fc", "linear": {"out_size": 2,
             "w_init": {"constant": {"value": 0.5}},
@@ -98,7 +96,8 @@ class CliIntegrationTest : public ::testing::Test {
   }
 
   // Forwards [[1, 2, 3]] through `model`; returns the output and version.
-  std::pair<std::vector<float>, uint64_t> ForwardOnes(const std::string& model) {
+  std::pair<std::vector<float>, uint64_t> ForwardOnes(
+      const std::string& model) {
     ProcessResult result =
         Cli({"--json", "forward", model, "--output", Path("out.json")},
             "[[1, 2, 3]]");
@@ -127,9 +126,11 @@ TEST_F(CliIntegrationTest, ListShowsTheBundledModels) {
   ProcessResult result = Cli({"list"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("NAME"));
-  EXPECT_THAT(result.out, MatchesRegex("(.|\n)*\nconv +1 +\\[128, 64\\](.|\n)*"));
   EXPECT_THAT(result.out,
-              MatchesRegex("(.|\n)*\nidentity +1 +\\[64\\] +\\[64\\] +0 +0\n(.|\n)*"));
+              MatchesRegex("(.|\n)*\nconv +1 +\\[128, 64\\](.|\n)*"));
+  EXPECT_THAT(
+      result.out,
+      MatchesRegex("(.|\n)*\nidentity +1 +\\[64\\] +\\[64\\] +0 +0\n(.|\n)*"));
   EXPECT_THAT(result.out,
               MatchesRegex("(.|\n)*\nmlp +[0-9]+ +\\[64\\] +\\[10\\] (.|\n)*"));
 
@@ -184,13 +185,12 @@ TEST_F(CliIntegrationTest, ForwardJsonThroughIdentity) {
   ProcessResult result = Cli({"forward", "identity"}, input);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("version 1, output shape [1, 64]\n"));
-  EXPECT_THAT(result.out, HasSubstr("[[   -3, -2.75,  -2.5,"));
+  EXPECT_THAT(result.out, HasSubstr("[[-3.00, -2.75, -2.50,"));
 
   for (const char* encoding : {"raw", "values"}) {
-    ProcessResult saved =
-        Cli({"forward", "identity", "--encoding", encoding, "--input=-",
-             "--output", Path("id.json")},
-            input);
+    ProcessResult saved = Cli({"forward", "identity", "--encoding", encoding,
+                               "--input=-", "--output", Path("id.json")},
+                              input);
     ASSERT_EQ(saved.exit_code, 0) << saved.err;
     absl::StatusOr<HostTensor> output = ParseJsonTensor(Read(Path("id.json")));
     ASSERT_TRUE(output.ok()) << output.status();
@@ -205,14 +205,13 @@ TEST_F(CliIntegrationTest, NpyRoundTripMatchesJsonForward) {
   Write("x.npy", SerializeNpy(input));
   Write("x.json", FormatJsonTensor(input));
 
-  ProcessResult npy = Cli({"forward", "mlp", "--input", Path("x.npy"),
-                           "--output", Path("y.npy")});
+  ProcessResult npy = Cli(
+      {"forward", "mlp", "--input", Path("x.npy"), "--output", Path("y.npy")});
   ASSERT_EQ(npy.exit_code, 0) << npy.err;
   EXPECT_THAT(npy.out, MatchesRegex("version [0-9]+, output shape \\[3, 10\\], "
                                     "written to .*y.npy\n"));
-  ProcessResult json = Cli({"forward", "mlp", "--encoding", "values",
-                            "--input", Path("x.json"), "--output",
-                            Path("y.json")});
+  ProcessResult json = Cli({"forward", "mlp", "--encoding", "values", "--input",
+                            Path("x.json"), "--output", Path("y.json")});
   ASSERT_EQ(json.exit_code, 0) << json.err;
 
   absl::StatusOr<HostTensor> from_npy = ParseNpy(Read(Path("y.npy")));
@@ -257,19 +256,18 @@ TEST_F(CliIntegrationTest, UpdateReplaceAddAndExpectedVersion) {
 
   HostTensor delta{{3, 2}, {0.5f, 0, 0.5f, 0, 0.5f, 0}};
   Write("delta.npy", SerializeNpy(delta));
-  ProcessResult added =
-      Cli({"update", "cli-linear", "--layer=fc", "--param=weight",
-           "--value=" + Path("delta.npy"), "--mode", "add",
-           "--expected-version", "2"});
+  ProcessResult added = Cli({"update", "cli-linear", "--layer=fc",
+                             "--param=weight", "--value=" + Path("delta.npy"),
+                             "--mode", "add", "--expected-version", "2"});
   ASSERT_EQ(added.exit_code, 0) << added.err;
   EXPECT_EQ(added.out, "version 3\n");
   std::tie(output, version) = ForwardOnes("cli-linear");
   EXPECT_THAT(output, ElementsAre(7.0f, 2.0f));  // weight column 0 is 1.0
   EXPECT_EQ(version, 3u);
 
-  ProcessResult stale = Cli({"update", "cli-linear", "--layer", "fc",
-                             "--param", "bias", "--value", bias,
-                             "--expected-version", "1"});
+  ProcessResult stale =
+      Cli({"update", "cli-linear", "--layer", "fc", "--param", "bias",
+           "--value", bias, "--expected-version", "1"});
   EXPECT_EQ(stale.exit_code, 1);
   EXPECT_THAT(stale.err, HasSubstr("error: FAILED_PRECONDITION: "));
   EXPECT_EQ(stale.out, "");
@@ -299,8 +297,8 @@ TEST_F(CliIntegrationTest, UpdateReplaceAddAndExpectedVersion) {
 
 TEST_F(CliIntegrationTest, ParamsToNpy) {
   CreateLinearModel("cli-params");
-  ProcessResult saved = Cli({"params", "cli-params", "--layer", "fc",
-                             "--param", "weight", "--output", Path("w.npy")});
+  ProcessResult saved = Cli({"params", "cli-params", "--layer", "fc", "--param",
+                             "weight", "--output", Path("w.npy")});
   ASSERT_EQ(saved.exit_code, 0) << saved.err;
   EXPECT_THAT(saved.out, HasSubstr("fc/weight shape [3, 2], written to"));
   absl::StatusOr<HostTensor> weight = ParseNpy(Read(Path("w.npy")));
@@ -314,9 +312,8 @@ TEST_F(CliIntegrationTest, ParamsToNpy) {
   EXPECT_THAT(shown.out, HasSubstr("fc/bias shape [2]\n[0, 0]\n"));
 
   // --output with more than one parameter selected is a usage error.
-  EXPECT_EQ(Cli({"params", "cli-params", "--output", Path("all.npy")})
-                .exit_code,
-            2);
+  EXPECT_EQ(
+      Cli({"params", "cli-params", "--output", Path("all.npy")}).exit_code, 2);
   EXPECT_EQ(Cli({"delete", "cli-params"}).exit_code, 0);
 }
 
@@ -365,9 +362,9 @@ TEST_F(CliIntegrationTest, ErrorsAndExitCodes) {
 }
 
 TEST_F(CliIntegrationTest, ServerAddressFromEnvironment) {
-  absl::StatusOr<ProcessResult> result = testing::RunProcess(
-      {BRAINSERVE_CLI_PATH, "health"}, "",
-      {"BRAINSERVE_SERVER=" + server_->address()});
+  absl::StatusOr<ProcessResult> result =
+      testing::RunProcess({BRAINSERVE_CLI_PATH, "health"}, "",
+                          {"BRAINSERVE_SERVER=" + server_->address()});
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->exit_code, 0) << result->err;
   EXPECT_EQ(result->out, "SERVING\n");

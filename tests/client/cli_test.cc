@@ -35,9 +35,9 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("cli_test_", ::testing::UnitTest::GetInstance()
-                                         ->current_test_info()
-                                         ->name());
+           absl::StrCat(
+               "cli_test_",
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     testing::FakeModelService::Script script;
     script.version = 9;
@@ -71,7 +71,8 @@ class CliTest : public ::testing::Test {
     server_.service().SetScript(script);
   }
 
-  CliResult Run(std::vector<std::string> args, const std::string& stdin_text = "") {
+  CliResult Run(std::vector<std::string> args,
+                const std::string& stdin_text = "") {
     args.insert(args.begin(), "--server=" + server_.address());
     return RunWithoutServer(args, stdin_text);
   }
@@ -136,8 +137,8 @@ TEST_F(CliTest, ForwardJsonStdinRawByDefault) {
 
 TEST_F(CliTest, ForwardValuesEncodingAndJsonOutput) {
   const std::string input = WriteText("in.json", "[[0.5, -1]]");
-  CliResult result = Run(
-      {"forward", "zeta", "--input", input, "--encoding=values", "--json"});
+  CliResult result =
+      Run({"forward", "zeta", "--input", input, "--encoding=values", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(server_.service().last_forward().input().values(),
               ElementsAre(0.5f, -1.0f));
@@ -172,9 +173,9 @@ TEST_F(CliTest, ForwardNpyInOutRoundTrip) {
 
 TEST_F(CliTest, ForwardMasks) {
   const std::string mask = WriteText("mask.json", "[[1, 0]]");
-  CliResult result = Run({"forward", "zeta", "--mask", "ln=" + mask,
-                          "--encoding=values"},
-                         "[[1, 2]]");
+  CliResult result =
+      Run({"forward", "zeta", "--mask", "ln=" + mask, "--encoding=values"},
+          "[[1, 2]]");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   v1::ForwardRequest sent = server_.service().last_forward();
   ASSERT_EQ(sent.masks().count("ln"), 1u);
@@ -209,10 +210,9 @@ TEST_F(CliTest, ForwardBadInputIsUsageError) {
 
 TEST_F(CliTest, UpdateSingleParameter) {
   const std::string value = WriteText("delta.json", "[0.25, 0.5]");
-  CliResult result =
-      Run({"update", "zeta", "--layer", "fc", "--param", "bias", "--value",
-           value, "--mode", "add", "--expected-version", "8",
-           "--encoding", "values"});
+  CliResult result = Run({"update", "zeta", "--layer", "fc", "--param", "bias",
+                          "--value", value, "--mode", "add",
+                          "--expected-version", "8", "--encoding", "values"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "version 9\n");
   v1::UpdateParametersRequest sent = server_.service().last_update();
@@ -236,9 +236,8 @@ TEST_F(CliTest, UpdateSingleParameter) {
 }
 
 TEST_F(CliTest, UpdateFromRequestFile) {
-  const std::string file = WriteText(
-      "updates.json",
-      R"({"model": "ignored", "updates": [
+  const std::string file = WriteText("updates.json",
+                                     R"({"model": "ignored", "updates": [
            {"layer": "fc", "name": "weight", "mode": "ADD",
             "value": {"shape": [1], "values": [1]}},
            {"layer": "fc", "name": "bias", "value": {"shape": [1], "values": [2]}}
@@ -256,12 +255,12 @@ TEST_F(CliTest, UpdateFromRequestFile) {
 TEST_F(CliTest, UpdateUsageErrors) {
   const std::string value = WriteText("v.json", "[1]");
   EXPECT_EQ(Run({"update", "zeta", "--layer", "fc"}).exit_code, 2);
-  EXPECT_EQ(Run({"update", "zeta", "--layer", "fc", "--param", "b",
-                 "--value", value, "--mode", "multiply"})
+  EXPECT_EQ(Run({"update", "zeta", "--layer", "fc", "--param", "b", "--value",
+                 value, "--mode", "multiply"})
                 .exit_code,
             2);
-  EXPECT_EQ(Run({"update", "zeta", "--layer", "fc", "--param", "b",
-                 "--value", value, "--expected-version", "-1"})
+  EXPECT_EQ(Run({"update", "zeta", "--layer", "fc", "--param", "b", "--value",
+                 value, "--expected-version", "-1"})
                 .exit_code,
             2);
   CliResult both = Run({"update", "zeta", "--updates", value, "--layer", "fc"});
@@ -271,9 +270,9 @@ TEST_F(CliTest, UpdateUsageErrors) {
 }
 
 TEST_F(CliTest, CreateFromSpecWithNameOverride) {
-  const std::string spec = WriteText(
-      "spec.json",
-      R"({"name": "orig", "seed": "3", "spec": {"inputShape": [4],
+  const std::string spec =
+      WriteText("spec.json",
+                R"({"name": "orig", "seed": "3", "spec": {"inputShape": [4],
           "layers": [{"linear": {"out_size": 2}}]}})");
   CliResult result = Run({"create", "--spec", spec, "--name", "renamed"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -298,8 +297,9 @@ TEST_F(CliTest, ParamsPrintAndSave) {
   CliResult result = Run({"params", "zeta", "--layer", "fc"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(server_.service().last_get_parameters().layer(), "fc");
-  EXPECT_EQ(result.out,
-            "version 9\nfc/weight shape [3, 2]\n[[1, 2],\n [3, 4],\n [5, 6]]\n");
+  EXPECT_EQ(
+      result.out,
+      "version 9\nfc/weight shape [3, 2]\n[[1, 2],\n [3, 4],\n [5, 6]]\n");
 
   result = Run({"params", "zeta", "--output", Path("w.npy")});
   ASSERT_EQ(result.exit_code, 0) << result.err;

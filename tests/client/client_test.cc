@@ -160,8 +160,7 @@ TEST(ClientTest, UnreachableServerIsUnavailable) {
   std::unique_ptr<Client> client = *Client::Create("127.0.0.1:1", options);
   EXPECT_EQ(client->ListModels().status().code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_EQ(client->Health("").status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(client->Health("").status().code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

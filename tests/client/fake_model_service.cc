@@ -12,9 +12,9 @@ namespace brainserve::client::testing {
 
 namespace v1 = ::brainserve::v1;
 
-grpc::Status FakeModelService::CreateModel(grpc::ServerContext*,
-                                           const v1::CreateModelRequest* request,
-                                           v1::ModelInfo* response) {
+grpc::Status FakeModelService::CreateModel(
+    grpc::ServerContext*, const v1::CreateModelRequest* request,
+    v1::ModelInfo* response) {
   absl::MutexLock lock(&mu_);
   last_create_ = *request;
   if (!script_.error.ok()) return script_.error;
@@ -99,15 +99,13 @@ FakeServer::FakeServer() {
   builder.SetMaxSendMessageSize(64 << 20);
   server_ = builder.BuildAndStart();
   address_ = absl::StrCat("127.0.0.1:", port);
-  grpc::HealthCheckServiceInterface* health =
-      server_->GetHealthCheckService();
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   health->SetServingStatus("brainserve.v1.ModelService", true);
   health->SetServingStatus("down", false);
 }
 
 FakeServer::~FakeServer() {
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    std::chrono::seconds(1));
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 
 }  // namespace brainserve::client::testing

@@ -59,9 +59,9 @@ class FakeModelService final : public brainserve::v1::ModelService::Service {
   grpc::Status GetModel(grpc::ServerContext*,
                         const brainserve::v1::GetModelRequest* request,
                         brainserve::v1::ModelInfo* response) override;
-  grpc::Status ListModels(grpc::ServerContext*,
-                          const brainserve::v1::ListModelsRequest*,
-                          brainserve::v1::ListModelsResponse* response) override;
+  grpc::Status ListModels(
+      grpc::ServerContext*, const brainserve::v1::ListModelsRequest*,
+      brainserve::v1::ListModelsResponse* response) override;
   grpc::Status DeleteModel(grpc::ServerContext*,
                            const brainserve::v1::DeleteModelRequest* request,
                            brainserve::v1::DeleteModelResponse*) override;

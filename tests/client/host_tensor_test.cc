@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -109,17 +110,33 @@ TEST(HostTensorTest, ParseTensorEncoding) {
 
 TEST(TensorFormatTest, AlignsAndNests) {
   EXPECT_EQ(FormatTensor(HostTensor{{2, 2}, {1.5f, -2, 0, 3.25f}}),
-            "[[ 1.5,   -2],\n [   0, 3.25]]");
+            "[[ 1.50, -2.00],\n [ 0.00,  3.25]]");
   EXPECT_EQ(FormatTensor(HostTensor{{}, {0.125f}}), "0.125");
   EXPECT_EQ(FormatTensor(HostTensor{{0}, {}}), "[]");
   EXPECT_EQ(FormatTensor(HostTensor{{1, 1, 2}, {1, 2}}), "[[[1, 2]]]");
+  EXPECT_EQ(FormatTensor(HostTensor{{2, 1, 1}, {1, 2}}), "[[[1]],\n\n [[2]]]");
+}
+
+TEST(TensorFormatTest, OneFormatPerTensor) {
+  // At most 4 decimals, as many as needed.
+  EXPECT_EQ(FormatTensor(HostTensor{{3}, {0.123456f, 10, -1}}),
+            "[ 0.1235, 10.0000, -1.0000]");
+  // Tiny or huge magnitudes switch the whole tensor to scientific.
+  EXPECT_EQ(FormatTensor(HostTensor{{2}, {1e-5f, 2}}),
+            "[1.0000e-05, 2.0000e+00]");
+  EXPECT_EQ(FormatTensor(HostTensor{{2}, {1e7f, 0}}),
+            "[1.0000e+07, 0.0000e+00]");
+  EXPECT_EQ(
+      FormatTensor(HostTensor{{3},
+                              {std::numeric_limits<float>::quiet_NaN(),
+                               -std::numeric_limits<float>::infinity(), 0.5f}}),
+      "[ nan, -inf,  0.5]");
 }
 
 TEST(TensorFormatTest, SummarizesLargeTensors) {
   HostTensor tensor{{3000}, {}};
   for (int i = 0; i < 3000; ++i) tensor.values.push_back(i);
-  EXPECT_EQ(FormatTensor(tensor),
-            "[   0,    1,    2,  ..., 2997, 2998, 2999]");
+  EXPECT_EQ(FormatTensor(tensor), "[   0,    1,    2,  ..., 2997, 2998, 2999]");
 }
 
 TEST(TensorFormatTest, WrapsLongRows) {

@@ -44,8 +44,8 @@ TEST(JsonTensorTest, ScalarsAndEmptyArrays) {
 }
 
 TEST(JsonTensorTest, RaggedArraysAreErrors) {
-  const char* ragged[] = {"[[1, 2], [3]]", "[[1], 2]", "[1, [2]]",
-                          "[[1], []]", "[[], [1]]", "[[[1, 2]], [[3]]]"};
+  const char* ragged[] = {"[[1, 2], [3]]", "[[1], 2]",  "[1, [2]]",
+                          "[[1], []]",     "[[], [1]]", "[[[1, 2]], [[3]]]"};
   for (const char* json : ragged) {
     absl::StatusOr<HostTensor> tensor = ParseJsonTensor(json);
     EXPECT_EQ(tensor.status().code(), absl::StatusCode::kInvalidArgument)
@@ -110,15 +110,14 @@ TEST(JsonTensorTest, ObjectFormErrors) {
   EXPECT_THAT(
       ParseJsonTensor(R"({"shape": [1], "valuez": [1]})").status().message(),
       HasSubstr("object form"));
-  EXPECT_THAT(ParseJsonTensor(R"({"shape": [-1], "values": []})")
-                  .status()
-                  .message(),
-              HasSubstr("negative"));
-  EXPECT_THAT(ParseJsonTensor(
-                  R"({"shape": [1], "values": [1], "raw": "AACAPw=="})")
-                  .status()
-                  .message(),
-              HasSubstr("both"));
+  EXPECT_THAT(
+      ParseJsonTensor(R"({"shape": [-1], "values": []})").status().message(),
+      HasSubstr("negative"));
+  EXPECT_THAT(
+      ParseJsonTensor(R"({"shape": [1], "values": [1], "raw": "AACAPw=="})")
+          .status()
+          .message(),
+      HasSubstr("both"));
 }
 
 TEST(JsonTensorTest, FormatRoundTripsExactly) {

@@ -108,7 +108,7 @@ TEST(NpyTest, WritesExactlyWhatNumpyWrites) {
 
 TEST(NpyTest, HeaderIsPaddedTo64Bytes) {
   const std::vector<std::vector<int64_t>> shapes = {
-      {}, {1}, {7}, {2, 3}, {1, 2, 1, 3, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1},
+      {},         {1}, {7}, {2, 3}, {1, 2, 1, 3, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1},
       {100000, 0}};
   for (const auto& shape : shapes) {
     HostTensor tensor{shape, {}};
@@ -233,9 +233,8 @@ TEST(NpyTest, RejectsUnknownVersion) {
 TEST(NpyTest, ParsesHeaderVariants) {
   const std::string data(8, '\0');
   // Other key order, double quotes, no trailing comma, extra spaces.
-  absl::StatusOr<HostTensor> tensor = ParseNpy(
-      MakeV1("{ \"shape\" : ( 2 , ) ,'fortran_order':False,'descr':'<f4'}",
-             data));
+  absl::StatusOr<HostTensor> tensor = ParseNpy(MakeV1(
+      "{ \"shape\" : ( 2 , ) ,'fortran_order':False,'descr':'<f4'}", data));
   ASSERT_TRUE(tensor.ok()) << tensor.status();
   EXPECT_THAT(tensor->shape, ElementsAre(2));
 }
@@ -243,7 +242,7 @@ TEST(NpyTest, ParsesHeaderVariants) {
 TEST(NpyTest, RejectsMalformedHeaders) {
   const std::string data(8, '\0');
   const std::vector<std::string> bad = {
-      "{'descr': '<f4', 'fortran_order': False}",                  // no shape
+      "{'descr': '<f4', 'fortran_order': False}",  // no shape
       "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}",
       "{'descr': '<f4', 'fortran_order': maybe, 'shape': (2,)}",
       "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}",
@@ -259,10 +258,10 @@ TEST(NpyTest, RejectsMalformedHeaders) {
 }
 
 TEST(NpyTest, RejectsShapeWhoseSizeOverflows) {
-  absl::StatusOr<HostTensor> tensor = ParseNpy(MakeV1(
-      "{'descr': '<f4', 'fortran_order': False, 'shape': "
-      "(4294967296, 4294967296, 4294967296)}",
-      ""));
+  absl::StatusOr<HostTensor> tensor =
+      ParseNpy(MakeV1("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                      "(4294967296, 4294967296, 4294967296)}",
+                      ""));
   EXPECT_EQ(tensor.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(tensor.status().message(), HasSubstr("overflows"));
 }

@@ -22,11 +22,11 @@ TEST(PythonExampleTest, CreateForwardUpdateForward) {
   ASSERT_TRUE(server.ok()) << server.status();
   const std::string stubs =
       std::filesystem::path(::testing::TempDir()) / "brainserve_py_stubs";
-  absl::StatusOr<testing::ProcessResult> result = testing::RunProcess(
-      {"/usr/bin/python3", BRAINSERVE_PYTHON_EXAMPLE, "--server",
-       (*server)->address(), "--stubs-dir", stubs, "--proto-dir",
-       BRAINSERVE_PROTO_DIR},
-      "", {"PYTHONDONTWRITEBYTECODE=1"});
+  absl::StatusOr<testing::ProcessResult> result =
+      testing::RunProcess({"/usr/bin/python3", BRAINSERVE_PYTHON_EXAMPLE,
+                           "--server", (*server)->address(), "--stubs-dir",
+                           stubs, "--proto-dir", BRAINSERVE_PROTO_DIR},
+                          "", {"PYTHONDONTWRITEBYTECODE=1"});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->exit_code, 0) << result->out << result->err;
   EXPECT_THAT(result->out, HasSubstr("created python-example: input [4] -> "

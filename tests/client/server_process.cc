@@ -48,15 +48,15 @@ int ExitCodeOf(int wait_status) {
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     const std::string& binary, const std::vector<std::string>& extra_flags,
     absl::Duration timeout) {
-  std::string pattern = std::filesystem::path(::testing::TempDir()) /
-                        "brainserve-server-XXXXXX";
+  std::string pattern =
+      std::filesystem::path(::testing::TempDir()) / "brainserve-server-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError("mkdtemp failed");
   }
   const std::string ready_path = pattern + "/ready.json";
-  std::vector<std::string> argv = {binary, "--listen=127.0.0.1:0",
-                                   "--metrics_listen=",
-                                   "--ready_file=" + ready_path};
+  std::vector<std::string> argv = {
+      binary, "--listen=127.0.0.1:0",
+      "--metrics_listen=", "--ready_file=" + ready_path};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   absl::StatusOr<pid_t> pid = SpawnBackground(argv, pattern + "/server.log");
   if (!pid.ok()) return pid.status();
@@ -67,18 +67,17 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     int status = 0;
     if (waitpid(server->pid_, &status, WNOHANG) == server->pid_) {
       server->pid_ = -1;
-      return absl::FailedPreconditionError(
-          absl::StrCat("brainserve-server exited with code ",
-                       ExitCodeOf(status), " before it was ready; log:\n",
-                       server->log()));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "brainserve-server exited with code ", ExitCodeOf(status),
+          " before it was ready; log:\n", server->log()));
     }
     server->grpc_port_ = ReadyPort(ready_path);
     if (server->grpc_port_ > 0) return server;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "brainserve-server not ready after ", absl::FormatDuration(timeout),
-      "; log:\n", server->log()));
+  return absl::DeadlineExceededError(
+      absl::StrCat("brainserve-server not ready after ",
+                   absl::FormatDuration(timeout), "; log:\n", server->log()));
 }
 
 ServerProcess::~ServerProcess() {

@@ -103,8 +103,8 @@ absl::StatusOr<ProcessResult> RunProcess(
   }
   int out_fd = out_pipe[0], err_fd = err_pipe[0];
   while (in_fd >= 0 || out_fd >= 0 || err_fd >= 0) {
-    pollfd fds[3] = {{in_fd, POLLOUT, 0}, {out_fd, POLLIN, 0},
-                     {err_fd, POLLIN, 0}};
+    pollfd fds[3] = {
+        {in_fd, POLLOUT, 0}, {out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
     if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return Errno("poll");
@@ -151,8 +151,8 @@ absl::StatusOr<pid_t> SpawnBackground(const std::vector<std::string>& argv,
   std::vector<std::string> args = argv;
   std::vector<char*> c_args = CStrings(args);
   pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, c_args[0], &actions, nullptr,
-                                  c_args.data(), environ);
+  const int spawned =
+      posix_spawn(&pid, c_args[0], &actions, nullptr, c_args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     errno = spawned;

@@ -79,8 +79,8 @@ InvarianceResult CheckRows(const Model& model, int64_t batch,
       const float b = alone[i];
       if (std::memcmp(&a, &b, sizeof(float)) != 0) {
         ++result.mismatched_elements;
-        result.max_abs_diff =
-            std::max(result.max_abs_diff, static_cast<double>(std::fabs(a - b)));
+        result.max_abs_diff = std::max(result.max_abs_diff,
+                                       static_cast<double>(std::fabs(a - b)));
       }
     }
   }
@@ -115,10 +115,10 @@ TEST_P(GoldenInvarianceTest, EveryGoldenModelIsBatchInvariant) {
   }
   EXPECT_EQ(models, 40);
   RecordProperty("max_abs_diff", std::to_string(max_diff));
-  std::printf("golden batch invariance (%d threads): %d models, max |diff| "
-              "%g, %lld mismatched elements\n",
-              GetParam(), models, max_diff,
-              static_cast<long long>(mismatches));
+  std::printf(
+      "golden batch invariance (%d threads): %d models, max |diff| "
+      "%g, %lld mismatched elements\n",
+      GetParam(), models, max_diff, static_cast<long long>(mismatches));
 }
 
 TEST_P(GoldenInvarianceTest, BenchmarkWorkloadsAreBatchInvariant) {
@@ -130,8 +130,8 @@ TEST_P(GoldenInvarianceTest, BenchmarkWorkloadsAreBatchInvariant) {
   for (const auto& [name, spec] : workloads) {
     auto model = Model::Create(spec, /*seed=*/3, options);
     ASSERT_TRUE(model.ok()) << name << ": " << model.status();
-    for (int64_t batch : {int64_t{1}, int64_t{3}, int64_t{8}, int64_t{17},
-                          int64_t{64}}) {
+    for (int64_t batch :
+         {int64_t{1}, int64_t{3}, int64_t{8}, int64_t{17}, int64_t{64}}) {
       // Masks on the LayerNorm too, for the smaller workloads.
       const std::string mask_layer =
           std::string(name) == "W2" ? "" : std::string("norm");
@@ -154,8 +154,7 @@ TEST_P(GoldenInvarianceTest, BenchmarkWorkloadsAreBatchInvariant) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Threads, GoldenInvarianceTest,
-                         ::testing::Values(1, 2),
+INSTANTIATE_TEST_SUITE_P(Threads, GoldenInvarianceTest, ::testing::Values(1, 2),
                          [](const ::testing::TestParamInfo<int>& info) {
                            return std::to_string(info.param) + "threads";
                          });
@@ -169,14 +168,12 @@ TEST(BatchInvarianceTest, AllTrueMaskEqualsNoMask) {
   const std::vector<float> input = RandomValues(4 * 64, rng);
   std::vector<float> plain(4 * 10), masked(4 * 10);
   const auto snapshot = (*model)->snapshot();
-  ASSERT_TRUE((*model)
-                  ->Forward(*snapshot, input.data(), 4, {}, plain.data())
-                  .ok());
+  ASSERT_TRUE(
+      (*model)->Forward(*snapshot, input.data(), 4, {}, plain.data()).ok());
   MaskMap masks;
   masks["norm"] = DenseTensor{{4, 64}, std::vector<float>(4 * 64, 1.0f)};
-  ASSERT_TRUE((*model)
-                  ->Forward(*snapshot, input.data(), 4, masks, masked.data())
-                  .ok());
+  ASSERT_TRUE(
+      (*model)->Forward(*snapshot, input.data(), 4, masks, masked.data()).ok());
   EXPECT_EQ(0, std::memcmp(plain.data(), masked.data(),
                            sizeof(float) * plain.size()));
 }

@@ -35,7 +35,8 @@ std::vector<int64_t> ToShape(const Value& list) {
 DenseTensor ToTensor(const Value& value) {
   DenseTensor tensor;
   const Struct& object = value.struct_value();
-  if (const Value* shape = Field(object, "shape")) tensor.shape = ToShape(*shape);
+  if (const Value* shape = Field(object, "shape"))
+    tensor.shape = ToShape(*shape);
   if (const Value* values = Field(object, "values")) {
     for (const Value& v : values->list_value().values()) {
       tensor.data.push_back(static_cast<float>(v.number_value()));

@@ -25,7 +25,7 @@ struct GoldenCase {
   DenseTensor input;   // [B, *input_shape]
   DenseTensor output;  // [B, *output_sample_shape]
   std::vector<int64_t> output_sample_shape;
-  std::string error;  // expected status code name for rejected specs
+  std::string error;       // expected status code name for rejected specs
   std::string load_error;  // non-empty if the case could not be parsed
 };
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "brainserve/v1/layers.pb.h"
+#include "engine/model.h"
 #include "google/protobuf/text_format.h"
 
 namespace brainserve::engine::testing {
@@ -20,10 +21,22 @@ inline brainserve::v1::ModelSpec ParseSpec(const std::string& text) {
 inline brainserve::v1::ModelSpec W1Spec() {
   return ParseSpec(R"pb(
     input_shape: 64
-    layers { name: "fc1" linear { out_size: 64 } }
-    layers { name: "norm" layer_norm {} }
-    layers { name: "relu" activation { function: RELU } }
-    layers { name: "head" linear { out_size: 10 } }
+    layers {
+      name: "fc1"
+      linear { out_size: 64 }
+    }
+    layers {
+      name: "norm"
+      layer_norm {}
+    }
+    layers {
+      name: "relu"
+      activation { function: RELU }
+    }
+    layers {
+      name: "head"
+      linear { out_size: 10 }
+    }
   )pb");
 }
 
@@ -32,11 +45,26 @@ inline brainserve::v1::ModelSpec W1Spec() {
 inline brainserve::v1::ModelSpec W2Spec() {
   return ParseSpec(R"pb(
     input_shape: 1024
-    layers { name: "ws" scaled_ws_linear { out_size: 1024 } }
-    layers { name: "norm" layer_norm {} }
-    layers { name: "relu" activation { function: RELU } }
-    layers { name: "signed" signed_w_linear { out_size: 1024 } }
-    layers { name: "head" linear { out_size: 256 } }
+    layers {
+      name: "ws"
+      scaled_ws_linear { out_size: 1024 }
+    }
+    layers {
+      name: "norm"
+      layer_norm {}
+    }
+    layers {
+      name: "relu"
+      activation { function: RELU }
+    }
+    layers {
+      name: "signed"
+      signed_w_linear { out_size: 1024 }
+    }
+    layers {
+      name: "head"
+      linear { out_size: 256 }
+    }
   )pb");
 }
 
@@ -45,14 +73,26 @@ inline brainserve::v1::ModelSpec W2Spec() {
 inline brainserve::v1::ModelSpec W3Spec() {
   return ParseSpec(R"pb(
     input_shape: [ 128, 64 ]
-    layers { name: "conv1" scaled_ws_conv1d { out_channels: 64 kernel_size: 5 } }
-    layers { name: "norm" layer_norm {} }
-    layers { name: "relu" activation { function: RELU } }
+    layers {
+      name: "conv1"
+      scaled_ws_conv1d { out_channels: 64 kernel_size: 5 }
+    }
+    layers {
+      name: "norm"
+      layer_norm {}
+    }
+    layers {
+      name: "relu"
+      activation { function: RELU }
+    }
     layers {
       name: "conv2"
       scaled_ws_conv1d { out_channels: 64 kernel_size: 3 stride: 2 }
     }
-    layers { name: "head" linear { out_size: 16 } }
+    layers {
+      name: "head"
+      linear { out_size: 16 }
+    }
   )pb");
 }
 

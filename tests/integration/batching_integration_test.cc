@@ -58,8 +58,9 @@ v1::ForwardRequest MixRequest(const std::string& model, int i) {
 TEST(BatchingIntegrationTest, ConcurrentClientsFormBatchesWithUnbatchedResults) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
-  // The delay lets the 32 requests meet in the queue; batches leave full.
-  ASSERT_TRUE(CreateModel(server->stub(), Mlp("batched", 16, 2'000'000)).ok());
+  // The delay lets the 32 requests meet in the queue; batches leave full
+  // (the last, partial one after the delay).
+  ASSERT_TRUE(CreateModel(server->stub(), Mlp("batched", 16, 500'000)).ok());
   ASSERT_TRUE(CreateModel(server->stub(), Mlp("alone", 1, 0)).ok());
 
   constexpr int kClients = 32;
@@ -178,7 +179,9 @@ TEST(BatchingIntegrationTest, DeadlinePassingWhileQueuedSkipsCompute) {
 TEST(BatchingIntegrationTest, CancelledWhileQueuedSkipsCompute) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
-  ASSERT_TRUE(CreateModel(server->stub(), Mlp("patient", 64, 5'000'000)).ok());
+  // The cancelled request leaves the queue at the next sweep, at the latest
+  // when its batch would have gone out (1 s).
+  ASSERT_TRUE(CreateModel(server->stub(), Mlp("patient", 64, 1'000'000)).ok());
   auto context = Context();
   grpc::Status status;
   std::thread client([&] {

@@ -7,7 +7,7 @@
 
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/unknown_field_set.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "protos/grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
@@ -59,7 +59,7 @@ TEST(HealthTest, ServingOverallAndPerServiceThenNotServingWhenDraining) {
 // ServerReflectionResponse: file_descriptor_response = 4
 // { repeated bytes file_descriptor_proto = 1 }, list_services_response = 6
 // { repeated ServiceResponse service = 1 { string name = 1 } }.
-google::protobuf::UnknownFieldSet Reflect(std::shared_ptr<grpc::Channel> channel,
+std::string Reflect(std::shared_ptr<grpc::Channel> channel,
                                           int request_field,
                                           const std::string& value) {
   google::protobuf::UnknownFieldSet request;
@@ -107,16 +107,15 @@ google::protobuf::UnknownFieldSet Reflect(std::shared_ptr<grpc::Channel> channel
   for (const grpc::Slice& s : slices) {
     response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
-  google::protobuf::UnknownFieldSet response;
-  EXPECT_TRUE(response.ParseFromString(response_bytes));
-  return response;
+  return response_bytes;
 }
 
 TEST(ReflectionTest, ListsModelServiceAndHealth) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
-  const auto response =
-      Reflect(server->channel(), /*list_services=*/7, "*");
+  google::protobuf::UnknownFieldSet response;
+  ASSERT_TRUE(response.ParseFromString(
+      Reflect(server->channel(), /*list_services=*/7, "*")));
   std::set<std::string> services;
   for (int i = 0; i < response.field_count(); ++i) {
     const auto& field = response.field(i);
@@ -138,9 +137,10 @@ TEST(ReflectionTest, ListsModelServiceAndHealth) {
 TEST(ReflectionTest, DescribesModelServiceForGrpcurl) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
-  const auto response = Reflect(server->channel(),
-                                /*file_containing_symbol=*/4,
-                                "brainserve.v1.ModelService");
+  google::protobuf::UnknownFieldSet response;
+  ASSERT_TRUE(response.ParseFromString(Reflect(server->channel(),
+                                               /*file_containing_symbol=*/4,
+                                               "brainserve.v1.ModelService")));
   bool found = false;
   for (int i = 0; i < response.field_count(); ++i) {
     if (response.field(i).number() != 4) continue;

@@ -16,7 +16,9 @@ TEST(StatusUtilTest, EveryCanonicalCodeMapsToTheSameGrpcCode) {
     const absl::Status status(static_cast<absl::StatusCode>(code), "m");
     const grpc::Status converted = ToGrpcStatus(status);
     EXPECT_EQ(static_cast<int>(converted.error_code()), code);
-    if (code != 0) EXPECT_EQ(converted.error_message(), "m");
+    if (code != 0) {
+      EXPECT_EQ(converted.error_message(), "m");
+    }
   }
 }
 

@@ -25,7 +25,8 @@ TEST(FlagsTest, ParsesEveryFormAndList) {
 }
 
 TEST(FlagsTest, MinWindowsIsAtLeastStableWindows) {
-  auto config = ParseFlags({"--model=m", "--stable-windows=4", "--min-windows=2"});
+  auto config =
+      ParseFlags({"--model=m", "--stable-windows=4", "--min-windows=2"});
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->min_windows, 4);
 }

@@ -115,9 +115,9 @@ TEST(HttpGetTest, RefusedConnectionIsUnavailable) {
   socklen_t len = sizeof(addr);
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   close(fd);
-  auto got = HttpGet(absl::StrCat("http://127.0.0.1:", ntohs(addr.sin_port),
-                                  "/metrics"),
-                     absl::Seconds(5));
+  auto got = HttpGet(
+      absl::StrCat("http://127.0.0.1:", ntohs(addr.sin_port), "/metrics"),
+      absl::Seconds(5));
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable);
 }

@@ -12,9 +12,9 @@ namespace {
 // Builds a version-1.0 .npy file the way numpy.save does.
 std::string MakeNpy(const std::string& descr, const std::string& shape,
                     const void* data, size_t bytes) {
-  std::string header = absl::StrCat("{'descr': '", descr,
-                                     "', 'fortran_order': False, 'shape': ",
-                                     shape, ", }");
+  std::string header =
+      absl::StrCat("{'descr': '", descr,
+                   "', 'fortran_order': False, 'shape': ", shape, ", }");
   while ((10 + header.size() + 1) % 64 != 0) header.push_back(' ');
   header.push_back('\n');
   std::string out = "\x93NUMPY";
@@ -99,9 +99,7 @@ TEST(BuildForwardRequestsTest, RandomPoolIsSeededAndShaped) {
 TEST(BuildForwardRequestsTest, FileSampleIsTiledAndBatchUsedAsIs) {
   const std::string path =
       absl::StrCat(testing::TempDir(), "/loadgen_input.json");
-  {
-    std::ofstream(path) << "[1, 2]";
-  }
+  { std::ofstream(path) << "[1, 2]"; }
   InputOptions options;
   options.input_file = path;
   options.batch_rows = 3;
@@ -113,9 +111,7 @@ TEST(BuildForwardRequestsTest, FileSampleIsTiledAndBatchUsedAsIs) {
   EXPECT_EQ(input.shape(0), 3);
   EXPECT_EQ(std::vector<float>(input.values().begin(), input.values().end()),
             (std::vector<float>{1, 2, 1, 2, 1, 2}));
-  {
-    std::ofstream(path) << "[[1, 2], [3, 4]]";
-  }
+  { std::ofstream(path) << "[[1, 2], [3, 4]]"; }
   requests = BuildForwardRequests("m", {2}, options);
   ASSERT_TRUE(requests.ok());
   EXPECT_EQ((*requests)[0].input().shape(0), 2);

@@ -58,17 +58,20 @@ TEST(LevelReportTest, JsonIsValidAndCarriesTheFigures) {
                 .number_value(),
             12.5);
   const auto& second = levels.values(1).struct_value().fields();
-  EXPECT_EQ(second.at("updates").struct_value().fields().at("mode").string_value(),
-            "replace");
+  EXPECT_EQ(
+      second.at("updates").struct_value().fields().at("mode").string_value(),
+      "replace");
 }
 
 TEST(LevelReportTest, CsvHasOneRowPerLevelWithSameColumns) {
   const std::string csv = ToCsv(SampleReports());
   std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 3u);
-  const size_t columns = std::vector<std::string>(absl::StrSplit(lines[0], ',')).size();
+  const size_t columns =
+      std::vector<std::string>(absl::StrSplit(lines[0], ',')).size();
   for (const std::string& line : lines) {
-    EXPECT_EQ(std::vector<std::string>(absl::StrSplit(line, ',')).size(), columns)
+    EXPECT_EQ(std::vector<std::string>(absl::StrSplit(line, ',')).size(),
+              columns)
         << line;
   }
 }

@@ -1,6 +1,7 @@
 // Runs the load generator briefly against a real brainserve-server
 // subprocess and checks that what it reports agrees with the server's own
 // counters (brainserve_requests_total deltas), with and without updates.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -115,7 +116,8 @@ TEST_F(LoadgenIntegrationTest, ClosedLoopCountsEqualServerCounters) {
   EXPECT_GT(after.ForwardTotal() - before.ForwardTotal(), sent);
 }
 
-TEST_F(LoadgenIntegrationTest, OpenLoopWithReplaceUpdatesKeepsCountsAndVersions) {
+TEST_F(LoadgenIntegrationTest,
+       OpenLoopWithReplaceUpdatesKeepsCountsAndVersions) {
   LoadgenConfig config = ShortConfig("mlp");
   config.request_rates = {300};
   config.arrival = ArrivalProcess::kPoisson;
@@ -141,7 +143,8 @@ TEST_F(LoadgenIntegrationTest, OpenLoopWithReplaceUpdatesKeepsCountsAndVersions)
   }
   EXPECT_GT(r.update_latency.count, 0);
   EXPECT_EQ(r.update_codes.at("OK"), r.update_latency.count);
-  EXPECT_EQ(r.update_payload_bytes, (64 * 64 + 64 + 64 + 64 + 64 * 10 + 10) * 4);
+  EXPECT_EQ(r.update_payload_bytes,
+            (64 * 64 + 64 + 64 + 64 + 64 * 10 + 10) * 4);
   // Every update the server timed came from this run (warm-up ones included).
   const double server_updates = after.update_count - before.update_count;
   EXPECT_GE(server_updates, r.update_latency.count);
@@ -206,9 +209,9 @@ TEST_F(LoadgenIntegrationTest, BinaryWritesJsonCsvAndHonoursRequestCap) {
 
   exit_code = RunToCompletion(
       {BRAINSERVE_LOADGEN_BINARY, "--server=" + server_->grpc_target(),
-       "--model=mlp", "--concurrency=2", "--encoding=values",
-       "--warmup-ms=100", "--window-ms=100000", "--max-requests=500",
-       "--max-duration-s=20", "--update-rate=5", "--update-mode=add",
+       "--model=mlp", "--concurrency=2", "--encoding=values", "--warmup-ms=100",
+       "--window-ms=100000", "--max-requests=500", "--max-duration-s=20",
+       "--update-rate=5", "--update-mode=add",
        "--metrics-url=" + server_->metrics_url(), "--json=" + json_path,
        "--csv=" + csv_path},
       dir + "/loadgen.log", 60);
@@ -217,7 +220,8 @@ TEST_F(LoadgenIntegrationTest, BinaryWritesJsonCsvAndHonoursRequestCap) {
   std::stringstream text;
   text << std::ifstream(json_path).rdbuf();
   google::protobuf::Struct json;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(text.str(), &json).ok())
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(text.str(), &json).ok())
       << text.str();
   const auto& levels = json.fields().at("levels").list_value();
   ASSERT_EQ(levels.values_size(), 2);  // baseline + updates
@@ -225,16 +229,26 @@ TEST_F(LoadgenIntegrationTest, BinaryWritesJsonCsvAndHonoursRequestCap) {
     const auto& f = level.struct_value().fields();
     EXPECT_EQ(f.at("stop_reason").string_value(), "max-requests");
     EXPECT_EQ(f.at("sent").number_value(), 500);
-    EXPECT_EQ(f.at("codes").struct_value().fields().at("OK").number_value(), 500);
-    EXPECT_EQ(f.at("server").struct_value().fields().at("forward_total").number_value(),
+    EXPECT_EQ(f.at("codes").struct_value().fields().at("OK").number_value(),
+              500);
+    EXPECT_EQ(f.at("server")
+                  .struct_value()
+                  .fields()
+                  .at("forward_total")
+                  .number_value(),
               500);
   }
-  const auto& updates =
-      levels.values(1).struct_value().fields().at("updates").struct_value().fields();
+  const auto& updates = levels.values(1)
+                            .struct_value()
+                            .fields()
+                            .at("updates")
+                            .struct_value()
+                            .fields();
   EXPECT_EQ(updates.at("mode").string_value(), "add");
-  std::stringstream csv;
-  csv << std::ifstream(csv_path).rdbuf();
-  EXPECT_EQ(std::count(csv.str().begin(), csv.str().end(), '\n'), 3);
+  std::stringstream csv_stream;
+  csv_stream << std::ifstream(csv_path).rdbuf();
+  const std::string csv = csv_stream.str();
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);  // header + 2 rows
 
   // --dump-request writes one gRPC-framed ForwardRequest for h2load.
   const std::string body_path = dir + "/body.bin";

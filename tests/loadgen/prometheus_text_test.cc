@@ -66,7 +66,8 @@ TEST(PrometheusTextTest, SumsAndGroupsByLabel) {
   EXPECT_EQ(by_code.size(), 2u);
   EXPECT_EQ(by_code["OK"], 127);
   EXPECT_EQ(by_code["NOT_FOUND"], 3);
-  EXPECT_EQ(snapshot->Sum("brainserve_build_info", {}), 1);  // timestamp kept out
+  EXPECT_EQ(snapshot->Sum("brainserve_build_info", {}),
+            1);  // timestamp kept out
 }
 
 TEST(PrometheusTextTest, RejectsMalformedLinesWithLineNumber) {
@@ -100,8 +101,8 @@ TEST(ServerMetricsTest, ExtractsAndDiffsModelCounters) {
   EXPECT_EQ(split.forward_total, 103);
   EXPECT_EQ(split.forward_by_code.at("OK"), 100);
   EXPECT_EQ(split.forward_by_code.at("NOT_FOUND"), 3);
-  EXPECT_NEAR(split.queue_mean_us, 100, 1e-9);     // 0.01 s / 100
-  EXPECT_NEAR(split.compute_mean_us, 100, 1e-9);   // 0.003 s / 30
+  EXPECT_NEAR(split.queue_mean_us, 100, 1e-9);    // 0.01 s / 100
+  EXPECT_NEAR(split.compute_mean_us, 100, 1e-9);  // 0.003 s / 30
   EXPECT_NEAR(split.batch_size_mean, 100.0 / 30, 1e-12);
   EXPECT_EQ(split.batches, 30);
   EXPECT_EQ(split.updates, 4);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,11 +12,11 @@
 #include <sstream>
 
 #include "absl/status/status.h"
-#include "gtest/gtest.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
 
 namespace brainserve::loadgen::testing {
 namespace {
@@ -23,6 +24,8 @@ namespace {
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
   const pid_t pid = fork();
   if (pid != 0) return pid;
+  // Never outlive the test process, even if it is killed.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
   int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd >= 0) {
     dup2(fd, STDOUT_FILENO);
@@ -30,7 +33,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
     close(fd);
   }
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   execv(args[0], args.data());
   _exit(127);
@@ -58,8 +62,7 @@ absl::StatusOr<std::unique_ptr<ServerSubprocess>> ServerSubprocess::Start(
   }
   server->temp_dir_ = tmpl;
   const std::string ready = absl::StrCat(tmpl, "/ready.json");
-  std::vector<std::string> argv = {binary,
-                                   "--listen=127.0.0.1:0",
+  std::vector<std::string> argv = {binary, "--listen=127.0.0.1:0",
                                    "--metrics_listen=127.0.0.1:0",
                                    absl::StrCat("--ready_file=", ready),
                                    absl::StrCat("--models_file=", models_file)};
@@ -80,7 +83,8 @@ absl::StatusOr<std::unique_ptr<ServerSubprocess>> ServerSubprocess::Start(
       text << file.rdbuf();
       google::protobuf::Struct json;
       if (google::protobuf::util::JsonStringToMessage(text.str(), &json).ok() &&
-          json.fields().count("grpc_port") && json.fields().count("metrics_port")) {
+          json.fields().count("grpc_port") &&
+          json.fields().count("metrics_port")) {
         server->grpc_port_ =
             static_cast<int>(json.fields().at("grpc_port").number_value());
         server->metrics_port_ =

@@ -26,8 +26,8 @@ class ServerSubprocess {
       const std::vector<std::string>& extra_args = {});
   ~ServerSubprocess();
 
-  std::string grpc_target() const;   // 127.0.0.1:PORT
-  std::string metrics_url() const;   // http://127.0.0.1:PORT/metrics
+  std::string grpc_target() const;  // 127.0.0.1:PORT
+  std::string metrics_url() const;  // http://127.0.0.1:PORT/metrics
   const std::string& temp_dir() const { return temp_dir_; }
 
   // Sends SIGTERM and waits; returns the exit status (as from waitpid).
@@ -45,8 +45,7 @@ class ServerSubprocess {
 // Runs `argv` to completion (bounded by `timeout_s`, then SIGKILL) and
 // returns its exit code; stdout and stderr go to `log_path`.
 absl::StatusOr<int> RunToCompletion(const std::vector<std::string>& argv,
-                                    const std::string& log_path,
-                                    int timeout_s);
+                                    const std::string& log_path, int timeout_s);
 
 }  // namespace brainserve::loadgen::testing
 

@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# Serving performance report: measures, side by side in one run, the figures
+# of docs/PERFORMANCE.md sections 1 (serving floor), 2 (batching), 3 (updates
+# under load), 5 (h2load vs brainserve-loadgen) and 6 (metrics overhead), and
+# prints them as Markdown (also saved to $OUT_DIR/report.md with every raw
+# JSON/CSV result beside it).
+#
+#   tests/bench/run_serving_report.sh            # full run, ~15 min on 2 cores
+#   REPEATS=1 QUICK=1 tests/bench/run_serving_report.sh   # smoke run, ~3 min
+#
+# Environment:
+#   BUILD_DIR  Release build tree (default <repo>/build-release; configured
+#              and built here: targets brainserve-server, brainserve-loadgen)
+#   OUT_DIR    results (default $BUILD_DIR/serving-report)
+#   REPEATS    repetitions of every measurement; tables show medians (3)
+#   QUICK      1 = short windows (checks the script, not the numbers)
+#   SKIP_BUILD 1 = use the binaries already in BUILD_DIR
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD_DIR:-$REPO/build-release}
+OUT=${OUT_DIR:-$BUILD/serving-report}
+REPEATS=${REPEATS:-3}
+QUICK=${QUICK:-0}
+PY=/usr/bin/python3
+MODELS=$REPO/tests/bench/serving_models.json
+SERVER_BIN=$BUILD/server/brainserve-server
+LOADGEN_BIN=$BUILD/client/loadgen/brainserve-loadgen
+SERVER_PID=""
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.json "$OUT"/*.txt "$OUT"/*.log "$OUT"/*.body "$OUT"/*.ready
+log() { echo "[serving-report] $*" >&2; }
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  log "building Release into $BUILD"
+  cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$OUT/cmake.log"
+  cmake --build "$BUILD" -j2 --target brainserve-server brainserve-loadgen \
+    >>"$OUT/cmake.log"
+fi
+command -v h2load >/dev/null || { log "h2load missing: scripts/install-deps.sh"; exit 1; }
+
+if [ "$QUICK" = 1 ]; then
+  MEASURE=(--warmup-ms=300 --window-ms=500 --min-windows=3 --max-duration-s=4)
+  UPDATE_MEASURE=(--warmup-ms=500 --window-ms=1000 --min-windows=3 --max-duration-s=5)
+  H2_N1=2000 H2_N64=20000
+else
+  MEASURE=(--warmup-ms=1000 --window-ms=1000 --min-windows=5 --max-duration-s=20)
+  UPDATE_MEASURE=(--warmup-ms=1000 --window-ms=2000 --min-windows=5 --max-duration-s=30)
+  H2_N1=20000 H2_N64=200000
+fi
+
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+# start_server TAG [server flags...]: starts brainserve-server on ephemeral
+# ports with the bench models; sets GRPC_PORT and METRICS_PORT.
+start_server() {
+  local tag=$1; shift
+  local ready=$OUT/$tag.ready
+  "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 \
+    --models_file="$MODELS" --ready_file="$ready" "$@" 2>"$OUT/$tag.server.log" &
+  SERVER_PID=$!
+  for _ in $(seq 600); do
+    [ -s "$ready" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/$tag.server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  GRPC_PORT=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["grpc_port"])' "$ready")
+  METRICS_PORT=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["metrics_port"])' "$ready")
+  log "server $tag: grpc $GRPC_PORT metrics $METRICS_PORT ($*)"
+}
+
+stop_server() {
+  kill -TERM "$SERVER_PID"
+  wait "$SERVER_PID" || true
+  SERVER_PID=""
+}
+
+# Records a command (with the server flags in force) in commands.txt and runs it.
+SERVER_FLAGS=""
+run() {
+  local quoted
+  quoted=$(printf '%q ' "${@:2}")
+  echo "$1|$SERVER_FLAGS|${quoted% }" | sed "s|$BUILD/||g; s|$OUT/||g; s|$REPO/||g" \
+    >>"$OUT/commands.txt"
+  "${@:2}"
+}
+
+# lg KEY [loadgen flags...]: one loadgen run whose JSON lands in $OUT/KEY.json.
+lg() {
+  local key=$1; shift
+  run "$key" "$LOADGEN_BIN" --server=127.0.0.1:$GRPC_PORT "$@" --json="$OUT/$key.json" \
+    >"$OUT/$key.txt"
+}
+
+scrape_ok() {  # scrape_ok MODEL: the server's Forward OK counter for MODEL
+  $PY - "$METRICS_PORT" "$1" <<'EOF'
+import re, sys, urllib.request
+body = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics").read().decode()
+pat = re.compile(r'^brainserve_requests_total\{(.*)\} (\S+)$')
+total = 0.0
+for line in body.splitlines():
+    m = pat.match(line)
+    if not m: continue
+    labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+    if labels.get("model") == sys.argv[2] and labels.get("method") == "Forward" \
+            and labels.get("code") == "OK":
+        total += float(m.group(2))
+print(int(total))
+EOF
+}
+
+# h2 KEY MODEL CONNECTIONS STREAMS N: h2load with a pre-encoded request; the
+# server's OK delta is saved next to h2load's output.
+h2() {
+  local key=$1 model=$2 conns=$3 streams=$4 n=$5
+  local url=http://127.0.0.1:$GRPC_PORT/brainserve.v1.ModelService/Forward
+  local h2args=(-c "$conns" -m "$streams" -t 1 -d "$OUT/$model.body"
+                -H 'content-type: application/grpc' -H 'te: trailers')
+  h2load -n $((n / 10)) "${h2args[@]}" "$url" >/dev/null  # warm-up
+  local before after
+  before=$(scrape_ok "$model")
+  run "$key" h2load -n "$n" "${h2args[@]}" "$url" >"$OUT/$key.h2load.txt"
+  after=$(scrape_ok "$model")
+  echo "$n $((after - before))" >"$OUT/$key.okdelta.txt"
+}
+
+date -u '+%Y-%m-%d %H:%M UTC' >"$OUT/date.txt"
+{
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores visible)"
+  echo "kernel: $(uname -sr); $(. /etc/os-release; echo "$PRETTY_NAME")"
+  echo "commit: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)')"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$OUT/machine.txt"
+
+# ---- sections 1, 2, 3, 5 share one server with the exporter on -----------
+start_server main
+SERVER_FLAGS="--models_file=tests/bench/serving_models.json"
+for rep in $(seq "$REPEATS"); do
+  log "repeat $rep/$REPEATS: 1. serving floor"
+  for model in identity mlp; do
+    lg "s1_${model}_r$rep" --model=$model --concurrency=1,64 "${MEASURE[@]}" \
+      --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
+  done
+  log "repeat $rep/$REPEATS: 2. batching"
+  for model in w2_batch1 w2_batch64; do
+    lg "s2_${model}_r$rep" --model=$model --concurrency=1,16,64 "${MEASURE[@]}" \
+      --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
+  done
+done
+
+PEAK=$($PY - "$OUT" <<'EOF'
+import glob, json, statistics, sys
+v = [l["throughput_rps"] for f in glob.glob(sys.argv[1] + "/s2_w2_batch64_r*.json")
+     for l in json.load(open(f))["levels"] if l["concurrency"] == 64]
+print(f"{statistics.median(v):.0f}")
+EOF
+)
+RATE=$((PEAK * 7 / 10))
+echo "$PEAK $RATE" >"$OUT/s3_rate.txt"
+for rep in $(seq "$REPEATS"); do
+  log "repeat $rep/$REPEATS: 3. updates under load at $RATE req/s (70% of $PEAK)"
+  lg "s3_all_r$rep" --model=w2_batch64 --request-rate=$RATE --arrival=poisson \
+    --update-rate=10 --update-mode=replace "${UPDATE_MEASURE[@]}" \
+    --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
+  lg "s3_fc2w_r$rep" --model=w2_batch64 --request-rate=$RATE --arrival=poisson \
+    --update-rate=10 --update-mode=replace --update-params=fc2/weight \
+    "${UPDATE_MEASURE[@]}" --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
+done
+
+for model in identity mlp; do
+  "$LOADGEN_BIN" --server=127.0.0.1:$GRPC_PORT --model=$model \
+    --dump-request="$OUT/$model.body" 2>/dev/null
+done
+for rep in $(seq "$REPEATS"); do
+  log "repeat $rep/$REPEATS: 5. h2load vs brainserve-loadgen"
+  for model in identity mlp; do
+    lg "s5_lg_${model}_c1_r$rep" --model=$model --concurrency=1 --connections=1 \
+      "${MEASURE[@]}" --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
+    h2 "s5_h2_${model}_c1_r$rep" $model 1 1 $H2_N1
+    lg "s5_lg_${model}_c64_r$rep" --model=$model --concurrency=64 --connections=2 \
+      "${MEASURE[@]}" --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
+    h2 "s5_h2_${model}_c64_r$rep" $model 2 32 $H2_N64
+  done
+done
+stop_server
+
+# ---- section 6: the same load with the exporter on and off, alternating ----
+for rep in $(seq "$REPEATS"); do
+  log "repeat $rep/$REPEATS: 6. metrics exporter on/off"
+  for mode in on off; do
+    if [ $mode = on ]; then
+      start_server "s6_on_r$rep"
+      SERVER_FLAGS="--models_file=tests/bench/serving_models.json"
+    else
+      start_server "s6_off_r$rep" --metrics_listen=
+      SERVER_FLAGS="--models_file=tests/bench/serving_models.json --metrics_listen="
+    fi
+    for model in identity mlp; do
+      lg "s6_${mode}_${model}_r$rep" --model=$model --concurrency=64 "${MEASURE[@]}"
+    done
+    stop_server
+  done
+done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
+
+# ---- Markdown --------------------------------------------------------------
+$PY - "$OUT" <<'EOF' | tee "$OUT/report.md"
+import glob, json, os, re, statistics, sys
+
+out = sys.argv[1]
+med = statistics.median
+
+def levels(prefix):
+    """{(concurrency or rate, phase): [level dicts over repeats]}"""
+    result = {}
+    for f in sorted(glob.glob(f"{out}/{prefix}_r*.json")):
+        for l in json.load(open(f))["levels"]:
+            key = (l["concurrency"] or l["request_rate"], l["phase"])
+            result.setdefault(key, []).append(l)
+    return result
+
+def m(ls, *path):
+    vals = []
+    for l in ls:
+        v = l
+        for p in path:
+            v = v.get(p, {}) if isinstance(v, dict) else {}
+        vals.append(v if isinstance(v, (int, float)) else float("nan"))
+    return med(vals)
+
+def spread(ls, *path):
+    vals = [l for l in ls]
+    xs = []
+    for l in vals:
+        v = l
+        for p in path: v = v[p]
+        xs.append(v)
+    return f"{min(xs):.0f}–{max(xs):.0f}"
+
+def cmd(key_prefix):
+    for line in open(f"{out}/commands.txt"):
+        key, flags, command = line.rstrip("\n").split("|", 2)
+        if key.startswith(key_prefix):
+            command = re.sub(r"--server=127.0.0.1:\d+", "--server=$GRPC", command)
+            command = re.sub(r"127.0.0.1:\d+/brainserve", "$GRPC/brainserve", command)
+            command = re.sub(r"127.0.0.1:\d+/metrics", "$METRICS/metrics", command)
+            command = re.sub(r"--json=\S+", "--json=OUT.json", command)
+            command = command.replace("client/loadgen/brainserve-loadgen", "brainserve-loadgen")
+            return f"server: `brainserve-server {flags}`\n\n`{command}`"
+    return "(not run)"
+
+def codes(ls):
+    fails = sum(l["failed"] for l in ls)
+    sent = sum(l["sent"] for l in ls)
+    srv = sum(l.get("server", {}).get("forward_total", 0) for l in ls)
+    return sent, fails, srv
+
+reps = len(glob.glob(f"{out}/s1_identity_r*.json"))
+print(f"Measured {open(out + '/date.txt').read().strip()}; every figure is the median of {reps} runs "
+      f"(range in brackets where it matters).\n")
+print("```\n" + open(out + "/machine.txt").read().strip() + "\n```\n")
+
+# 1. serving floor
+print("## 1. The serving floor\n")
+idt, mlp = levels("s1_identity"), levels("s1_mlp")
+print("| model | concurrency | req/s | p50 µs | p90 µs | p99 µs | server queue µs | server compute µs | mean batch | loadgen CPU µs/req |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for c in (1, 64):
+    for name, d in (("identity", idt), ("mlp (W1)", mlp)):
+        ls = d[(c, "")]
+        print(f"| {name} | {c} | {m(ls,'throughput_rps'):.0f} ({spread(ls,'throughput_rps')}) | {m(ls,'latency','p50_us'):.0f} | "
+              f"{m(ls,'latency','p90_us'):.0f} | {m(ls,'latency','p99_us'):.0f} | {m(ls,'server','queue_mean_us'):.1f} | "
+              f"{m(ls,'server','compute_mean_us'):.1f} | {m(ls,'server','batch_size_mean'):.2f} | {m(ls,'client_cpu_us_per_call'):.1f} |")
+r1 = m(mlp[(1, "")], "latency", "p50_us") / m(idt[(1, "")], "latency", "p50_us")
+r64 = m(mlp[(64, "")], "throughput_rps") / m(idt[(64, "")], "throughput_rps")
+print(f"\nW1 p50 / identity p50 at concurrency 1: **{r1:.2f}×** (goal ≤ 1.3×). "
+      f"W1 / identity throughput at 64: {r64:.2f}×.\n")
+print(cmd("s1_identity") + "\n\n" + cmd("s1_mlp") + "\n")
+
+# 2. batching
+print("## 2. Batching\n")
+b1, b64 = levels("s2_w2_batch1"), levels("s2_w2_batch64")
+print("| W2 | concurrency | req/s | p50 µs | p99 µs | server queue µs | server compute µs/batch | mean batch |")
+print("|---|---|---|---|---|---|---|---|")
+for c in (1, 16, 64):
+    for name, d in (("batching off (max_batch_size 1)", b1), ("batching on (max_batch_size 64)", b64)):
+        ls = d[(c, "")]
+        print(f"| {name} | {c} | {m(ls,'throughput_rps'):.0f} ({spread(ls,'throughput_rps')}) | {m(ls,'latency','p50_us'):.0f} | "
+              f"{m(ls,'latency','p99_us'):.0f} | {m(ls,'server','queue_mean_us'):.0f} | {m(ls,'server','compute_mean_us'):.0f} | "
+              f"{m(ls,'server','batch_size_mean'):.2f} |")
+for c in (16, 64):
+    print(f"\nThroughput on/off at concurrency {c}: **{m(b64[(c,'')],'throughput_rps')/m(b1[(c,'')],'throughput_rps'):.2f}×**"
+          + (" (goal ≥ 4× at 64)." if c == 64 else "."))
+print("\n" + cmd("s2_w2_batch1") + "\n\n" + cmd("s2_w2_batch64") + "\n")
+
+# 3. updates under load
+peak, rate = open(out + "/s3_rate.txt").read().split()
+print("## 3. Updates under load\n")
+print(f"W2 (batching on) at {rate} req/s, Poisson arrivals = 70% of the closed-loop peak {peak} req/s "
+      "(section 2, concurrency 64); each run measures a baseline phase without updates, then a phase with "
+      "REPLACE updates at 10 Hz.\n")
+print("| updated | bytes/update | phase | forward req/s | p50 µs | p99 µs | failed forwards | version regressions | update p50 ms | update p99 ms | update max ms | server update mean ms | p99 ratio |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for prefix, label in (("s3_all", "every parameter"), ("s3_fc2w", "fc2/weight")):
+    d = levels(prefix)
+    base = d[(float(rate), "baseline")]
+    upd = d[(float(rate), "updates")]
+    ratios = [u["latency"]["p99_us"] / b["latency"]["p99_us"] for b, u in zip(base, upd)]
+    for phase, ls in (("baseline", base), ("updates", upd)):
+        u = phase == "updates"
+        print(f"| {label} | {ls[0]['updates']['payload_bytes'] if u else ''} | {phase} | {m(ls,'throughput_rps'):.0f} | "
+              f"{m(ls,'latency','p50_us'):.0f} | {m(ls,'latency','p99_us'):.0f} | {sum(l['failed'] for l in ls)} | "
+              f"{sum(l['version_regressions'] for l in ls)} | "
+              + (f"{m(ls,'updates','latency','p50_us')/1e3:.1f} | {m(ls,'updates','latency','p99_us')/1e3:.1f} | "
+                 f"{max(l['updates']['latency']['max_us'] for l in ls)/1e3:.1f} | {m(ls,'server','update_mean_us')/1e3:.1f} | "
+                 f"**{med(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f}) |" if u else "| | | | | |"))
+    n_upd = sum(l["updates"]["latency"]["count"] for l in upd)
+    n_ok = sum(l["updates"]["codes"].get("OK", 0) for l in upd)
+    print(f"\n<!-- {label}: {n_ok}/{n_upd} updates OK -->")
+print("\n" + cmd("s3_all") + "\n\n" + cmd("s3_fc2w") + "\n")
+
+# 5. h2load
+print("## 5. An independent load generator (h2load)\n")
+def h2stats(key_prefix):
+    rps, mean, okmatch = [], [], []
+    for f in sorted(glob.glob(f"{out}/{key_prefix}_r*.h2load.txt")):
+        t = open(f).read()
+        rps.append(float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", t).group(1)))
+        tr = re.search(r"time for request:\s+(\S+)\s+(\S+)\s+(\S+)", t)
+        v = tr.group(3)
+        mean.append(float(v[:-2]) if v.endswith("us") else float(v[:-2]) * 1e3 if v.endswith("ms") else float(v[:-1]) * 1e6)
+        n, delta = open(f.replace(".h2load.txt", ".okdelta.txt")).read().split()
+        okmatch.append((int(n), int(delta)))
+    return rps, mean, okmatch
+print("| model | concurrency | tool | req/s | mean µs | p50 µs | p99 µs | calls OK at the server / sent |")
+print("|---|---|---|---|---|---|---|---|")
+for model in ("identity", "mlp"):
+    for c in (1, 64):
+        ls = levels(f"s5_lg_{model}_c{c}")[(c, "")]
+        sent, fails, srv = codes(ls)
+        print(f"| {model} | {c} | brainserve-loadgen | {m(ls,'throughput_rps'):.0f} | {m(ls,'latency','mean_us'):.0f} | "
+              f"{m(ls,'latency','p50_us'):.0f} | {m(ls,'latency','p99_us'):.0f} | {srv:.0f} / {sent} |")
+        rps, mean, ok = h2stats(f"s5_h2_{model}_c{c}")
+        print(f"| {model} | {c} | h2load | {med(rps):.0f} | {med(mean):.0f} | – | – | "
+              f"{sum(d for _, d in ok)} / {sum(n for n, _ in ok)} |")
+print("\n" + cmd("s5_lg_identity_c64") + "\n\n" + cmd("s5_h2_identity_c64") + "\n")
+
+# 6. metrics overhead
+print("## 6. Metrics overhead\n")
+print("| model (concurrency 64) | exporter on req/s | exporter off req/s | on/off | p50 on µs | p50 off µs |")
+print("|---|---|---|---|---|---|")
+for model in ("identity", "mlp"):
+    on, off = levels(f"s6_on_{model}")[(64, "")], levels(f"s6_off_{model}")[(64, "")]
+    ratios = [a["throughput_rps"] / b["throughput_rps"] for a, b in zip(on, off)]
+    print(f"| {model} | {m(on,'throughput_rps'):.0f} | {m(off,'throughput_rps'):.0f} | {med(ratios):.3f} "
+          f"({min(ratios):.3f}–{max(ratios):.3f}) | {m(on,'latency','p50_us'):.0f} | {m(off,'latency','p50_us'):.0f} |")
+print("\n" + cmd("s6_on_identity") + "\n\n" + cmd("s6_off_identity") + "\n")
+EOF
