@@ -33,7 +33,8 @@ ARG BUILD_JOBS=
 # ccache lives in a BuildKit cache mount, so a rebuild after a small change recompiles only what
 # changed (and the generated gRPC/protobuf sources not at all).
 RUN --mount=type=cache,id=brainserve-ccache,target=/root/.cache/ccache \
-    cmake -S . -B /build \
+    ccache --zero-stats >/dev/null \
+ && cmake -S . -B /build \
       -DCMAKE_BUILD_TYPE=Release \
       -DBRAINSERVE_BUILD_TESTS=OFF -DBRAINSERVE_BUILD_BENCHMARKS=OFF \
       -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \

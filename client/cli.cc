@@ -48,7 +48,7 @@ std::string CliUsage() {
 }
 
 int RunCli(const std::vector<std::string>& args, std::istream& in,
-           std::ostream& out, std::ostream& err) {
+           std::ostream& out, std::ostream& err, bool stdin_is_terminal) {
   absl::StatusOr<CliInvocation> invocation = ParseCliArgs(args);
   if (!invocation.ok()) {
     ReportUsageError(err, invocation.status());
@@ -78,8 +78,9 @@ int RunCli(const std::vector<std::string>& args, std::istream& in,
       {"delete", RunDelete}, {"health", RunHealth}, {"forward", RunForward},
       {"update", RunUpdate}, {"params", RunParams},
   };
-  const CommandContext context{*invocation, **client, absl::GetFlag(FLAGS_json),
-                               in,          out,      err};
+  const CommandContext context{
+      *invocation, **client, absl::GetFlag(FLAGS_json), in, stdin_is_terminal,
+      out,         err};
   return kRunners->at(invocation->subcommand)(context);
 }
 

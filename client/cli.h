@@ -18,8 +18,10 @@ std::string CliUsage();
 
 // Runs the CLI on `args` (argv without the program name) and returns the
 // process exit code (see ExitCode in cli_command.h). Sets the CLI's flags.
+// With `stdin_is_terminal`, reading "-" is a usage error instead of a wait.
 int RunCli(const std::vector<std::string>& args, std::istream& in,
-           std::ostream& out, std::ostream& err);
+           std::ostream& out, std::ostream& err,
+           bool stdin_is_terminal = false);
 
 }  // namespace brainserve::client
 

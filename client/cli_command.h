@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "client/cli_args.h"
 #include "client/client.h"
+#include "client/host_tensor.h"
 #include "google/protobuf/message.h"
 
 namespace brainserve::client {
@@ -32,6 +33,13 @@ struct CommandContext {
   std::ostream& out;  // results
   std::ostream& err;  // errors
 };
+
+// ReadFileOrStdin / ReadTensor (tensor_io.h) with `context.in` for "-",
+// refusing "-" when standard input is an interactive terminal.
+absl::StatusOr<std::string> ReadInput(const CommandContext& context,
+                                      const std::string& path);
+absl::StatusOr<HostTensor> ReadInputTensor(const CommandContext& context,
+                                           const std::string& path);
 
 // Prints "error: <message>" and returns kExitUsage.
 int ReportUsageError(std::ostream& err, const absl::Status& status);

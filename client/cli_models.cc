@@ -13,6 +13,34 @@ namespace brainserve::client {
 
 namespace v1 = ::brainserve::v1;
 
+namespace {
+
+absl::Status CheckStdin(const CommandContext& context,
+                        const std::string& path) {
+  if (path == "-" && context.stdin_is_terminal) {
+    return absl::InvalidArgumentError(
+        "would read standard input, which is a terminal: give a file or "
+        "pipe the data in");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadInput(const CommandContext& context,
+                                      const std::string& path) {
+  absl::Status status = CheckStdin(context, path);
+  if (!status.ok()) return status;
+  return ReadFileOrStdin(path, context.in);
+}
+
+absl::StatusOr<HostTensor> ReadInputTensor(const CommandContext& context,
+                                           const std::string& path) {
+  absl::Status status = CheckStdin(context, path);
+  if (!status.ok()) return status;
+  return ReadTensor(path, context.in);
+}
+
 int ReportUsageError(std::ostream& err, const absl::Status& status) {
   err << "error: " << status.message() << "\n";
   return kExitUsage;
@@ -55,7 +83,7 @@ int RunCreate(const CommandContext& context) {
     return ReportUsageError(
         context.err, absl::InvalidArgumentError("create needs --spec FILE"));
   }
-  absl::StatusOr<std::string> json = ReadFileOrStdin(spec_path, context.in);
+  absl::StatusOr<std::string> json = ReadInput(context, spec_path);
   if (!json.ok()) return ReportUsageError(context.err, json.status());
   v1::CreateModelRequest request;
   auto parsed = google::protobuf::util::JsonStringToMessage(*json, &request);

@@ -44,7 +44,7 @@ absl::Status AddMasks(const CommandContext& context, TensorEncoding encoding,
       return Usage(absl::StrCat("--mask given twice for layer '", layer, "'"));
     }
     absl::StatusOr<HostTensor> tensor =
-        ReadTensor(mask.substr(equals + 1), context.in);
+        ReadInputTensor(context, mask.substr(equals + 1));
     if (!tensor.ok()) return tensor.status();
     (*request->mutable_masks())[layer] = ToProto(*tensor, encoding);
   }
@@ -72,7 +72,7 @@ absl::StatusOr<v1::UpdateParametersRequest> BuildUpdateRequest(
           "--updates cannot be combined with --layer/--param/--value/--mode");
     }
     const std::string path = absl::GetFlag(FLAGS_updates);
-    absl::StatusOr<std::string> json = ReadFileOrStdin(path, context.in);
+    absl::StatusOr<std::string> json = ReadInput(context, path);
     if (!json.ok()) return json.status();
     auto parsed = google::protobuf::util::JsonStringToMessage(*json, &request);
     if (!parsed.ok()) {
@@ -94,7 +94,7 @@ absl::StatusOr<v1::UpdateParametersRequest> BuildUpdateRequest(
     absl::StatusOr<TensorEncoding> encoding =
         ParseTensorEncoding(absl::GetFlag(FLAGS_encoding));
     if (!encoding.ok()) return encoding.status();
-    absl::StatusOr<HostTensor> value = ReadTensor(value_path, context.in);
+    absl::StatusOr<HostTensor> value = ReadInputTensor(context, value_path);
     if (!value.ok()) return value.status();
     v1::ParameterUpdate* update = request.add_updates();
     update->set_layer(layer);
@@ -123,7 +123,7 @@ int RunForward(const CommandContext& context) {
       ParseTensorEncoding(absl::GetFlag(FLAGS_encoding));
   if (!encoding.ok()) return ReportUsageError(context.err, encoding.status());
   absl::StatusOr<HostTensor> input =
-      ReadTensor(absl::GetFlag(FLAGS_input), context.in);
+      ReadInputTensor(context, absl::GetFlag(FLAGS_input));
   if (!input.ok()) return ReportUsageError(context.err, input.status());
   v1::ForwardRequest request;
   request.set_model(context.invocation.args[0]);

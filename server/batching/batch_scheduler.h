@@ -133,10 +133,10 @@ class BatchScheduler {
 
   // Stops accepting tasks, then either runs the queued tasks (drain=true) or
   // drops them on the calling thread (drain=false: UNAVAILABLE, or
-  // DEADLINE_EXCEEDED / CANCELLED for tasks that are anyway), waits for
-  // running batches and joins the workers. Idempotent and thread-safe; a
-  // concurrent caller returns once the workers are joined. Must not be called
-  // from a scheduler callback.
+  // DEADLINE_EXCEEDED / CANCELLED for tasks already expired or cancelled),
+  // waits for running batches and joins the workers. Idempotent and
+  // thread-safe; a concurrent caller returns once the workers are joined. Must
+  // not be called from a scheduler callback.
   void Shutdown(bool drain = true) { core_->Shutdown(drain); }
 
  private:

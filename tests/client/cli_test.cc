@@ -350,6 +350,21 @@ TEST_F(CliTest, ServerFromEnvironment) {
   EXPECT_EQ(DefaultServerAddress(), "localhost:50051");
 }
 
+TEST_F(CliTest, RefusesToReadATerminal) {
+  std::istringstream in("[[1, 2, 3]]");
+  std::ostringstream out, err;
+  const int code = RunCli({"--server=" + server_.address(), "forward", "zeta"},
+                          in, out, err, /*stdin_is_terminal=*/true);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err.str(), HasSubstr("standard input, which is a terminal"));
+  std::istringstream in2;
+  const int with_file =
+      RunCli({"--server=" + server_.address(), "forward", "zeta", "--input",
+              WriteText("x.json", "[[1]]")},
+             in2, out, err, /*stdin_is_terminal=*/true);
+  EXPECT_EQ(with_file, 0) << err.str();
+}
+
 TEST_F(CliTest, HelpAndUsage) {
   CliResult help = RunWithoutServer({"help"});
   EXPECT_EQ(help.exit_code, 0);

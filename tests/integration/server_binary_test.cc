@@ -156,7 +156,9 @@ TEST(ServerBinaryTest, BundledExamplesServeAndSigintExitsZero) {
   ServerProcess process(
       {"--listen=127.0.0.1:0", "--metrics_listen=",
        "--models_file=" + SourcePath("examples/models.json")});
+  fprintf(stderr, "T start %s\n", absl::FormatTime(absl::Now()).c_str());
   ASSERT_TRUE(process.WaitReady()) << process.Stderr();
+  fprintf(stderr, "T ready %s\n", absl::FormatTime(absl::Now()).c_str());
   EXPECT_EQ(process.metrics_port(), 0);
   auto stub = v1::ModelService::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", process.grpc_port()),
@@ -165,6 +167,7 @@ TEST(ServerBinaryTest, BundledExamplesServeAndSigintExitsZero) {
   ASSERT_TRUE(
       stub->ListModels(Context().get(), v1::ListModelsRequest(), &list).ok());
   EXPECT_EQ(list.models_size(), 3);
+  fprintf(stderr, "T listed %s\n", absl::FormatTime(absl::Now()).c_str());
   process.Signal(SIGINT);
   EXPECT_EQ(process.Wait(), 0) << process.Stderr();
 }
