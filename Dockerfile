@@ -41,7 +41,7 @@ RUN --mount=type=cache,id=brainserve-ccache,target=/root/.cache/ccache \
       -DCMAKE_RUNTIME_OUTPUT_DIRECTORY=/out/bin \
  && cmake --build /build -j"${BUILD_JOBS:-$(nproc)}" --target brainserve-server brainserve-cli \
  && strip --strip-unneeded /out/bin/brainserve-server /out/bin/brainserve-cli \
- && ccache --show-stats | grep -iE 'hit|miss' || true
+ && { ccache --show-stats | grep -iE 'hits|misses' || true; }
 
 # ---------------------------------------------------------------------------------------------
 # Runtime stage: the shared libraries the two binaries link, nothing else. The ldd check below

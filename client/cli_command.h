@@ -28,10 +28,11 @@ enum ExitCode : int {
 struct CommandContext {
   const CliInvocation& invocation;
   const Client& client;
-  bool json;          // --json
-  std::istream& in;   // standard input ("-" paths)
-  std::ostream& out;  // results
-  std::ostream& err;  // errors
+  bool json;               // --json
+  std::istream& in;        // standard input ("-" paths)
+  bool stdin_is_terminal;  // then "-" is refused rather than waited on
+  std::ostream& out;       // results
+  std::ostream& err;       // errors
 };
 
 // ReadFileOrStdin / ReadTensor (tensor_io.h) with `context.in` for "-",

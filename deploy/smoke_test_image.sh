@@ -79,10 +79,16 @@ size=$($DOCKER image inspect -f '{{.Size}}' "$IMAGE")
 echo "  $IMAGE: $(( size / 1000000 )) MB"
 $DOCKER history --format '{{.Size}}\t{{.CreatedBy}}' "$IMAGE" |
   awk -F'\t' '$1 != "0B" { printf "  %-8s %s\n", $1, substr($2, 1, 100) }'
+packages() {  # packages IMAGE: "KiB<TAB>package" lines, sorted
+  $DOCKER run --rm --network=none --entrypoint dpkg-query "$1" -W -f='${Installed-Size}\t${Package}\n' | sort
+}
+packages "$IMAGE" >"$WORK/image-packages.txt"
+packages debian:bookworm-slim >"$WORK/base-packages.txt"
+echo "  packages added to debian:bookworm-slim ($(comm -23 "$WORK/image-packages.txt" "$WORK/base-packages.txt" | wc -l)), largest first:"
+comm -23 "$WORK/image-packages.txt" "$WORK/base-packages.txt" | sort -rn | head -n 12 |
+  awk -F'\t' '{ printf "    %6.1f MB  %s\n", $1 / 1024, $2 }'
 $DOCKER run --rm --network=none --entrypoint sh "$IMAGE" -c \
-  'cd /usr/lib/x86_64-linux-gnu && du -sk * 2>/dev/null | sort -rn | head -n 12 |
-   awk "{ printf \"  %6.1f MB  /usr/lib/x86_64-linux-gnu/%s\n\", \$1 / 1024, \$2 }";
-   du -sk /usr/local/bin/brainserve-* | awk "{ printf \"  %6.1f MB  %s\n\", \$1 / 1024, \$2 }"'
+  'du -sk /usr/local/bin/brainserve-* | awk "{ printf \"    %6.1f MB  %s\n\", \$1 / 1024, \$2 }"'
 
 GRPC_PORT="$(free_port)"
 METRICS_PORT="$(free_port)"

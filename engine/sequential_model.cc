@@ -87,8 +87,10 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Create(
       model->BuildSnapshot(1, std::move(values), nullptr,
                            std::vector<bool>(model->layers_.size(), true));
   if (!first.ok()) return first.status();
-  absl::MutexLock lock(&model->snapshot_mu_);
-  model->current_ = *std::move(first);
+  {
+    absl::MutexLock lock(&model->snapshot_mu_);
+    model->current_ = *std::move(first);
+  }
   return model;
 }
 

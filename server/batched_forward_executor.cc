@@ -59,10 +59,10 @@ void BatchedForwardExecutor::Submit(std::unique_ptr<ForwardCall> call) {
   absl::Status status = scheduler_->Schedule(&call);
   if (status.ok()) return;
   if (status.code() == absl::StatusCode::kResourceExhausted) {
-    status = absl::ResourceExhaustedError(absl::StrCat(
-        "model '", options_.model_name,
-        "': request queue is full (batching.max_queue_size ",
-        options_.batching.max_queue_size, ")"));
+    status = absl::ResourceExhaustedError(
+        absl::StrCat("model '", options_.model_name,
+                     "': request queue is full (batching.max_queue_size ",
+                     options_.batching.max_queue_size, ")"));
   } else if (status.code() == absl::StatusCode::kUnavailable) {
     status = absl::UnavailableError(
         absl::StrCat("model '", options_.model_name,
@@ -80,13 +80,13 @@ void BatchedForwardExecutor::Drop(std::unique_ptr<ForwardCall> call,
       clock_->Now() >= call->deadline()) {
     status = absl::DeadlineExceededError("deadline passed before compute");
   } else if (why.code() == absl::StatusCode::kDeadlineExceeded) {
-    status = absl::DeadlineExceededError(absl::StrCat(
-        "model '", options_.model_name,
-        "': deadline passed while queued, before compute"));
+    status = absl::DeadlineExceededError(
+        absl::StrCat("model '", options_.model_name,
+                     "': deadline passed while queued, before compute"));
   } else if (why.code() == absl::StatusCode::kUnavailable) {
-    status = absl::UnavailableError(absl::StrCat(
-        "model '", options_.model_name,
-        "': server shutting down before the request could run"));
+    status = absl::UnavailableError(
+        absl::StrCat("model '", options_.model_name,
+                     "': server shutting down before the request could run"));
   }
   call->Finish(status);
 }

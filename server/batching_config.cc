@@ -16,9 +16,9 @@ absl::Status CheckRange(const char* prefix, const char* field, int64_t value,
 
 absl::Status ValidateBatchingOptions(const ModelBatchingOptions& options,
                                      const char* field_prefix) {
-  absl::Status status = CheckRange(field_prefix, "max_batch_size",
-                                   options.max_batch_size, 1,
-                                   kMaxBatchSizeLimit);
+  absl::Status status =
+      CheckRange(field_prefix, "max_batch_size", options.max_batch_size, 1,
+                 kMaxBatchSizeLimit);
   if (status.ok()) {
     status = CheckRange(field_prefix, "max_queue_delay_us",
                         options.max_queue_delay_us, 0, kMaxQueueDelayUsLimit);

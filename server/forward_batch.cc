@@ -111,8 +111,8 @@ void RunForwardBatch(const ForwardBatchContext& context, CallList calls) {
   {
     ComputeBudgetLease lease(context.budget, context.threads_per_forward);
     const absl::Time start = absl::Now();
-    status = model.Forward(*snapshot, input.data(), rows, *masks,
-                           output.data());
+    status =
+        model.Forward(*snapshot, input.data(), rows, *masks, output.data());
     context.reporter->RecordComputeSeconds(
         absl::ToDoubleSeconds(absl::Now() - start));
   }

@@ -31,9 +31,9 @@ class ForwardCall : public batching::BatchTask {
   // `context`, `request`, `response` and `reactor` belong to gRPC and stay
   // valid until Finish(). `recorder` times the RPC since the handler started.
   ForwardCall(grpc::CallbackServerContext* context,
-              const v1::ForwardRequest* request,
-              v1::ForwardResponse* response, grpc::ServerUnaryReactor* reactor,
-              ValidatedForward validated, RpcRecorder recorder);
+              const v1::ForwardRequest* request, v1::ForwardResponse* response,
+              grpc::ServerUnaryReactor* reactor, ValidatedForward validated,
+              RpcRecorder recorder);
   ~ForwardCall() override;
 
   ForwardCall(const ForwardCall&) = delete;

@@ -25,8 +25,8 @@ absl::Status WriteReadyFile(const std::string& path, int grpc_port,
   const std::string tmp = absl::StrCat(path, ".tmp");
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << "{\"grpc_port\":" << grpc_port << ",\"metrics_port\":"
-        << metrics_port << "}\n";
+    out << "{\"grpc_port\":" << grpc_port
+        << ",\"metrics_port\":" << metrics_port << "}\n";
     if (!out.good()) {
       return absl::UnavailableError(
           absl::StrCat("--ready_file: cannot write '", tmp, "'"));

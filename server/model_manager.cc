@@ -9,9 +9,8 @@
 namespace brainserve::server {
 
 ModelManager::ModelManager(const ModelManagerOptions& options,
-                           ModelRegistry* registry,
-                           metrics::Reporter* reporter, ComputeBudget* budget,
-                           WorkQueue* retirer)
+                           ModelRegistry* registry, metrics::Reporter* reporter,
+                           ComputeBudget* budget, WorkQueue* retirer)
     : options_(options),
       registry_(registry),
       reporter_(reporter),
@@ -50,10 +49,10 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::BuildReserved(
 
   const int64_t bytes = engine_model->parameter_bytes();
   if (bytes > registry_->limits().max_model_parameter_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "model '", request.name(), "' has ", bytes,
-        " parameter bytes, over max_model_parameter_bytes (",
-        registry_->limits().max_model_parameter_bytes, ")"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("model '", request.name(), "' has ", bytes,
+                     " parameter bytes, over max_model_parameter_bytes (",
+                     registry_->limits().max_model_parameter_bytes, ")"));
   }
 
   std::shared_ptr<metrics::ModelReporter> model_reporter =
@@ -90,9 +89,11 @@ absl::Status ModelManager::Delete(const std::string& name) {
   if (!model.ok()) return model.status();
   // Drain off this thread. If the retirer is already stopped (server
   // shutdown), the model's destructor drains when the last user lets go.
-  retirer_->Schedule([model = *std::move(model)] {
-    model->executor().Shutdown(/*drain=*/true);
-  }).IgnoreError();
+  retirer_
+      ->Schedule([model = *std::move(model)] {
+        model->executor().Shutdown(/*drain=*/true);
+      })
+      .IgnoreError();
   return absl::OkStatus();
 }
 

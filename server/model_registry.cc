@@ -40,17 +40,17 @@ absl::Status ModelRegistry::Commit(std::shared_ptr<ServedModel> model) {
         absl::StrCat("model '", model->name(), "' was not reserved"));
   }
   if (bytes > limits_.max_model_parameter_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "model '", model->name(), "' has ", bytes,
-        " parameter bytes, over max_model_parameter_bytes (",
-        limits_.max_model_parameter_bytes, ")"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("model '", model->name(), "' has ", bytes,
+                     " parameter bytes, over max_model_parameter_bytes (",
+                     limits_.max_model_parameter_bytes, ")"));
   }
   if (total_parameter_bytes_ + bytes > limits_.max_total_parameter_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "model '", model->name(), "' needs ", bytes,
-        " parameter bytes; with the ", total_parameter_bytes_,
-        " already served that exceeds max_total_parameter_bytes (",
-        limits_.max_total_parameter_bytes, ")"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("model '", model->name(), "' needs ", bytes,
+                     " parameter bytes; with the ", total_parameter_bytes_,
+                     " already served that exceeds max_total_parameter_bytes (",
+                     limits_.max_total_parameter_bytes, ")"));
   }
   reserved_.erase(model->name());
   total_parameter_bytes_ += bytes;

@@ -62,7 +62,8 @@ class ModelRegistry {
   absl::Status Commit(std::shared_ptr<ServedModel> model);
 
   // OK: the model; NOT_FOUND otherwise.
-  absl::StatusOr<std::shared_ptr<ServedModel>> Get(absl::string_view name) const;
+  absl::StatusOr<std::shared_ptr<ServedModel>> Get(
+      absl::string_view name) const;
   // Every served model, ordered by name.
   std::vector<std::shared_ptr<ServedModel>> List() const;
   // Unpublishes `name` and marks it deleted; NOT_FOUND if not served.

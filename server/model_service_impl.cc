@@ -67,17 +67,17 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelServiceImpl::Lookup(
 grpc::ServerUnaryReactor* ModelServiceImpl::CreateModel(
     grpc::CallbackServerContext* context, const v1::CreateModelRequest* request,
     v1::ModelInfo* response) {
-  auto recorder = std::make_shared<RpcRecorder>(reporter_, Method::kCreateModel);
-  return FinishOnQueue(
-      admin_queue_, context, std::move(recorder),
-      [this, request, response](RpcRecorder& rec) {
-        absl::StatusOr<std::shared_ptr<ServedModel>> model =
-            manager_->Create(*request);
-        if (!model.ok()) return model.status();
-        rec.Attribute((*model)->reporter());
-        (*model)->FillInfo(response);
-        return absl::OkStatus();
-      });
+  auto recorder =
+      std::make_shared<RpcRecorder>(reporter_, Method::kCreateModel);
+  return FinishOnQueue(admin_queue_, context, std::move(recorder),
+                       [this, request, response](RpcRecorder& rec) {
+                         absl::StatusOr<std::shared_ptr<ServedModel>> model =
+                             manager_->Create(*request);
+                         if (!model.ok()) return model.status();
+                         rec.Attribute((*model)->reporter());
+                         (*model)->FillInfo(response);
+                         return absl::OkStatus();
+                       });
 }
 
 grpc::ServerUnaryReactor* ModelServiceImpl::GetModel(

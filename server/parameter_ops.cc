@@ -49,12 +49,11 @@ absl::Status ReadModelParameters(const ServedModel& model,
                                  const v1::GetParametersRequest& request,
                                  v1::GetParametersResponse* response) {
   const std::vector<std::string>& layers = model.layer_names();
-  if (!request.layer().empty() &&
-      std::find(layers.begin(), layers.end(), request.layer()) ==
-          layers.end()) {
-    return absl::NotFoundError(absl::StrCat(
-        "layer: no layer '", request.layer(), "' in model '", model.name(),
-        "'"));
+  if (!request.layer().empty() && std::find(layers.begin(), layers.end(),
+                                            request.layer()) == layers.end()) {
+    return absl::NotFoundError(absl::StrCat("layer: no layer '",
+                                            request.layer(), "' in model '",
+                                            model.name(), "'"));
   }
   std::shared_ptr<const engine::ParameterSnapshot> snapshot =
       model.engine().snapshot();
@@ -76,8 +75,8 @@ absl::Status ReadModelParameters(const ServedModel& model,
     const std::string where =
         request.layer().empty() ? std::string("any layer")
                                 : absl::StrCat("layer '", request.layer(), "'");
-    return absl::NotFoundError(absl::StrCat(
-        "name: no parameter '", request.name(), "' in ", where));
+    return absl::NotFoundError(
+        absl::StrCat("name: no parameter '", request.name(), "' in ", where));
   }
   return absl::OkStatus();
 }

@@ -35,9 +35,8 @@ absl::Status ValidateInputShape(const v1::Tensor& input,
   }
   for (size_t i = 0; i < sample.size(); ++i) {
     if (shape[static_cast<int>(i) + 1] != sample[i]) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("input.shape: ", ShapeToString(shape), ", expected ",
-                       want_shape));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input.shape: ", ShapeToString(shape), ", expected ", want_shape));
     }
   }
   return absl::OkStatus();
@@ -88,9 +87,9 @@ absl::StatusOr<engine::ParameterUpdate> ValidateOneUpdate(
       out.mode = engine::UpdateMode::kAdd;
       break;
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ".mode: ", static_cast<int>(update.mode()),
-          " is not REPLACE or ADD"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".mode: ", static_cast<int>(update.mode()),
+                       " is not REPLACE or ADD"));
   }
   if (!update.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".value: missing"));
@@ -100,10 +99,10 @@ absl::StatusOr<engine::ParameterUpdate> ValidateOneUpdate(
       DecodeTensor(update.value(), value_field);
   if (!value.ok()) return value.status();
   if (value->shape != info->shape) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        value_field, ".shape: ", ShapeToString(value->shape), ", expected ",
-        ShapeToString(info->shape), " for ", update.layer(), "/",
-        update.name()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(value_field, ".shape: ", ShapeToString(value->shape),
+                     ", expected ", ShapeToString(info->shape), " for ",
+                     update.layer(), "/", update.name()));
   }
   out.value = *std::move(value);
   return out;

@@ -25,13 +25,12 @@ namespace brainserve::server {
 inline constexpr size_t kMaxModelNameLength = 128;
 
 // Checks `name` against [A-Za-z0-9][A-Za-z0-9._-]{0,127}; `field` names it.
-absl::Status ValidateModelName(absl::string_view name,
-                               absl::string_view field);
+absl::Status ValidateModelName(absl::string_view name, absl::string_view field);
 
 // A Forward request that passed ValidateForwardRequest().
 struct ValidatedForward {
-  int64_t batch_rows = 0;         // B, the leading dim of input.shape
-  engine::MaskMap masks;          // decoded and checked against the model
+  int64_t batch_rows = 0;  // B, the leading dim of input.shape
+  engine::MaskMap masks;   // decoded and checked against the model
   TensorEncoding encoding = TensorEncoding::kValues;  // of the input
 };
 

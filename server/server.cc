@@ -96,8 +96,8 @@ absl::Status Server::LoadStartupModels() {
     if (!model.ok()) {
       return absl::Status(
           model.status().code(),
-          absl::StrCat("models file '", options_.models_file, "': element [",
-                       i, "] (model '", request.name(),
+          absl::StrCat("models file '", options_.models_file, "': element [", i,
+                       "] (model '", request.name(),
                        "'): ", model.status().message()));
     }
   }

@@ -20,11 +20,12 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
   absl::Status status =
       AtLeast("max_message_bytes", options.max_message_bytes, 1024);
   if (status.ok() && options.max_message_bytes > INT32_MAX) {
-    status = absl::InvalidArgumentError(absl::StrCat(
-        "--max_message_bytes: ", options.max_message_bytes,
-        ", must be <= ", INT32_MAX));
+    status = absl::InvalidArgumentError(
+        absl::StrCat("--max_message_bytes: ", options.max_message_bytes,
+                     ", must be <= ", INT32_MAX));
   }
-  if (status.ok()) status = AtLeast("engine_threads", options.engine_threads, 0);
+  if (status.ok())
+    status = AtLeast("engine_threads", options.engine_threads, 0);
   if (status.ok()) status = AtLeast("max_models", options.limits.max_models, 1);
   if (status.ok()) {
     status = AtLeast("max_model_parameter_bytes",
@@ -35,9 +36,9 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
                      options.limits.max_total_parameter_bytes, 0);
   }
   if (status.ok() && !(options.shutdown_grace_seconds >= 0)) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat("--shutdown_grace_seconds: ",
-                     options.shutdown_grace_seconds, ", must be >= 0"));
+    status = absl::InvalidArgumentError(absl::StrCat(
+        "--shutdown_grace_seconds: ", options.shutdown_grace_seconds,
+        ", must be >= 0"));
   }
   if (status.ok()) status = AtLeast("admin_threads", options.admin_threads, 1);
   if (status.ok()) {
@@ -47,11 +48,12 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
     // Flag names: --default_max_batch_size etc.
     status = ValidateBatchingOptions(options.default_batching, "defaults");
     if (!status.ok()) {
-      status = absl::InvalidArgumentError(absl::StrCat(
-          status.message(), " (flags --default_max_batch_size, "
-                            "--default_max_queue_delay_us, "
-                            "--default_max_queue_size, "
-                            "--default_batch_workers)"));
+      status = absl::InvalidArgumentError(
+          absl::StrCat(status.message(),
+                       " (flags --default_max_batch_size, "
+                       "--default_max_queue_delay_us, "
+                       "--default_max_queue_size, "
+                       "--default_batch_workers)"));
     }
   }
   return status;

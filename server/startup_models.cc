@@ -40,8 +40,8 @@ std::vector<absl::string_view> SplitArrayElements(absl::string_view json) {
       ++depth;
     } else if (c == '}' || c == ']') {
       if (depth == 0) {  // the closing bracket of the array
-        absl::string_view last = absl::StripAsciiWhitespace(
-            json.substr(start, i - start));
+        absl::string_view last =
+            absl::StripAsciiWhitespace(json.substr(start, i - start));
         if (!last.empty()) elements.push_back(last);
         break;
       }
@@ -63,8 +63,8 @@ absl::StatusOr<std::vector<v1::CreateModelRequest>> ParseModelsJson(
   pb::util::Status status = pb::util::JsonStringToMessage(
       pb::StringPiece(json.data(), json.size()), &root);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": malformed JSON: ", status.message().ToString()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": malformed JSON: ", status.message().ToString()));
   }
   if (root.kind_case() != pb::Value::kListValue) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -86,7 +86,8 @@ absl::StatusOr<std::vector<v1::CreateModelRequest>> ParseModelsJson(
         pb::StringPiece(elements[i].data(), elements[i].size()), &requests[i]);
     if (!status.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          where, " is not a valid CreateModelRequest: ", status.message().ToString()));
+          where,
+          " is not a valid CreateModelRequest: ", status.message().ToString()));
     }
   }
   return requests;

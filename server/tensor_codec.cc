@@ -57,10 +57,9 @@ absl::StatusOr<int64_t> ValidateTensor(const v1::Tensor& tensor,
   if (has_raw) {
     const int64_t want_bytes = *count * static_cast<int64_t>(sizeof(float));
     if (static_cast<int64_t>(tensor.raw().size()) != want_bytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ".raw: ", tensor.raw().size(),
-                       " bytes, expected ", want_bytes, " (shape ",
-                       ShapeToString(tensor.shape()), " of float32)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ".raw: ", tensor.raw().size(), " bytes, expected ", want_bytes,
+          " (shape ", ShapeToString(tensor.shape()), " of float32)"));
     }
     return count;
   }

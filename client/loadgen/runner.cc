@@ -58,14 +58,57 @@ absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
                       absl::StrCat(what, ": ", status.error_message()));
 }
 
-// One measurement window's completions.
-struct Window {
-  double seconds = 0;
+void PrintProgress(const LevelReport& report, size_t window_number,
+                   const Window& window) {
+  const LatencySummary live = window.latency.Summarize();
+  std::fprintf(stderr,
+               "\r%-20s %-8s window %3zu  %10.1f req/s  p50 %8.3f ms  "
+               "p99 %8.3f ms   ",
+               report.LoadLabel().c_str(), report.phase.c_str(), window_number,
+               window.seconds > 0 ? window.ok / window.seconds : 0,
+               live.p50_us / 1e3, live.p99_us / 1e3);
+  std::fflush(stderr);
+}
+
+// Throughput and latency over the last `reported` windows.
+void SummarizeWindows(const std::vector<Window>& windows, int reported,
+                      LevelReport* report) {
+  report->windows_measured = static_cast<int>(windows.size());
+  const int first = std::max(0, report->windows_measured - reported);
+  LatencySamples latency;
   int64_t ok = 0;
-  LatencySamples latency;  // OK calls only
-};
+  for (int i = first; i < report->windows_measured; ++i) {
+    latency.Append(windows[i].latency);
+    ok += windows[i].ok;
+    report->reported_seconds += windows[i].seconds;
+  }
+  report->windows_reported = report->windows_measured - first;
+  report->latency = latency.Summarize();
+  report->throughput_rps =
+      report->reported_seconds > 0 ? ok / report->reported_seconds : 0;
+}
 
 }  // namespace
+
+void PhaseTally::Add(const std::vector<CallRecord>& records, Window* window) {
+  for (const CallRecord& r : records) {
+    ++codes[r.code];
+    version_regressions += r.version_regressed;
+    bad_responses += r.bad_response;
+    if (window != nullptr && r.code == 0) {
+      ++window->ok;
+      window->latency.Add(r.done_ns - r.intended_ns);
+    }
+  }
+}
+
+void PhaseTally::WriteTo(LevelReport* report) const {
+  for (const auto& [code, count] : codes) {
+    report->codes[CodeName(code)] += count;
+  }
+  report->version_regressions = version_regressions;
+  report->bad_responses = bad_responses;
+}
 
 absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
     const LoadgenConfig& config) {
@@ -201,6 +244,9 @@ ServerCounters Runner::ScrapeOrEmpty(bool* ok) const {
 absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
                                              const std::string& phase,
                                              bool with_updates) {
+  if (concurrency <= 0 && !(rate > 0)) {
+    return absl::InvalidArgumentError("request rate must be > 0");
+  }
   LevelReport report;
   report.model = config_.model;
   report.concurrency = concurrency;
@@ -210,12 +256,8 @@ absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
                                                                  : "constant";
   report.batch_rows = config_.batch_rows;
   report.phase = phase;
-  if (concurrency <= 0 && !(rate > 0)) {
-    return absl::InvalidArgumentError("request rate must be > 0");
-  }
-  const int64_t level_start_ns = NowNs();
   const int64_t level_end_ns =
-      level_start_ns + static_cast<int64_t>(config_.max_duration_s * 1e9);
+      NowNs() + static_cast<int64_t>(config_.max_duration_s * 1e9);
 
   // 1. Warm-up, then drain so the measured phase starts from an idle server.
   if (with_updates) update_driver_->Start();
@@ -230,27 +272,36 @@ absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
   const ServerCounters before = ScrapeOrEmpty(&scraped_before);
   const double cpu_before = CpuSeconds();
   StartLoad(concurrency, rate, config_.max_requests);
+  PhaseTally tally;
+  const std::vector<Window> windows =
+      MeasureWindows(level_end_ns, &tally, &report);
+
+  // 3. Drain; late completions count by code but not in the windows.
+  forward_driver_->StopAndDrain();
+  tally.Add(forward_driver_->TakeRecords(), nullptr);
+  report.sent = forward_driver_->issued();
+  if (with_updates) CollectUpdates(&report);
+  report.client_cpu_us_per_call =
+      report.sent > 0 ? (CpuSeconds() - cpu_before) * 1e6 / report.sent : 0;
+  tally.WriteTo(&report);
+  if (scraped_before) report.server = ScrapeAfter(before, report.sent);
+  SummarizeWindows(
+      windows, std::max(config_.min_windows, config_.stable_windows), &report);
+  return report;
+}
+
+std::vector<Window> Runner::MeasureWindows(int64_t level_end_ns,
+                                           PhaseTally* tally,
+                                           LevelReport* report) {
   const int reported = std::max(config_.min_windows, config_.stable_windows);
   std::vector<Window> windows;
   std::vector<double> throughputs;
-  std::map<int32_t, int64_t> codes;
-  auto tally = [&](const std::vector<CallRecord>& records, Window* window) {
-    for (const CallRecord& r : records) {
-      ++codes[r.code];
-      report.version_regressions += r.version_regressed;
-      report.bad_responses += r.bad_response;
-      if (window != nullptr && r.code == 0) {
-        ++window->ok;
-        window->latency.Add(r.done_ns - r.intended_ns);
-      }
-    }
-  };
   int64_t window_start_ns = NowNs();
   while (true) {
-    const int64_t window_end_ns = window_start_ns + config_.window_ms * 1000000;
     // Sleep to the window's end in short steps, so a run whose request cap
     // is reached ends promptly.
-    const int64_t wake_ns = std::min(window_end_ns, level_end_ns);
+    const int64_t wake_ns =
+        std::min(window_start_ns + config_.window_ms * 1000000, level_end_ns);
     while (NowNs() < wake_ns && !forward_driver_->budget_exhausted()) {
       std::this_thread::sleep_for(std::chrono::nanoseconds(
           std::min<int64_t>(wake_ns - NowNs(), 20000000)));
@@ -259,89 +310,58 @@ absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
     const int64_t now_ns = NowNs();
     window.seconds = (now_ns - window_start_ns) / 1e9;
     window_start_ns = now_ns;
-    tally(forward_driver_->TakeRecords(), &window);
+    tally->Add(forward_driver_->TakeRecords(), &window);
     throughputs.push_back(window.seconds > 0 ? window.ok / window.seconds : 0);
-    const LatencySummary live = window.latency.Summarize();
+    if (config_.progress) PrintProgress(*report, windows.size() + 1, window);
     windows.push_back(std::move(window));
-    if (config_.progress) {
-      std::fprintf(stderr,
-                   "\r%-20s %-8s window %3zu  %10.1f req/s  p50 %8.3f ms  "
-                   "p99 %8.3f ms   ",
-                   report.LoadLabel().c_str(), phase.c_str(), windows.size(),
-                   throughputs.back(), live.p50_us / 1e3, live.p99_us / 1e3);
-      std::fflush(stderr);
-    }
-    report.stable = LastWindowsStable(throughputs, config_.stable_windows,
-                                      config_.stability_pct);
-    if (report.stable && static_cast<int>(windows.size()) >= reported) {
-      report.stop_reason = "stable";
+    report->stable = LastWindowsStable(throughputs, config_.stable_windows,
+                                       config_.stability_pct);
+    if (report->stable && static_cast<int>(windows.size()) >= reported) {
+      report->stop_reason = "stable";
       break;
     }
     if (now_ns >= level_end_ns) {
-      report.stop_reason = "max-duration";
+      report->stop_reason = "max-duration";
       break;
     }
     if (forward_driver_->budget_exhausted()) {
-      report.stop_reason = "max-requests";
+      report->stop_reason = "max-requests";
       break;
     }
   }
   if (config_.progress) std::fprintf(stderr, "\r%100s\r", "");
+  return windows;
+}
 
-  // 3. Drain; late completions count by code but not in the windows.
-  forward_driver_->StopAndDrain();
-  tally(forward_driver_->TakeRecords(), nullptr);
-  report.sent = forward_driver_->issued();
-  if (with_updates) {
-    update_driver_->Stop();
-    UpdateResults updates = update_driver_->TakeResults();
-    report.has_updates = true;
-    report.update_rate_hz = config_.update_rate_hz;
-    report.update_mode =
-        config_.update_mode == UpdateMode::kAdd ? "add" : "replace";
-    report.update_payload_bytes = update_driver_->payload_bytes();
-    report.update_parameter_count = update_driver_->parameter_count();
-    report.update_latency = updates.latency.Summarize();
-    for (const auto& [code, count] : updates.codes) {
-      report.update_codes[CodeName(code)] += count;
-    }
-    report.update_late_starts = updates.late_starts;
+void Runner::CollectUpdates(LevelReport* report) {
+  update_driver_->Stop();
+  UpdateResults updates = update_driver_->TakeResults();
+  report->has_updates = true;
+  report->update_rate_hz = config_.update_rate_hz;
+  report->update_mode =
+      config_.update_mode == UpdateMode::kAdd ? "add" : "replace";
+  report->update_payload_bytes = update_driver_->payload_bytes();
+  report->update_parameter_count = update_driver_->parameter_count();
+  report->update_latency = updates.latency.Summarize();
+  for (const auto& [code, count] : updates.codes) {
+    report->update_codes[CodeName(code)] += count;
   }
-  const double cpu_after = CpuSeconds();
-  report.client_cpu_us_per_call =
-      report.sent > 0 ? (cpu_after - cpu_before) * 1e6 / report.sent : 0;
-  for (const auto& [code, count] : codes) report.codes[CodeName(code)] += count;
+  report->update_late_starts = updates.late_starts;
+}
 
-  if (scraped_before) {
-    bool scraped_after = false;
-    ServerCounters after;
-    // The server may count a call just after its response reached us.
-    const int64_t settle_end_ns = NowNs() + 2000000000LL;
-    do {
-      after = ScrapeOrEmpty(&scraped_after);
-      if (!scraped_after ||
-          after.ForwardTotal() - before.ForwardTotal() >= report.sent) {
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    } while (NowNs() < settle_end_ns);
-    if (scraped_after) report.server = DiffCounters(before, after);
-  }
-
-  report.windows_measured = static_cast<int>(windows.size());
-  const int first = std::max(0, report.windows_measured - reported);
-  LatencySamples latency;
-  int64_t ok = 0;
-  for (int i = first; i < report.windows_measured; ++i) {
-    latency.Append(windows[i].latency);
-    ok += windows[i].ok;
-    report.reported_seconds += windows[i].seconds;
-  }
-  report.windows_reported = report.windows_measured - first;
-  report.latency = latency.Summarize();
-  report.throughput_rps =
-      report.reported_seconds > 0 ? ok / report.reported_seconds : 0;
-  return report;
+ServerSplit Runner::ScrapeAfter(const ServerCounters& before,
+                                int64_t sent) const {
+  // The server may count a call just after its response reached us, so
+  // re-scrape (up to 2 s) until it has counted every call we sent.
+  const int64_t settle_end_ns = NowNs() + 2000000000LL;
+  bool scraped = false;
+  ServerCounters after;
+  do {
+    after = ScrapeOrEmpty(&scraped);
+    if (!scraped || after.ForwardTotal() - before.ForwardTotal() >= sent) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (NowNs() < settle_end_ns);
+  return scraped ? DiffCounters(before, after) : ServerSplit();
 }
 
 }  // namespace brainserve::loadgen

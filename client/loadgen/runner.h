@@ -18,6 +18,7 @@
 #ifndef BRAINSERVE_CLIENT_LOADGEN_RUNNER_H_
 #define BRAINSERVE_CLIENT_LOADGEN_RUNNER_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,11 +27,30 @@
 #include "brainserve/v1/model_service.pb.h"
 #include "client/loadgen/config.h"
 #include "client/loadgen/forward_driver.h"
+#include "client/loadgen/latency_stats.h"
 #include "client/loadgen/level_report.h"
 #include "client/loadgen/update_driver.h"
 #include "client/loadgen/version_tracker.h"
 
 namespace brainserve::loadgen {
+
+// One measurement window's completions.
+struct Window {
+  double seconds = 0;
+  int64_t ok = 0;
+  LatencySamples latency;  // OK calls only
+};
+
+// Every completion of a measured phase, by status code.
+struct PhaseTally {
+  std::map<int32_t, int64_t> codes;  // grpc::StatusCode -> calls
+  int64_t version_regressions = 0;
+  int64_t bad_responses = 0;
+
+  // Counts `records`; OK ones also go into `window` when it is not null.
+  void Add(const std::vector<CallRecord>& records, Window* window);
+  void WriteTo(LevelReport* report) const;
+};
 
 class Runner {
  public:
@@ -54,7 +74,14 @@ class Runner {
                                        const std::string& phase,
                                        bool with_updates);
   void StartLoad(int concurrency, double rate, int64_t max_calls);
+  // Takes windows until the stability rule or a cap stops the phase.
+  std::vector<Window> MeasureWindows(int64_t level_end_ns, PhaseTally* tally,
+                                     LevelReport* report);
+  // Stops the update driver and records its results in `report`.
+  void CollectUpdates(LevelReport* report);
   ServerCounters ScrapeOrEmpty(bool* ok) const;
+  // The server-side delta since `before`, once the server counted `sent`.
+  ServerSplit ScrapeAfter(const ServerCounters& before, int64_t sent) const;
 
   const LoadgenConfig config_;
   brainserve::v1::ModelInfo model_info_;

@@ -46,6 +46,7 @@ ORT = {("W1", 1): {1: 7.1, 2: 6.8}, ("W2", 1): {1: 357, 2: 188},
 
 doc = json.load(open(sys.argv[1]))
 times = defaultdict(list)   # run name -> [real_time µs per repetition]
+cpu_times = defaultdict(list)  # run name -> [process cpu_time µs]
 cpu = defaultdict(list)     # run name -> [cpu_time / real_time]
 diff = {}
 errors = []
@@ -58,6 +59,7 @@ for b in doc["benchmarks"]:
     assert b["time_unit"] == "us", b["time_unit"]
     name = b["run_name"]
     times[name].append(b["real_time"])
+    cpu_times[name].append(b["cpu_time"])
     cpu[name].append(b["cpu_time"] / b["real_time"])
     if "max_abs_diff" in b:
         diff[name] = b["max_abs_diff"]
@@ -67,8 +69,8 @@ def parse(name):
     fields = dict(p.split(":", 1) for p in rest if ":" in p)
     return kind, workload, fields
 
-def med(name):
-    return statistics.median(times[name]) if times.get(name) else None
+def med(name, series=times):
+    return statistics.median(series[name]) if series.get(name) else None
 
 def fmt(x, digits=1):
     return "–" if x is None else f"{x:,.{digits}f}"
@@ -79,9 +81,9 @@ print(f'Host: {ctx.get("host_name")}, {ctx.get("num_cpus")} CPUs, '
       f'{len(next(iter(times.values()), []))} repetitions, medians.\n')
 
 print("| workload | batch | threads | engine p50 µs | raw p50 µs | ratio p50 "
-      "| ratio min | engine − raw µs | engine cpu/real | max abs diff "
-      "| ORT p50 µs | engine / ORT |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "| ratio min | engine − raw µs | ratio cpu | engine cpu/real "
+      "| max abs diff | ORT p50 µs | engine / ORT |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 rows = []
 for name in times:
     kind, workload, f = parse(name)
@@ -95,10 +97,12 @@ for workload, batch, threads, name in rows:
     ratio = e / r if e and r else None
     ratio_min = (min(times[name]) / min(times[raw_name])
                  if times.get(raw_name) else None)
+    ec, rc = med(name, cpu_times), med(raw_name, cpu_times)
     ort = ORT.get((workload, batch), {}).get(threads)
     print(f"| {workload} | {batch} | {threads} | {fmt(e)} | {fmt(r)} | "
           f"{fmt(ratio, 3)} | {fmt(ratio_min, 3)} | "
           f"{fmt(e - r if e and r else None)} | "
+          f"{fmt(ec / rc if ec and rc else None, 3)} | "
           f"{fmt(statistics.median(cpu[name]), 2)} | "
           f"{diff.get(name, float('nan')):.1e} | {fmt(ort)} | "
           f"{fmt(e / ort if ort else None, 2)} |")

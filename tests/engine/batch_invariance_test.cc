@@ -125,31 +125,24 @@ TEST_P(GoldenInvarianceTest, BenchmarkWorkloadsAreBatchInvariant) {
   EngineOptions options;
   options.num_threads = GetParam();
   std::mt19937 rng(11);
-  const std::pair<const char*, brainserve::v1::ModelSpec> workloads[] = {
-      {"W1", W1Spec()}, {"W2", W2Spec()}, {"W3", W3Spec()}};
-  for (const auto& [name, spec] : workloads) {
-    auto model = Model::Create(spec, /*seed=*/3, options);
-    ASSERT_TRUE(model.ok()) << name << ": " << model.status();
-    for (int64_t batch :
-         {int64_t{1}, int64_t{3}, int64_t{8}, int64_t{17}, int64_t{64}}) {
-      // Masks on the LayerNorm too, for the smaller workloads.
-      const std::string mask_layer =
-          std::string(name) == "W2" ? "" : std::string("norm");
-      std::vector<int64_t> norm_shape;
-      if (!mask_layer.empty()) {
-        for (const ParameterInfo& info : (*model)->parameter_infos()) {
-          if (info.layer == "norm" && info.name == "scale") {
-            norm_shape = info.shape;
-          }
-        }
-        // The LayerNorm input is the first layer's output.
-        norm_shape = std::string(name) == "W1" ? std::vector<int64_t>{64}
-                                               : std::vector<int64_t>{128, 64};
-      }
+  struct Workload {
+    const char* name;
+    brainserve::v1::ModelSpec spec;
+    // LayerNorm input shape for a random mask; empty: no mask.
+    std::vector<int64_t> norm_input;
+  };
+  const Workload workloads[] = {{"W1", W1Spec(), {64}},
+                                {"W2", W2Spec(), {}},
+                                {"W3", W3Spec(), {128, 64}}};
+  for (const Workload& w : workloads) {
+    auto model = Model::Create(w.spec, /*seed=*/3, options);
+    ASSERT_TRUE(model.ok()) << w.name << ": " << model.status();
+    for (int64_t batch : {1, 3, 8, 17, 64}) {
       const InvarianceResult r =
-          CheckRows(**model, batch, mask_layer, norm_shape, rng);
+          CheckRows(**model, batch, w.norm_input.empty() ? "" : "norm",
+                    w.norm_input, rng);
       EXPECT_EQ(r.mismatched_elements, 0)
-          << name << " batch " << batch << ": max |diff| " << r.max_abs_diff;
+          << w.name << " batch " << batch << ": max |diff| " << r.max_abs_diff;
     }
   }
 }

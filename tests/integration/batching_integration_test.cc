@@ -55,7 +55,8 @@ v1::ForwardRequest MixRequest(const std::string& model, int i) {
   return request;
 }
 
-TEST(BatchingIntegrationTest, ConcurrentClientsFormBatchesWithUnbatchedResults) {
+TEST(BatchingIntegrationTest,
+     ConcurrentClientsFormBatchesWithUnbatchedResults) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
   // The delay lets the 32 requests meet in the queue; batches leave full
@@ -169,9 +170,9 @@ TEST(BatchingIntegrationTest, DeadlinePassingWhileQueuedSkipsCompute) {
     return Metric(*server, "brainserve_requests_total",
                   {{"model", "patient"}, {"code", "DEADLINE_EXCEEDED"}}) == 1;
   }));
-  EXPECT_EQ(Metric(*server, "brainserve_batch_size_count",
-                   {{"model", "patient"}}),
-            0);
+  EXPECT_EQ(
+      Metric(*server, "brainserve_batch_size_count", {{"model", "patient"}}),
+      0);
   EXPECT_EQ(Metric(*server, "brainserve_queue_depth", {{"model", "patient"}}),
             0);
 }
@@ -200,9 +201,9 @@ TEST(BatchingIntegrationTest, CancelledWhileQueuedSkipsCompute) {
     return Metric(*server, "brainserve_requests_total",
                   {{"model", "patient"}, {"code", "CANCELLED"}}) == 1;
   }));
-  EXPECT_EQ(Metric(*server, "brainserve_batch_size_count",
-                   {{"model", "patient"}}),
-            0);
+  EXPECT_EQ(
+      Metric(*server, "brainserve_batch_size_count", {{"model", "patient"}}),
+      0);
 }
 
 }  // namespace

@@ -43,7 +43,8 @@ v1::UpdateParametersRequest AddOnes(uint64_t expected_version) {
 TEST(ConcurrencyTest, ForwardsDuringExpectedVersionUpdateStream) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
-  ASSERT_TRUE(CreateModel(server->stub(), CreateRequestFromJson(kAccumulator)).ok());
+  ASSERT_TRUE(
+      CreateModel(server->stub(), CreateRequestFromJson(kAccumulator)).ok());
 
   constexpr int kUpdaters = 2;
   constexpr int kUpdatesEach = 20;
@@ -130,7 +131,8 @@ TEST(ConcurrencyTest, ForwardsDuringExpectedVersionUpdateStream) {
 TEST(ConcurrencyTest, DeleteWhileForwardsAreInFlight) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
-  ASSERT_TRUE(CreateModel(server->stub(), CreateRequestFromJson(kAccumulator)).ok());
+  ASSERT_TRUE(
+      CreateModel(server->stub(), CreateRequestFromJson(kAccumulator)).ok());
   std::atomic<bool> deleted{false};
   std::atomic<int> completed{0};
   std::vector<std::thread> clients;

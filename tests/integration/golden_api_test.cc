@@ -64,8 +64,7 @@ std::pair<std::string, std::string> ParamAddress(const v1::ModelSpec& spec,
 
 grpc::StatusCode CodeFromName(const std::string& name) {
   for (int code = 0; code <= 16; ++code) {
-    if (absl::StatusCodeToString(static_cast<absl::StatusCode>(code)) ==
-        name) {
+    if (absl::StatusCodeToString(static_cast<absl::StatusCode>(code)) == name) {
       return static_cast<grpc::StatusCode>(code);
     }
   }
@@ -101,8 +100,8 @@ class GoldenApiTest : public ::testing::TestWithParam<bool> {
     }
     v1::UpdateParametersResponse updated;
     if (update.updates_size() > 0) {
-      const grpc::Status status = server_->stub().UpdateParameters(
-          Context().get(), update, &updated);
+      const grpc::Status status =
+          server_->stub().UpdateParameters(Context().get(), update, &updated);
       ASSERT_TRUE(status.ok()) << status.error_message();
       EXPECT_EQ(updated.version(), 2u);
     }
@@ -147,7 +146,8 @@ class GoldenApiTest : public ::testing::TestWithParam<bool> {
     v1::DeleteModelRequest del;
     del.set_name(create.name());
     v1::DeleteModelResponse deleted;
-    EXPECT_TRUE(server_->stub().DeleteModel(Context().get(), del, &deleted).ok());
+    EXPECT_TRUE(
+        server_->stub().DeleteModel(Context().get(), del, &deleted).ok());
   }
 
   std::unique_ptr<TestServer> server_ = TestServer::Start();

@@ -7,10 +7,10 @@
 
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/unknown_field_set.h"
-#include "protos/grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
+#include "protos/grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/test_server.h"
 
 namespace brainserve::testing {
@@ -59,9 +59,8 @@ TEST(HealthTest, ServingOverallAndPerServiceThenNotServingWhenDraining) {
 // ServerReflectionResponse: file_descriptor_response = 4
 // { repeated bytes file_descriptor_proto = 1 }, list_services_response = 6
 // { repeated ServiceResponse service = 1 { string name = 1 } }.
-std::string Reflect(std::shared_ptr<grpc::Channel> channel,
-                                          int request_field,
-                                          const std::string& value) {
+std::string Reflect(std::shared_ptr<grpc::Channel> channel, int request_field,
+                    const std::string& value) {
   google::protobuf::UnknownFieldSet request;
   request.AddLengthDelimited(request_field, value);
   std::string request_bytes;

@@ -59,7 +59,8 @@ TEST_F(MetricsIntegrationTest, CountersAndHistogramsMoveByKnownTraffic) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_EQ(ForwardRows("m", 1, /*width=*/3), grpc::INVALID_ARGUMENT);
   }
-  for (int i = 0; i < 2; ++i) ASSERT_EQ(ForwardRows("ghost", 1), grpc::NOT_FOUND);
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(ForwardRows("ghost", 1), grpc::NOT_FOUND);
   v1::ListModelsResponse list;
   ASSERT_TRUE(server_->stub()
                   .ListModels(Context().get(), v1::ListModelsRequest(), &list)
@@ -69,33 +70,47 @@ TEST_F(MetricsIntegrationTest, CountersAndHistogramsMoveByKnownTraffic) {
   ASSERT_EQ(UpdateBias(std::nullopt, "nope"), grpc::NOT_FOUND);
 
   const std::string requests = "brainserve_requests_total";
-  EXPECT_EQ(Value(requests, {{"model", "m"}, {"method", "CreateModel"},
-                             {"code", "OK"}}), 1);
-  EXPECT_EQ(Value(requests, {{"model", "m"}, {"method", "Forward"},
-                             {"code", "OK"}}), 5);
-  EXPECT_EQ(Value(requests, {{"model", "m"}, {"method", "Forward"},
-                             {"code", "INVALID_ARGUMENT"}}), 3);
-  EXPECT_EQ(Value(requests, {{"model", ""}, {"method", "Forward"},
-                             {"code", "NOT_FOUND"}}), 2);
-  EXPECT_EQ(Value(requests, {{"model", ""}, {"method", "ListModels"},
-                             {"code", "OK"}}), 1);
-  EXPECT_EQ(Value(requests, {{"model", "m"}, {"method", "UpdateParameters"},
-                             {"code", "FAILED_PRECONDITION"}}), 1);
+  EXPECT_EQ(Value(requests,
+                  {{"model", "m"}, {"method", "CreateModel"}, {"code", "OK"}}),
+            1);
+  EXPECT_EQ(
+      Value(requests, {{"model", "m"}, {"method", "Forward"}, {"code", "OK"}}),
+      5);
+  EXPECT_EQ(Value(requests, {{"model", "m"},
+                             {"method", "Forward"},
+                             {"code", "INVALID_ARGUMENT"}}),
+            3);
+  EXPECT_EQ(
+      Value(requests,
+            {{"model", ""}, {"method", "Forward"}, {"code", "NOT_FOUND"}}),
+      2);
+  EXPECT_EQ(Value(requests,
+                  {{"model", ""}, {"method", "ListModels"}, {"code", "OK"}}),
+            1);
+  EXPECT_EQ(Value(requests, {{"model", "m"},
+                             {"method", "UpdateParameters"},
+                             {"code", "FAILED_PRECONDITION"}}),
+            1);
   EXPECT_EQ(Value("brainserve_request_duration_seconds_count",
-                  {{"model", "m"}, {"method", "Forward"}}), 8);
+                  {{"model", "m"}, {"method", "Forward"}}),
+            8);
   // Only the 5 valid forwards were queued and computed, one batch each.
-  EXPECT_EQ(Value("brainserve_queue_duration_seconds_count", {{"model", "m"}}), 5);
-  EXPECT_EQ(Value("brainserve_compute_duration_seconds_count", {{"model", "m"}}), 5);
+  EXPECT_EQ(Value("brainserve_queue_duration_seconds_count", {{"model", "m"}}),
+            5);
+  EXPECT_EQ(
+      Value("brainserve_compute_duration_seconds_count", {{"model", "m"}}), 5);
   EXPECT_EQ(Value("brainserve_batch_size_count", {{"model", "m"}}), 5);
   EXPECT_EQ(Value("brainserve_batch_size_sum", {{"model", "m"}}), 10);
   EXPECT_EQ(Value("brainserve_queue_depth", {{"model", "m"}}), 0);
   EXPECT_EQ(Value("brainserve_model_version", {{"model", "m"}}), 2);
   const std::string updates = "brainserve_parameter_updates_total";
   EXPECT_EQ(Value(updates, {{"model", "m"}, {"code", "OK"}}), 1);
-  EXPECT_EQ(Value(updates, {{"model", "m"}, {"code", "FAILED_PRECONDITION"}}), 1);
+  EXPECT_EQ(Value(updates, {{"model", "m"}, {"code", "FAILED_PRECONDITION"}}),
+            1);
   EXPECT_EQ(Value(updates, {{"model", "m"}, {"code", "NOT_FOUND"}}), 1);
   EXPECT_EQ(Value("brainserve_parameter_update_duration_seconds_count",
-                  {{"model", "m"}}), 3);
+                  {{"model", "m"}}),
+            3);
   EXPECT_EQ(Value("brainserve_inflight_requests"), 0);
   EXPECT_EQ(Value("brainserve_models"), 1);
   EXPECT_EQ(Value("brainserve_build_info"), 1);
@@ -111,19 +126,21 @@ TEST_F(MetricsIntegrationTest, DeletedModelSeriesGoAway) {
   const std::string scrape = server_->Scrape();
   EXPECT_THAT(scrape, Not(HasSubstr("model=\"m\"")));
   EXPECT_EQ(MetricValue(scrape, "brainserve_models"), 0);
-  EXPECT_EQ(MetricValue(scrape, "brainserve_requests_total",
-                        {{"model", ""}, {"method", "DeleteModel"},
-                         {"code", "OK"}}),
-            1);
+  EXPECT_EQ(
+      MetricValue(scrape, "brainserve_requests_total",
+                  {{"model", ""}, {"method", "DeleteModel"}, {"code", "OK"}}),
+      1);
 }
 
 TEST_F(MetricsIntegrationTest, HttpEndpointServesTheExposition) {
   ASSERT_EQ(ForwardRows("m", 1), grpc::OK);
   ASSERT_GT(server_->server().metrics_port(), 0);
-  const std::string body = HttpGet(server_->server().metrics_port(), "/metrics");
-  EXPECT_EQ(MetricValue(body, "brainserve_requests_total",
-                        {{"model", "m"}, {"method", "Forward"}, {"code", "OK"}}),
-            1);
+  const std::string body =
+      HttpGet(server_->server().metrics_port(), "/metrics");
+  EXPECT_EQ(
+      MetricValue(body, "brainserve_requests_total",
+                  {{"model", "m"}, {"method", "Forward"}, {"code", "OK"}}),
+      1);
   EXPECT_THAT(body, HasSubstr("# TYPE brainserve_batch_size histogram"));
 }
 
@@ -134,8 +151,10 @@ TEST(MetricsDisabledTest, ServerRunsWithTheNullReporter) {
   ASSERT_NE(server, nullptr);
   EXPECT_EQ(server->server().metrics_port(), 0);
   EXPECT_EQ(server->Scrape(), "");
-  ASSERT_TRUE(CreateModel(server->stub(), CreateRequestFromJson(
-      R"({"name": "i", "spec": {"input_shape": [2]}})")).ok());
+  ASSERT_TRUE(CreateModel(server->stub(),
+                          CreateRequestFromJson(
+                              R"({"name": "i", "spec": {"input_shape": [2]}})"))
+                  .ok());
   v1::ForwardRequest request;
   request.set_model("i");
   *request.mutable_input() = ValuesTensor({1, 2}, {1, 2});

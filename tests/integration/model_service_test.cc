@@ -115,7 +115,7 @@ TEST_F(ModelServiceTest, CreateModelInvalidNames) {
                  grpc::StatusCode::INVALID_ARGUMENT, "name");
   }
   auto request = CreateRequestFromJson(kSmallMlp);
-  request.set_name(std::string(128, 'a') );
+  request.set_name(std::string(128, 'a'));
   EXPECT_TRUE(CreateModel(stub(), request).ok()) << "128 characters is legal";
   request.set_name("a._-9");
   EXPECT_TRUE(CreateModel(stub(), request).ok());
@@ -128,8 +128,8 @@ TEST_F(ModelServiceTest, CreateModelMalformedSpecNamesLayerAndField) {
       CreateModel(stub(), CreateRequestFromJson(R"({"name": "x", "spec": {
           "input_shape": [4], "layers": [{"name": "fc", "linear": {}}]}})")),
       grpc::StatusCode::INVALID_ARGUMENT, "out_size");
-  const grpc::Status padding = CreateModel(
-      stub(), CreateRequestFromJson(R"({"name": "x", "spec": {
+  const grpc::Status padding =
+      CreateModel(stub(), CreateRequestFromJson(R"({"name": "x", "spec": {
           "input_shape": [8, 2], "layers": [{"name": "c", "scaled_ws_conv1d":
           {"out_channels": 2, "kernel_size": 3, "padding": {"mode": "same"}}}]}})"));
   ExpectStatus(padding, grpc::StatusCode::INVALID_ARGUMENT, "padding");
@@ -151,7 +151,8 @@ TEST_F(ModelServiceTest, CreateModelInvalidBatchingOptionsNameTheField) {
        }) {
     auto request = CreateRequestFromJson(
         absl::StrCat(R"({"name": "b", "spec": {"input_shape": [4]},
-                       "batching": )", c.json, "}"));
+                       "batching": )",
+                     c.json, "}"));
     ExpectStatus(CreateModel(stub(), request),
                  grpc::StatusCode::INVALID_ARGUMENT, c.field);
   }
@@ -174,9 +175,8 @@ TEST_F(ModelServiceTest, GetListAndDeleteModel) {
       "spec": {"input_shape": [2]}})");
   ASSERT_TRUE(CreateModel(stub(), second).ok());
   v1::ListModelsResponse list;
-  ASSERT_TRUE(stub()
-                  .ListModels(Context().get(), v1::ListModelsRequest(), &list)
-                  .ok());
+  ASSERT_TRUE(
+      stub().ListModels(Context().get(), v1::ListModelsRequest(), &list).ok());
   ASSERT_EQ(list.models_size(), 2);
   EXPECT_EQ(list.models(0).name(), "a-first");  // ordered by name
   EXPECT_EQ(list.models(1).name(), "small");
@@ -192,9 +192,8 @@ TEST_F(ModelServiceTest, GetListAndDeleteModel) {
   ExpectStatus(ForwardSmall(Input(ValuesTensor({1, 4}, {1, 2, 3, 4}))),
                grpc::StatusCode::NOT_FOUND, "small");
   list.Clear();
-  ASSERT_TRUE(stub()
-                  .ListModels(Context().get(), v1::ListModelsRequest(), &list)
-                  .ok());
+  ASSERT_TRUE(
+      stub().ListModels(Context().get(), v1::ListModelsRequest(), &list).ok());
   ASSERT_EQ(list.models_size(), 1);
   // The name is free again.
   EXPECT_TRUE(CreateModel(stub(), CreateRequestFromJson(kSmallMlp)).ok());
@@ -299,8 +298,8 @@ TEST_F(ModelServiceTest, ForwardMasks) {
        grpc::StatusCode::INVALID_ARGUMENT, "masks[\"fc\"]"},
       {"norm", ValuesTensor({3}, std::vector<float>(3, 1)),
        grpc::StatusCode::INVALID_ARGUMENT, "masks[\"norm\"]"},
-      {"norm", ValuesTensor({8}, {1, 1}),
-       grpc::StatusCode::INVALID_ARGUMENT, "masks[\"norm\"].values"},
+      {"norm", ValuesTensor({8}, {1, 1}), grpc::StatusCode::INVALID_ARGUMENT,
+       "masks[\"norm\"].values"},
   };
   for (const Case& c : cases) {
     v1::ForwardRequest bad = Input(ValuesTensor({2, 4}, x));
@@ -440,8 +439,7 @@ TEST_F(ModelServiceTest, UpdateErrors) {
             grpc::StatusCode::INVALID_ARGUMENT);
   auto twice = BiasUpdate(v1::ParameterUpdate::ADD, {1, 1, 1});
   *twice.add_updates() = twice.updates(0);
-  ExpectStatus(Update(twice), grpc::StatusCode::INVALID_ARGUMENT,
-               "updates[1]");
+  ExpectStatus(Update(twice), grpc::StatusCode::INVALID_ARGUMENT, "updates[1]");
   uint64_t version = 0;
   EXPECT_THAT(GetHeadBias(stub(), &version), ElementsAre(0, 0, 0));
   EXPECT_EQ(version, 1u);

@@ -39,9 +39,8 @@ TEST(ShutdownTest, QueuedRequestRunsWithinGrace) {
   ASSERT_TRUE(CreateModel(server->stub(), SlowBatchModel(300'000)).ok());
   grpc::Status status;
   v1::ForwardResponse response;
-  std::thread client([&] {
-    status = Forward(server->stub(), OnesRequest(), &response);
-  });
+  std::thread client(
+      [&] { status = Forward(server->stub(), OnesRequest(), &response); });
   ASSERT_TRUE(WaitFor([&] { return QueueDepthIs(*server, 1); }));
   server->server().Shutdown();  // returns once the queued request has run
   client.join();
@@ -61,9 +60,8 @@ TEST(ShutdownTest, QueuedRequestIsAnsweredUnavailableWhenGraceEnds) {
   ASSERT_TRUE(CreateModel(server->stub(), SlowBatchModel(10'000'000)).ok());
   grpc::Status status;
   v1::ForwardResponse response;
-  std::thread client([&] {
-    status = Forward(server->stub(), OnesRequest(), &response);
-  });
+  std::thread client(
+      [&] { status = Forward(server->stub(), OnesRequest(), &response); });
   ASSERT_TRUE(WaitFor([&] { return QueueDepthIs(*server, 1); }));
   server->server().Shutdown();
   client.join();

@@ -1,11 +1,12 @@
 // The startup model file (--models_file): the bundled examples load and
 // serve, and every kind of bad file fails Start() naming the file and index.
+#include "server/startup_models.h"
+
 #include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/startup_models.h"
 #include "tests/integration/test_server.h"
 
 namespace brainserve::testing {
@@ -47,7 +48,8 @@ TEST(StartupModelsTest, BundledExamplesLoadAndServe) {
   ASSERT_TRUE(Forward(server->stub(), request, &response).ok());
   EXPECT_THAT(response.output().shape(), ElementsAre(1, 10));
   request.set_model("conv");
-  *request.mutable_input() = RawTensor({2, 128, 64}, RandomValues(2 * 128 * 64, 4));
+  *request.mutable_input() =
+      RawTensor({2, 128, 64}, RandomValues(2 * 128 * 64, 4));
   ASSERT_TRUE(Forward(server->stub(), request, &response).ok());
   EXPECT_THAT(response.output().shape(), ElementsAre(2, 64, 16));
 }
@@ -86,19 +88,19 @@ TEST(StartupModelsTest, BadFilesFailStartNamingFileAndIndex) {
   ExpectStartFails(malformed, {malformed, "malformed JSON"});
   const std::string object = WriteTemp("object.json", "{\"name\": \"x\"}");
   ExpectStartFails(object, {object, "array"});
-  const std::string unknown_field = WriteTemp(
-      "unknown_field.json",
-      R"([{"name": "ok", "spec": {"input_shape": [2]}},
+  const std::string unknown_field =
+      WriteTemp("unknown_field.json",
+                R"([{"name": "ok", "spec": {"input_shape": [2]}},
           {"name": "bad", "spek": {}}])");
   ExpectStartFails(unknown_field, {unknown_field, "element [1]"});
-  const std::string bad_spec = WriteTemp(
-      "bad_spec.json",
-      R"([{"name": "broken", "spec": {"input_shape": [2],
+  const std::string bad_spec =
+      WriteTemp("bad_spec.json",
+                R"([{"name": "broken", "spec": {"input_shape": [2],
           "layers": [{"linear": {"out_size": 0}}]}}])");
   ExpectStartFails(bad_spec, {bad_spec, "element [0]", "'broken'", "out_size"});
-  const std::string duplicate = WriteTemp(
-      "duplicate.json",
-      R"([{"name": "d", "spec": {"input_shape": [2]}},
+  const std::string duplicate =
+      WriteTemp("duplicate.json",
+                R"([{"name": "d", "spec": {"input_shape": [2]}},
           {"name": "d", "spec": {"input_shape": [2]}}])");
   ExpectStartFails(duplicate, {duplicate, "element [1]", "already exists"});
   const std::string not_object = WriteTemp("not_object.json", "[1]");

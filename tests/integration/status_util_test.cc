@@ -41,7 +41,9 @@ TEST(StatusUtilTest, LongMessagesAreTruncated) {
   EXPECT_NE(converted.error_message().find("truncated"), std::string::npos);
 }
 
-TEST(StatusUtilTest, OkIsOk) { EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok()); }
+TEST(StatusUtilTest, OkIsOk) {
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+}
 
 }  // namespace
 }  // namespace brainserve::server
