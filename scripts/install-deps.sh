@@ -9,6 +9,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio python3-numpy python3-protobuf
   prometheus nghttp2-client valgrind
+  docker.io debootstrap docker-compose
 )
 missing=()
 for p in "${PKGS[@]}"; do

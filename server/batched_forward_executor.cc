@@ -1,5 +1,6 @@
 #include "server/batched_forward_executor.h"
 
+#include <exception>
 #include <utility>
 #include <vector>
 
@@ -32,7 +33,13 @@ BatchedForwardExecutor::Create(const BatchedForwardExecutorOptions& options,
   auto scheduler = batching::BatchScheduler<ForwardCall>::Create(
       scheduler_options,
       [self](std::vector<std::unique_ptr<ForwardCall>> batch) {
-        RunForwardBatch(self->batch_context_, std::move(batch));
+        // An exception (e.g. std::bad_alloc for a huge batch) must not end
+        // the worker thread; unwinding destroys the calls, and a destroyed
+        // ForwardCall finishes its RPC with INTERNAL.
+        try {
+          RunForwardBatch(self->batch_context_, std::move(batch));
+        } catch (const std::exception&) {
+        }
       },
       [self](std::unique_ptr<ForwardCall> call, absl::Status why) {
         self->Drop(std::move(call), why);

@@ -57,6 +57,7 @@ docker_env_launch_daemon() {
   local data_root="$DOCKER_ENV_CACHE_DIR/docker-$driver"
   DOCKER_ENV_DATA_ROOT="$data_root"
   mkdir -p "$data_root"
+  docker_env_stop_orphans "$data_root"
   # A short path: the daemon's unix sockets must fit in sun_path (108 bytes).
   DOCKER_ENV_RUN_DIR="$(mktemp -d /tmp/bsdock.XXXXXX)"
   : >"$DOCKER_ENV_RUN_DIR/dockerd.log"
@@ -70,7 +71,7 @@ docker_env_launch_daemon() {
     --exec-root="$DOCKER_ENV_RUN_DIR/exec" \
     --pidfile="$DOCKER_ENV_RUN_DIR/dockerd.pid" \
     --host="unix://$DOCKER_ENV_RUN_DIR/docker.sock" \
-    >>"$DOCKER_ENV_RUN_DIR/dockerd.log" 2>&1 </dev/null &
+    >>"$DOCKER_ENV_RUN_DIR/dockerd.log" 2>&1 </dev/null {DOCKER_ENV_LOCK_FD}>&- &
   # $! is dockerd itself, or setsid's short-lived parent when setsid had to fork (when this shell
   # runs with job control); the pidfile names the daemon either way.
   local launcher=$! pidfile="$DOCKER_ENV_RUN_DIR/dockerd.pid" pid="" i
@@ -94,6 +95,19 @@ docker_env_launch_daemon() {
   grep -v "\[core\]" "$DOCKER_ENV_RUN_DIR/dockerd.log" | tail -n 25 >&2 || true
   docker_env_stop
   return 1
+}
+
+# A daemon left running on our data root by a run that was killed (we hold the lock, so no live run
+# owns it) would be corrupted by a second daemon: stop it, identified by its exact --data-root.
+docker_env_stop_orphans() {
+  local data_root="$1" pid i
+  for pid in $(pgrep -x dockerd || true); do
+    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "--data-root=$data_root" || continue
+    docker_env_log "stopping dockerd $pid left running on $data_root by an earlier run"
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
 }
 
 docker_env_start() {

@@ -118,8 +118,9 @@ std::vector<std::vector<ParameterUpdate>> AlternatingUpdates(
     if (info.layer != layer || info.name != name) continue;
     for (int k = 0; k < 2; ++k) {
       ParameterUpdate update{layer, name, mode, {info.shape, {}}};
-      update.value.data = RandomValues(update.value.num_elements(),
-                                       kUpdateSeed + (mode == UpdateMode::kAdd ? 0 : k));
+      update.value.data =
+          RandomValues(update.value.num_elements(),
+                       kUpdateSeed + (mode == UpdateMode::kAdd ? 0 : k));
       if (mode == UpdateMode::kAdd) {
         for (float& v : update.value.data) v *= (k == 0 ? 1e-3f : -1e-3f);
       }
@@ -182,16 +183,16 @@ void RawUpdate(benchmark::State& state, int threads) {
     dnnl::memory::desc any_md({kW2Width, kW2Width}, dt::f32, tag::any);
     dnnl::memory::desc user_md({kW2Width, kW2Width}, dt::f32, tag::ab);
     dnnl::memory::desc dst_md({64, kW2Width}, dt::f32, tag::ab);
-    dnnl::matmul::primitive_desc pd(
-        dnnl::matmul::desc(src_md, any_md, dst_md), eng);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, any_md, dst_md),
+                                    eng);
     dnnl::memory wanted(pd.weights_desc(), eng);
     const std::vector<float> request =
         RandomValues(kW2Width * kW2Width, kUpdateSeed);
     const std::vector<float> gain(kW2Width, 1.0f);
     for (auto _ : state) {
       std::vector<float> value = request;  // the copy out of the request
-      std::vector<float> derived = StandardizeWeight(value, kW2Width, gain,
-                                                     1e-4f);
+      std::vector<float> derived =
+          StandardizeWeight(value, kW2Width, gain, 1e-4f);
       dnnl::memory user(user_md, eng, derived.data());
       dnnl::reorder(user, wanted).execute(strm, user, wanted);
       strm.wait();
@@ -217,8 +218,8 @@ void RegisterAll(const std::vector<int>& thread_counts) {
   for (int threads : thread_counts) {
     for (const Workload& workload : AllWorkloads()) {
       for (int64_t batch : workload.batches) {
-        const std::string suffix = absl::StrCat(
-            workload.name, "/batch:", batch, "/threads:", threads);
+        const std::string suffix =
+            absl::StrCat(workload.name, "/batch:", batch, "/threads:", threads);
         Configure(benchmark::RegisterBenchmark(
             absl::StrCat("engine/", suffix).c_str(), EngineForward,
             workload.name, batch, threads));
@@ -232,11 +233,11 @@ void RegisterAll(const std::vector<int>& thread_counts) {
         ("update/W2/ws1.weight:replace" + t).c_str(), EngineUpdate, "ws1",
         "weight", UpdateMode::kReplace, threads));
     Configure(benchmark::RegisterBenchmark(
-        ("update/W2/ws1.weight:add" + t).c_str(), EngineUpdate, "ws1",
-        "weight", UpdateMode::kAdd, threads));
+        ("update/W2/ws1.weight:add" + t).c_str(), EngineUpdate, "ws1", "weight",
+        UpdateMode::kAdd, threads));
     Configure(benchmark::RegisterBenchmark(
-        ("update/W2/signed.weight:replace" + t).c_str(), EngineUpdate,
-        "signed", "weight", UpdateMode::kReplace, threads));
+        ("update/W2/signed.weight:replace" + t).c_str(), EngineUpdate, "signed",
+        "weight", UpdateMode::kReplace, threads));
     Configure(benchmark::RegisterBenchmark(
         ("update/W2/fc.bias:replace" + t).c_str(), EngineUpdate, "fc", "bias",
         UpdateMode::kReplace, threads));

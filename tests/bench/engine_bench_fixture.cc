@@ -38,7 +38,8 @@ absl::StatusOr<WorkloadFixture*> WorkloadFixture::Get(
   options.num_threads = threads;
   auto model = brainserve::engine::Model::Create(*spec, kModelSeed, options);
   if (!model.ok()) return model.status();
-  absl::Status randomized = RandomizeConstantParameters(**model, kParameterSeed);
+  absl::Status randomized =
+      RandomizeConstantParameters(**model, kParameterSeed);
   if (!randomized.ok()) return randomized;
   auto* fixture =
       new WorkloadFixture(*std::move(spec), *std::move(model), threads);
@@ -49,8 +50,8 @@ absl::StatusOr<WorkloadFixture*> WorkloadFixture::Get(
 const std::vector<float>& WorkloadFixture::Input(int64_t batch) {
   auto& input = inputs_[batch];
   if (input.empty()) {
-    input = RandomValues(batch * model_->input_sample_size(),
-                         kInputSeed + batch);
+    input =
+        RandomValues(batch * model_->input_sample_size(), kInputSeed + batch);
   }
   return input;
 }

@@ -15,20 +15,47 @@ using brainserve::engine::UpdateMode;
 // W1: the tiny MLP whose time is mostly per-call overhead.
 constexpr char kW1[] = R"pb(
   input_shape: 64
-  layers { name: "fc1" linear { out_size: 64 } }
-  layers { name: "ln" layer_norm {} }
-  layers { name: "relu" activation { function: RELU } }
-  layers { name: "fc2" linear { out_size: 10 } }
+  layers {
+    name: "fc1"
+    linear { out_size: 64 }
+  }
+  layers {
+    name: "ln"
+    layer_norm {}
+  }
+  layers {
+    name: "relu"
+    activation { function: RELU }
+  }
+  layers {
+    name: "fc2"
+    linear { out_size: 10 }
+  }
 )pb";
 
 // W2: 1024-wide MLP dominated by three matmuls (~4 MiB weights each).
 constexpr char kW2[] = R"pb(
   input_shape: 1024
-  layers { name: "ws1" scaled_ws_linear { out_size: 1024 } }
-  layers { name: "ln" layer_norm {} }
-  layers { name: "relu" activation { function: RELU } }
-  layers { name: "signed" signed_w_linear { out_size: 1024 } }
-  layers { name: "fc" linear { out_size: 256 } }
+  layers {
+    name: "ws1"
+    scaled_ws_linear { out_size: 1024 }
+  }
+  layers {
+    name: "ln"
+    layer_norm {}
+  }
+  layers {
+    name: "relu"
+    activation { function: RELU }
+  }
+  layers {
+    name: "signed"
+    signed_w_linear { out_size: 1024 }
+  }
+  layers {
+    name: "fc"
+    linear { out_size: 256 }
+  }
 )pb";
 
 // W3: channels-last conv stack; SAME padding (2, 2) then (0, 1) for stride 2.
@@ -38,28 +65,46 @@ constexpr char kW3[] = R"pb(
     name: "conv1"
     scaled_ws_conv1d { out_channels: 64 kernel_size: 5 }
   }
-  layers { name: "ln" layer_norm {} }
-  layers { name: "relu" activation { function: RELU } }
+  layers {
+    name: "ln"
+    layer_norm {}
+  }
+  layers {
+    name: "relu"
+    activation { function: RELU }
+  }
   layers {
     name: "conv2"
     scaled_ws_conv1d { out_channels: 64 kernel_size: 3 stride: 2 }
   }
-  layers { name: "fc" linear { out_size: 16 } }
+  layers {
+    name: "fc"
+    linear { out_size: 16 }
+  }
 )pb";
 
 constexpr char kPlainLinear[] = R"pb(
   input_shape: 1024
-  layers { name: "fc" linear { out_size: 1024 } }
+  layers {
+    name: "fc"
+    linear { out_size: 1024 }
+  }
 )pb";
 
 constexpr char kWsLinear[] = R"pb(
   input_shape: 1024
-  layers { name: "fc" scaled_ws_linear { out_size: 1024 } }
+  layers {
+    name: "fc"
+    scaled_ws_linear { out_size: 1024 }
+  }
 )pb";
 
 constexpr char kSignedLinear[] = R"pb(
   input_shape: 1024
-  layers { name: "fc" signed_w_linear { out_size: 1024 } }
+  layers {
+    name: "fc"
+    signed_w_linear { out_size: 1024 }
+  }
 )pb";
 
 const char* SpecText(absl::string_view name) {
@@ -76,8 +121,11 @@ const char* SpecText(absl::string_view name) {
 
 const std::vector<Workload>& AllWorkloads() {
   static const auto* workloads = new std::vector<Workload>{
-      {"W1", {1}},           {"W2", {1, 8, 64}},           {"W3", {1, 8}},
-      {"plain_linear", {1, 64}}, {"ws_linear", {1, 64}},
+      {"W1", {1}},
+      {"W2", {1, 8, 64}},
+      {"W3", {1, 8}},
+      {"plain_linear", {1, 64}},
+      {"ws_linear", {1, 64}},
       {"signed_linear", {1, 64}},
   };
   return *workloads;
@@ -111,7 +159,8 @@ absl::Status RandomizeConstantParameters(brainserve::engine::Model& model,
     update.mode = UpdateMode::kReplace;
     update.value.shape = info.shape;
     update.value.data.resize(update.value.num_elements());
-    for (float& v : update.value.data) v = is_offset ? offset(rng) : factor(rng);
+    for (float& v : update.value.data)
+      v = is_offset ? offset(rng) : factor(rng);
     updates.push_back(std::move(update));
   }
   if (updates.empty()) return absl::OkStatus();

@@ -25,8 +25,8 @@ struct FreeDeleter {
 using AlignedBuffer = std::unique_ptr<void, FreeDeleter>;
 
 AlignedBuffer AllocateAligned(size_t bytes) {
-  size_t rounded = (bytes + kAlignmentBytes - 1) / kAlignmentBytes *
-                   kAlignmentBytes;
+  size_t rounded =
+      (bytes + kAlignmentBytes - 1) / kAlignmentBytes * kAlignmentBytes;
   if (rounded == 0) rounded = kAlignmentBytes;
   return AlignedBuffer(std::aligned_alloc(kAlignmentBytes, rounded));
 }
@@ -206,8 +206,8 @@ absl::StatusOr<std::unique_ptr<RawOnednnChain>> RawOnednnChain::Create(
         const int64_t elements = rows * features;
         memory::desc data_md({elements}, dt::f32, tag::a);
         dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference,
-                                         dnnl::algorithm::eltwise_relu,
-                                         data_md, 0.f, 0.f);
+                                         dnnl::algorithm::eltwise_relu, data_md,
+                                         0.f, 0.f);
         dnnl::eltwise_forward::primitive_desc pd(desc, attr, impl->eng);
         int dst = in_place_or_new(elements);
         exec.prim = dnnl::eltwise_forward(pd);
@@ -243,16 +243,15 @@ absl::StatusOr<std::unique_ptr<RawOnednnChain>> RawOnednnChain::Create(
         const memory::dims strides = {conv.stride};
         const memory::dims pad_l = {conv.pad_lo};
         const memory::dims pad_r = {conv.pad_hi};
-        auto desc =
-            conv.bias.empty()
-                ? dnnl::convolution_forward::desc(
-                      dnnl::prop_kind::forward_inference,
-                      dnnl::algorithm::convolution_direct, src_md, any_w_md,
-                      dst_md, strides, pad_l, pad_r)
-                : dnnl::convolution_forward::desc(
-                      dnnl::prop_kind::forward_inference,
-                      dnnl::algorithm::convolution_direct, src_md, any_w_md,
-                      bias_md, dst_md, strides, pad_l, pad_r);
+        auto desc = conv.bias.empty()
+                        ? dnnl::convolution_forward::desc(
+                              dnnl::prop_kind::forward_inference,
+                              dnnl::algorithm::convolution_direct, src_md,
+                              any_w_md, dst_md, strides, pad_l, pad_r)
+                        : dnnl::convolution_forward::desc(
+                              dnnl::prop_kind::forward_inference,
+                              dnnl::algorithm::convolution_direct, src_md,
+                              any_w_md, bias_md, dst_md, strides, pad_l, pad_r);
         dnnl::convolution_forward::primitive_desc pd(desc, attr, impl->eng);
         int dst = to_output ? kOutputBuffer
                             : impl->NewBuffer(batch * out_length * cout);
@@ -286,8 +285,8 @@ absl::StatusOr<std::unique_ptr<RawOnednnChain>> RawOnednnChain::Create(
     return absl::InternalError(
         absl::StrCat("raw chain: oneDNN error ", e.what()));
   }
-  auto chain = std::unique_ptr<RawOnednnChain>(
-      new RawOnednnChain(std::move(impl)));
+  auto chain =
+      std::unique_ptr<RawOnednnChain>(new RawOnednnChain(std::move(impl)));
   chain->output_shape_ = shape;
   chain->flops_ = flops;
   return chain;

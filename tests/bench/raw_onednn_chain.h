@@ -70,8 +70,8 @@ class RawOnednnChain {
   // `input_shape` ([features] or [length, channels]). INVALID_ARGUMENT for
   // shapes the steps do not accept, INTERNAL for a oneDNN failure.
   static absl::StatusOr<std::unique_ptr<RawOnednnChain>> Create(
-      const std::vector<RawStep>& steps, const std::vector<int64_t>& input_shape,
-      int64_t batch);
+      const std::vector<RawStep>& steps,
+      const std::vector<int64_t>& input_shape, int64_t batch);
 
   RawOnednnChain(const RawOnednnChain&) = delete;
   RawOnednnChain& operator=(const RawOnednnChain&) = delete;

@@ -115,8 +115,7 @@ std::vector<float> AbsoluteWeight(const std::vector<float>& weight) {
 }
 
 absl::StatusOr<std::vector<RawStep>> RawStepsFromSpec(
-    const brainserve::v1::ModelSpec& spec,
-    const ParameterSnapshot& snapshot) {
+    const brainserve::v1::ModelSpec& spec, const ParameterSnapshot& snapshot) {
   std::vector<RawStep> steps;
   std::vector<int64_t> shape(spec.input_shape().begin(),
                              spec.input_shape().end());
@@ -158,10 +157,9 @@ absl::StatusOr<std::vector<RawStep>> RawStepsFromSpec(
         step.out_features = ws.out_size();
         auto weight = RequiredParam(snapshot, name, "weight");
         if (!weight.ok()) return weight.status();
-        step.weight =
-            StandardizeWeight(*weight, step.out_features,
-                              ParamOrEmpty(snapshot, name, "gain"),
-                              ws.has_eps() ? ws.eps() : kDefaultWsEps);
+        step.weight = StandardizeWeight(
+            *weight, step.out_features, ParamOrEmpty(snapshot, name, "gain"),
+            ws.has_eps() ? ws.eps() : kDefaultWsEps);
         step.bias = ParamOrEmpty(snapshot, name, "bias");
         shape.back() = step.out_features;
         steps.push_back(std::move(step));
@@ -183,10 +181,9 @@ absl::StatusOr<std::vector<RawStep>> RawStepsFromSpec(
         if (!padding.ok()) return padding;
         auto weight = RequiredParam(snapshot, name, "weight");
         if (!weight.ok()) return weight.status();
-        step.weight =
-            StandardizeWeight(*weight, step.out_channels,
-                              ParamOrEmpty(snapshot, name, "gain"),
-                              conv.has_eps() ? conv.eps() : kDefaultWsEps);
+        step.weight = StandardizeWeight(
+            *weight, step.out_channels, ParamOrEmpty(snapshot, name, "gain"),
+            conv.has_eps() ? conv.eps() : kDefaultWsEps);
         step.bias = ParamOrEmpty(snapshot, name, "bias");
         const int64_t padded = shape[0] + step.pad_lo + step.pad_hi;
         shape = {(padded - step.kernel_size) / step.stride + 1,

@@ -123,7 +123,8 @@ TEST(BatchingIntegrationTest, RequestLargerThanMaxBatchSizeRunsAlone) {
 TEST(BatchingIntegrationTest, TinyQueueRejectsTheExcessOfABurst) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
-  auto request = Mlp("tiny", 64, 500'000);
+  // Nothing leaves the queue for 1 s, so the burst meets a queue of 2.
+  auto request = Mlp("tiny", 64, 1'000'000);
   request.mutable_batching()->set_max_queue_size(2);
   ASSERT_TRUE(CreateModel(server->stub(), request).ok());
 
@@ -150,19 +151,22 @@ TEST(BatchingIntegrationTest, TinyQueueRejectsTheExcessOfABurst) {
   EXPECT_EQ(Metric(*server, "brainserve_requests_total",
                    {{"model", "tiny"}, {"code", "RESOURCE_EXHAUSTED"}}),
             kBurst - 2);
-  // Still healthy and serving.
+  // Still healthy and serving: a full batch (64 rows) leaves at once.
+  v1::ForwardRequest full;
+  full.set_model("tiny");
+  *full.mutable_input() = RawTensor({64, 32}, RandomValues(64 * 32, 5));
   v1::ForwardResponse response;
-  EXPECT_TRUE(Forward(server->stub(), MixRequest("tiny", 0), &response).ok());
+  EXPECT_TRUE(Forward(server->stub(), full, &response).ok());
 }
 
 TEST(BatchingIntegrationTest, DeadlinePassingWhileQueuedSkipsCompute) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
-  // A lone request waits up to 2 s for its batch; its deadline is 100 ms.
-  ASSERT_TRUE(CreateModel(server->stub(), Mlp("patient", 64, 2'000'000)).ok());
+  // A lone request waits up to 3 s for its batch; its deadline is 300 ms.
+  ASSERT_TRUE(CreateModel(server->stub(), Mlp("patient", 64, 3'000'000)).ok());
   v1::ForwardResponse response;
   const grpc::Status status =
-      server->stub().Forward(Context(absl::Milliseconds(100)).get(),
+      server->stub().Forward(Context(absl::Milliseconds(300)).get(),
                              MixRequest("patient", 1), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   // The server answered it DEADLINE_EXCEEDED itself, without computing.
@@ -181,8 +185,8 @@ TEST(BatchingIntegrationTest, CancelledWhileQueuedSkipsCompute) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
   // The cancelled request leaves the queue at the next sweep, at the latest
-  // when its batch would have gone out (1 s).
-  ASSERT_TRUE(CreateModel(server->stub(), Mlp("patient", 64, 1'000'000)).ok());
+  // when its batch would have gone out (2 s).
+  ASSERT_TRUE(CreateModel(server->stub(), Mlp("patient", 64, 2'000'000)).ok());
   auto context = Context();
   grpc::Status status;
   std::thread client([&] {
