@@ -119,8 +119,10 @@ done
   fail "brainserve.v1.ModelService is not SERVING"
 $DOCKER logs "$CONTAINER" 2>&1 | grep -q "brainserve-server: serving gRPC on 127.0.0.1:$GRPC_PORT, metrics on 127.0.0.1:$METRICS_PORT" ||
   fail "missing the 'serving gRPC on ...' start-up line"
-uid="$($DOCKER exec "$CONTAINER" id -u)"
-[ "$uid" = 10001 ] || fail "the server runs as uid $uid, not 10001"
+# The server is the container's PID 1: its real, effective, saved and file-system uids.
+uid="$($DOCKER exec "$CONTAINER" awk '/^Uid:/ { print $2, $3, $4, $5 }' /proc/1/status)"
+[ "$uid" = "10001 10001 10001 10001" ] || fail "the server runs with uids $uid, not 10001"
+uid=10001
 log "SERVING; runs as uid $uid"
 
 log "models and Forward through the CLI"
@@ -205,18 +207,17 @@ echo "  ok: $(wc -w <<<"$used") metric families"
 if command -v prometheus >/dev/null 2>&1; then
   log "Debian's Prometheus scrapes the container with the compose job and the alert rules"
   PROM_PORT="$(free_port)"
-  cat >"$WORK/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-  - $ROOT/deploy/prometheus/alerts.yml
-scrape_configs:
-  - job_name: brainserve
-    static_configs:
-      - targets: ["127.0.0.1:$METRICS_PORT"]
-EOF
-  prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
+  # deploy/compose/prometheus.yml itself, with the target pointed at the container and the
+  # intervals shortened; its relative rule path resolves through the symlinked rules directory.
+  mkdir -p "$WORK/compose"
+  ln -s "$ROOT/deploy/prometheus" "$WORK/prometheus"
+  sed -e "s/\"brainserve:9464\"/\"127.0.0.1:$METRICS_PORT\"/" \
+      -e 's/^\(\s*\)\(scrape_interval\|evaluation_interval\): .*/\1\2: 1s/' \
+      -e 's/^\(\s*\)scrape_timeout: .*/\1scrape_timeout: 1s/' \
+      "$ROOT/deploy/compose/prometheus.yml" >"$WORK/compose/prometheus.yml"
+  grep -q "127.0.0.1:$METRICS_PORT" "$WORK/compose/prometheus.yml" ||
+    fail "could not point deploy/compose/prometheus.yml at the container"
+  prometheus --config.file="$WORK/compose/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
     --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/prometheus.log" 2>&1 &
   PROM_PID=$!
   api() { curl -fsS --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/$1"; }
@@ -240,6 +241,31 @@ sys.exit(0 if rules and not bad else 1)' 2>/dev/null; then
     fail "Prometheus did not scrape the container (up == 1) or a rule failed to evaluate"
   fi
   echo "  ok: target up, $(api rules | grep -o '"health":"ok"' | wc -l) rules evaluated without error"
+  # Every dashboard query (variables set to "all") runs and returns series for this server; rate()
+  # needs a few scrapes first.
+  for i in $(seq 1 40); do
+    api 'query?query=count_over_time(up%7Bjob%3D%22brainserve%22%7D%5B1m%5D)' |
+      grep -qE '"value":\[[0-9.]*,"([4-9]|[1-9][0-9]+)"\]' && break
+    sleep 0.5
+  done
+  /usr/bin/python3 - "$ROOT/deploy/grafana/brainserve-dashboard.json" "$PROM_PORT" <<'PY' ||
+import json, re, sys, urllib.parse, urllib.request
+dashboard, port = json.load(open(sys.argv[1])), sys.argv[2]
+queries = [(p["title"], t["expr"]) for p in dashboard["panels"] for t in p.get("targets", [])]
+empty = []
+for title, expr in queries:
+    expr = re.sub(r"\$(\w+)", lambda m: "1m" if m.group(1) == "__rate_interval" else ".*", expr)
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    answer = json.load(urllib.request.urlopen(url, timeout=5))
+    if answer["status"] != "success":
+        sys.exit(f"dashboard panel {title!r}: {answer}")
+    if not answer["data"]["result"]:
+        empty.append(title)
+if empty:
+    sys.exit(f"dashboard queries with no data from a live server: {empty}")
+print(f"  ok: {len(queries)} dashboard queries return data")
+PY
+    fail "a dashboard query failed against the live server"
   kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null || true; PROM_PID=""
 fi
 

@@ -42,10 +42,24 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::BuildReserved(
   engine::EngineOptions engine_options;
   engine_options.num_threads =
       budget_->ThreadsPerForward(batching.num_batch_workers);
+  // The engine checks the byte limit before it allocates any parameter, so
+  // an oversized spec cannot exhaust memory first.
+  engine_options.max_parameter_bytes =
+      registry_->limits().max_model_parameter_bytes;
   absl::StatusOr<std::unique_ptr<engine::Model>> created =
       engine::Model::Create(request.spec(), request.seed(), engine_options);
+  if (absl::IsResourceExhausted(created.status())) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("model '", request.name(),
+                     "' is over max_model_parameter_bytes: ",
+                     created.status().message()));
+  }
   if (!created.ok()) return created.status();
   std::shared_ptr<engine::Model> engine_model = *std::move(created);
+  // Build every primitive the batcher can need now (on the admin thread), so
+  // no Forward pays for primitive creation.
+  absl::Status warmed = engine_model->Warmup(batching.max_batch_size);
+  if (!warmed.ok()) return warmed;
 
   const int64_t bytes = engine_model->parameter_bytes();
   if (bytes > registry_->limits().max_model_parameter_bytes) {

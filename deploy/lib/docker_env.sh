@@ -79,6 +79,8 @@ docker_env_launch_daemon() {
   for i in $(seq 1 120); do
     [ -s "$pidfile" ] && pid="$(cat "$pidfile")"
     if docker_env_reachable; then
+      # It wrote the pidfile before it started serving the API.
+      [ -s "$pidfile" ] && pid="$(cat "$pidfile")"
       DOCKER_ENV_STARTED_PID="$pid"
       docker_env_log "dockerd is up (pid $DOCKER_ENV_STARTED_PID)"
       return 0
@@ -100,13 +102,22 @@ docker_env_launch_daemon() {
 # A daemon left running on our data root by a run that was killed (we hold the lock, so no live run
 # owns it) would be corrupted by a second daemon: stop it, identified by its exact --data-root.
 docker_env_stop_orphans() {
-  local data_root="$1" pid i
+  local data_root="$1" pid i args run_dir mnt
   for pid in $(pgrep -x dockerd || true); do
-    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "--data-root=$data_root" || continue
+    args="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null)" || continue
+    grep -qxF -- "--data-root=$data_root" <<<"$args" || continue
     docker_env_log "stopping dockerd $pid left running on $data_root by an earlier run"
     kill -TERM "$pid" 2>/dev/null || true
     for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -KILL "$pid" 2>/dev/null || true
+    # Its run directory (/tmp/bsdock.*, the parent of --exec-root) goes too.
+    run_dir="$(sed -n 's#^--exec-root=\(/tmp/bsdock\.[A-Za-z0-9]*\)/exec$#\1#p' <<<"$args")"
+    if [ -n "$run_dir" ]; then
+      for mnt in $(awk -v d="$run_dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+        umount -l "$mnt" 2>/dev/null || true
+      done
+      rm -rf "$run_dir"
+    fi
   done
 }
 
@@ -137,6 +148,10 @@ docker_env_start() {
 }
 
 docker_env_stop() {
+  if [ -z "$DOCKER_ENV_STARTED_PID" ] && [ -n "$DOCKER_ENV_RUN_DIR" ] &&
+     [ -s "$DOCKER_ENV_RUN_DIR/dockerd.pid" ]; then
+    DOCKER_ENV_STARTED_PID="$(cat "$DOCKER_ENV_RUN_DIR/dockerd.pid")"
+  fi
   if [ -n "$DOCKER_ENV_STARTED_PID" ]; then
     local pid="$DOCKER_ENV_STARTED_PID" i
     DOCKER_ENV_STARTED_PID=""
