@@ -71,6 +71,7 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::BuildReserved(
 
   std::shared_ptr<metrics::ModelReporter> model_reporter =
       reporter_->AddModel(request.name());
+  model_reporter->SetQueueCapacity(batching.max_queue_size);
   BatchedForwardExecutorOptions executor_options;
   executor_options.model_name = request.name();
   executor_options.batching = batching;

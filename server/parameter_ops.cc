@@ -23,13 +23,7 @@ absl::StatusOr<uint64_t> ApplyUpdates(
   if (request.has_expected_version()) expected = request.expected_version();
   absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> snapshot =
       model.engine().Update(*updates, expected);
-  if (!snapshot.ok()) {
-    if (snapshot.status().code() == absl::StatusCode::kFailedPrecondition) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("expected_version: ", snapshot.status().message()));
-    }
-    return snapshot.status();
-  }
+  if (!snapshot.ok()) return snapshot.status();
   return (*snapshot)->version();
 }
 

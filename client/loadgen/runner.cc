@@ -1,6 +1,5 @@
 #include "client/loadgen/runner.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include "client/loadgen/channels.h"
 #include "client/loadgen/clock.h"
 #include "client/loadgen/input_data.h"
+#include "client/loadgen/measurement.h"
 #include "client/loadgen/stability.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -22,36 +22,6 @@
 
 namespace brainserve::loadgen {
 namespace {
-
-const char* const kCodeNames[] = {"OK",
-                                  "CANCELLED",
-                                  "UNKNOWN",
-                                  "INVALID_ARGUMENT",
-                                  "DEADLINE_EXCEEDED",
-                                  "NOT_FOUND",
-                                  "ALREADY_EXISTS",
-                                  "PERMISSION_DENIED",
-                                  "RESOURCE_EXHAUSTED",
-                                  "FAILED_PRECONDITION",
-                                  "ABORTED",
-                                  "OUT_OF_RANGE",
-                                  "UNIMPLEMENTED",
-                                  "INTERNAL",
-                                  "UNAVAILABLE",
-                                  "DATA_LOSS",
-                                  "UNAUTHENTICATED"};
-
-std::string CodeName(int32_t code) {
-  return code >= 0 && code < 17 ? kCodeNames[code]
-                                : absl::StrCat("CODE_", code);
-}
-
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
-         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
-}
 
 absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
@@ -70,45 +40,7 @@ void PrintProgress(const LevelReport& report, size_t window_number,
   std::fflush(stderr);
 }
 
-// Throughput and latency over the last `reported` windows.
-void SummarizeWindows(const std::vector<Window>& windows, int reported,
-                      LevelReport* report) {
-  report->windows_measured = static_cast<int>(windows.size());
-  const int first = std::max(0, report->windows_measured - reported);
-  LatencySamples latency;
-  int64_t ok = 0;
-  for (int i = first; i < report->windows_measured; ++i) {
-    latency.Append(windows[i].latency);
-    ok += windows[i].ok;
-    report->reported_seconds += windows[i].seconds;
-  }
-  report->windows_reported = report->windows_measured - first;
-  report->latency = latency.Summarize();
-  report->throughput_rps =
-      report->reported_seconds > 0 ? ok / report->reported_seconds : 0;
-}
-
 }  // namespace
-
-void PhaseTally::Add(const std::vector<CallRecord>& records, Window* window) {
-  for (const CallRecord& r : records) {
-    ++codes[r.code];
-    version_regressions += r.version_regressed;
-    bad_responses += r.bad_response;
-    if (window != nullptr && r.code == 0) {
-      ++window->ok;
-      window->latency.Add(r.done_ns - r.intended_ns);
-    }
-  }
-}
-
-void PhaseTally::WriteTo(LevelReport* report) const {
-  for (const auto& [code, count] : codes) {
-    report->codes[CodeName(code)] += count;
-  }
-  report->version_regressions = version_regressions;
-  report->bad_responses = bad_responses;
-}
 
 absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
     const LoadgenConfig& config) {
@@ -202,15 +134,14 @@ absl::StatusOr<std::vector<LevelReport>> Runner::Run() {
     if (concurrency <= 0 && !(rate > 0)) {
       return absl::InvalidArgumentError("levels must be positive");
     }
-    const bool updates = update_driver_ != nullptr;
-    if (updates) {
-      absl::StatusOr<LevelReport> base =
-          RunPhase(concurrency, rate, "baseline", false);
-      if (!base.ok()) return base.status();
-      reports.push_back(*std::move(base));
+    if (update_driver_ != nullptr) {
+      absl::StatusOr<std::vector<LevelReport>> pair =
+          RunUpdateLevel(concurrency, rate);
+      if (!pair.ok()) return pair.status();
+      for (LevelReport& r : *pair) reports.push_back(std::move(r));
+      continue;
     }
-    absl::StatusOr<LevelReport> report =
-        RunPhase(concurrency, rate, updates ? "updates" : "", updates);
+    absl::StatusOr<LevelReport> report = RunPhase(concurrency, rate);
     if (!report.ok()) return report.status();
     reports.push_back(*std::move(report));
   }
@@ -241,12 +172,8 @@ ServerCounters Runner::ScrapeOrEmpty(bool* ok) const {
   return *counters;
 }
 
-absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
-                                             const std::string& phase,
-                                             bool with_updates) {
-  if (concurrency <= 0 && !(rate > 0)) {
-    return absl::InvalidArgumentError("request rate must be > 0");
-  }
+LevelReport Runner::NewReport(int concurrency, double rate,
+                              const std::string& phase) const {
   LevelReport report;
   report.model = config_.model;
   report.concurrency = concurrency;
@@ -256,21 +183,27 @@ absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
                                                                  : "constant";
   report.batch_rows = config_.batch_rows;
   report.phase = phase;
-  const int64_t level_end_ns =
-      NowNs() + static_cast<int64_t>(config_.max_duration_s * 1e9);
+  return report;
+}
 
-  // 1. Warm-up, then drain so the measured phase starts from an idle server.
-  if (with_updates) update_driver_->Start();
+void Runner::WarmUp(int concurrency, double rate) {
   StartLoad(concurrency, rate, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(config_.warmup_ms));
   forward_driver_->StopAndDrain();
   forward_driver_->TakeRecords();
-  if (with_updates) update_driver_->TakeResults();
+}
+
+absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate) {
+  LevelReport report = NewReport(concurrency, rate, "");
+  const int64_t level_end_ns =
+      NowNs() + static_cast<int64_t>(config_.max_duration_s * 1e9);
+  // 1. Warm-up, then drain so the measured phase starts from an idle server.
+  WarmUp(concurrency, rate);
 
   // 2. Measured phase.
   bool scraped_before = false;
   const ServerCounters before = ScrapeOrEmpty(&scraped_before);
-  const double cpu_before = CpuSeconds();
+  const double cpu_before = ProcessCpuSeconds();
   StartLoad(concurrency, rate, config_.max_requests);
   PhaseTally tally;
   const std::vector<Window> windows =
@@ -280,20 +213,19 @@ absl::StatusOr<LevelReport> Runner::RunPhase(int concurrency, double rate,
   forward_driver_->StopAndDrain();
   tally.Add(forward_driver_->TakeRecords(), nullptr);
   report.sent = forward_driver_->issued();
-  if (with_updates) CollectUpdates(&report);
   report.client_cpu_us_per_call =
-      report.sent > 0 ? (CpuSeconds() - cpu_before) * 1e6 / report.sent : 0;
+      report.sent > 0 ? (ProcessCpuSeconds() - cpu_before) * 1e6 / report.sent
+                      : 0;
   tally.WriteTo(&report);
   if (scraped_before) report.server = ScrapeAfter(before, report.sent);
-  SummarizeWindows(
-      windows, std::max(config_.min_windows, config_.stable_windows), &report);
+  SummarizeWindows(windows, ReportedWindows(), &report);
   return report;
 }
 
 std::vector<Window> Runner::MeasureWindows(int64_t level_end_ns,
                                            PhaseTally* tally,
                                            LevelReport* report) {
-  const int reported = std::max(config_.min_windows, config_.stable_windows);
+  const int reported = ReportedWindows();
   std::vector<Window> windows;
   std::vector<double> throughputs;
   int64_t window_start_ns = NowNs();
@@ -333,35 +265,25 @@ std::vector<Window> Runner::MeasureWindows(int64_t level_end_ns,
   return windows;
 }
 
-void Runner::CollectUpdates(LevelReport* report) {
-  update_driver_->Stop();
-  UpdateResults updates = update_driver_->TakeResults();
-  report->has_updates = true;
-  report->update_rate_hz = config_.update_rate_hz;
-  report->update_mode =
-      config_.update_mode == UpdateMode::kAdd ? "add" : "replace";
-  report->update_payload_bytes = update_driver_->payload_bytes();
-  report->update_parameter_count = update_driver_->parameter_count();
-  report->update_latency = updates.latency.Summarize();
-  for (const auto& [code, count] : updates.codes) {
-    report->update_codes[CodeName(code)] += count;
-  }
-  report->update_late_starts = updates.late_starts;
-}
-
 ServerSplit Runner::ScrapeAfter(const ServerCounters& before,
                                 int64_t sent) const {
+  bool scraped = false;
+  const ServerCounters after = ScrapeSettled(before, sent, &scraped);
+  return scraped ? DiffCounters(before, after) : ServerSplit();
+}
+
+ServerCounters Runner::ScrapeSettled(const ServerCounters& before, int64_t sent,
+                                     bool* ok) const {
   // The server may count a call just after its response reached us, so
   // re-scrape (up to 2 s) until it has counted every call we sent.
   const int64_t settle_end_ns = NowNs() + 2000000000LL;
-  bool scraped = false;
   ServerCounters after;
   do {
-    after = ScrapeOrEmpty(&scraped);
-    if (!scraped || after.ForwardTotal() - before.ForwardTotal() >= sent) break;
+    after = ScrapeOrEmpty(ok);
+    if (!*ok || after.ForwardTotal() - before.ForwardTotal() >= sent) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (NowNs() < settle_end_ns);
-  return scraped ? DiffCounters(before, after) : ServerSplit();
+  return after;
 }
 
 }  // namespace brainserve::loadgen

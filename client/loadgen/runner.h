@@ -1,8 +1,7 @@
 // Runs a whole load-generation session: connects, reads the model's input
 // shape with GetModel, builds the requests, then measures every level.
 //
-// Per level (and per phase: with --update-rate each level runs a "baseline"
-// phase without updates, then an "updates" phase with them):
+// A plain level:
 //  1. warm-up for warmup_ms, then stop and drain, so the server is idle;
 //  2. scrape /metrics (before), start the load again and take windows of
 //     window_ms; stop once the last `stable_windows` window throughputs agree
@@ -14,10 +13,18 @@
 // windows; the status counts cover every call sent in step 2, which is what
 // the server's requests_total delta counts too.
 //
+// With --update-rate a level is instead measured in alternating drained and
+// scraped segments of window_ms, without and with updates, and yields a
+// "baseline" and an "updates" report covering all of their segments
+// (runner_updates.cc). It stops after a pair once both sides are stable and
+// have min_windows segments, or at the caps (checked after each pair; the
+// request cap applies to each side).
+//
 // Thread safety: a Runner is used by one thread.
 #ifndef BRAINSERVE_CLIENT_LOADGEN_RUNNER_H_
 #define BRAINSERVE_CLIENT_LOADGEN_RUNNER_H_
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,28 +36,11 @@
 #include "client/loadgen/forward_driver.h"
 #include "client/loadgen/latency_stats.h"
 #include "client/loadgen/level_report.h"
+#include "client/loadgen/measurement.h"
 #include "client/loadgen/update_driver.h"
 #include "client/loadgen/version_tracker.h"
 
 namespace brainserve::loadgen {
-
-// One measurement window's completions.
-struct Window {
-  double seconds = 0;
-  int64_t ok = 0;
-  LatencySamples latency;  // OK calls only
-};
-
-// Every completion of a measured phase, by status code.
-struct PhaseTally {
-  std::map<int32_t, int64_t> codes;  // grpc::StatusCode -> calls
-  int64_t version_regressions = 0;
-  int64_t bad_responses = 0;
-
-  // Counts `records`; OK ones also go into `window` when it is not null.
-  void Add(const std::vector<CallRecord>& records, Window* window);
-  void WriteTo(LevelReport* report) const;
-};
 
 class Runner {
  public:
@@ -69,17 +59,33 @@ class Runner {
  private:
   explicit Runner(const LoadgenConfig& config) : config_(config) {}
 
-  // One level/phase. `concurrency` > 0 selects closed loop, else `rate`.
-  absl::StatusOr<LevelReport> RunPhase(int concurrency, double rate,
-                                       const std::string& phase,
-                                       bool with_updates);
+  // One plain level. `concurrency` > 0 selects closed loop, else `rate`.
+  absl::StatusOr<LevelReport> RunPhase(int concurrency, double rate);
+  // One level with --update-rate: alternating segments without and with
+  // updates; returns the "baseline" and the "updates" report.
+  absl::StatusOr<std::vector<LevelReport>> RunUpdateLevel(int concurrency,
+                                                          double rate);
+  // One drained, scraped segment of `window_ms` (see RunUpdateLevel).
+  struct Segment;
+  Segment RunSegment(int concurrency, double rate, int64_t max_calls,
+                     bool with_updates, PhaseTally* tally);
+
+  LevelReport NewReport(int concurrency, double rate,
+                        const std::string& phase) const;
+  int ReportedWindows() const {
+    return std::max(config_.min_windows, config_.stable_windows);
+  }
+  // Runs the load for warmup_ms, then stops and drains it.
+  void WarmUp(int concurrency, double rate);
   void StartLoad(int concurrency, double rate, int64_t max_calls);
   // Takes windows until the stability rule or a cap stops the phase.
   std::vector<Window> MeasureWindows(int64_t level_end_ns, PhaseTally* tally,
                                      LevelReport* report);
-  // Stops the update driver and records its results in `report`.
-  void CollectUpdates(LevelReport* report);
   ServerCounters ScrapeOrEmpty(bool* ok) const;
+  // Scrapes until the server has counted `sent` calls more than `before`
+  // (at most 2 s); *ok is false when scraping is off or failed.
+  ServerCounters ScrapeSettled(const ServerCounters& before, int64_t sent,
+                               bool* ok) const;
   // The server-side delta since `before`, once the server counted `sent`.
   ServerSplit ScrapeAfter(const ServerCounters& before, int64_t sent) const;
 

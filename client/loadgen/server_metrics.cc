@@ -62,6 +62,42 @@ ServerSplit DiffCounters(const ServerCounters& before,
   return split;
 }
 
+namespace {
+
+// Applies `op` to every numeric field pair of `a` and `b`, into `out`.
+template <typename Op>
+void Combine(const ServerCounters& a, const ServerCounters& b, Op op,
+             ServerCounters* out) {
+  std::map<std::string, double> codes = a.forward_by_code;
+  for (const auto& [code, count] : b.forward_by_code) {
+    codes[code] = op(codes[code], count);
+  }
+  out->forward_by_code = std::move(codes);
+  out->queue_sum_s = op(a.queue_sum_s, b.queue_sum_s);
+  out->queue_count = op(a.queue_count, b.queue_count);
+  out->compute_sum_s = op(a.compute_sum_s, b.compute_sum_s);
+  out->compute_count = op(a.compute_count, b.compute_count);
+  out->batch_rows_sum = op(a.batch_rows_sum, b.batch_rows_sum);
+  out->batch_count = op(a.batch_count, b.batch_count);
+  out->update_sum_s = op(a.update_sum_s, b.update_sum_s);
+  out->update_count = op(a.update_count, b.update_count);
+}
+
+}  // namespace
+
+ServerCounters SubtractCounters(const ServerCounters& after,
+                                const ServerCounters& before) {
+  ServerCounters delta;
+  Combine(
+      after, before, [](double x, double y) { return x - y; }, &delta);
+  return delta;
+}
+
+void AddCounters(const ServerCounters& delta, ServerCounters* total) {
+  Combine(
+      *total, delta, [](double x, double y) { return x + y; }, total);
+}
+
 absl::StatusOr<ServerCounters> ScrapeCounters(const std::string& metrics_url,
                                               const std::string& model,
                                               absl::Duration timeout) {

@@ -52,6 +52,12 @@ ServerCounters ExtractCounters(const MetricsSnapshot& snapshot,
 ServerSplit DiffCounters(const ServerCounters& before,
                          const ServerCounters& after);
 
+// Field-by-field `after - before`, and `*total += delta`, for summing the
+// deltas of several separate segments.
+ServerCounters SubtractCounters(const ServerCounters& after,
+                                const ServerCounters& before);
+void AddCounters(const ServerCounters& delta, ServerCounters* total);
+
 // Scrapes `metrics_url` and extracts `model`'s counters.
 absl::StatusOr<ServerCounters> ScrapeCounters(const std::string& metrics_url,
                                               const std::string& model,

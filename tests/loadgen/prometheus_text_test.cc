@@ -109,6 +109,31 @@ TEST(ServerMetricsTest, ExtractsAndDiffsModelCounters) {
   EXPECT_NEAR(split.update_mean_us, 5000, 1e-9);
 }
 
+TEST(ServerMetricsTest, SegmentDeltasSumToTheWholeDelta) {
+  auto snapshot = MetricsSnapshot::Parse(kExposition);
+  ASSERT_TRUE(snapshot.ok());
+  const ServerCounters end = ExtractCounters(*snapshot, "mlp");
+  ServerCounters start;
+  start.forward_by_code["OK"] = 20;
+  start.batch_rows_sum = 20;
+  start.batch_count = 10;
+  ServerCounters middle = start;
+  middle.forward_by_code["OK"] = 70;
+  middle.forward_by_code["NOT_FOUND"] = 1;
+  middle.batch_rows_sum = 60;
+  middle.batch_count = 25;
+  ServerCounters total;
+  AddCounters(SubtractCounters(middle, start), &total);
+  AddCounters(SubtractCounters(end, middle), &total);
+  const ServerSplit summed = DiffCounters(ServerCounters(), total);
+  const ServerSplit direct = DiffCounters(start, end);
+  EXPECT_EQ(summed.forward_by_code, direct.forward_by_code);
+  EXPECT_EQ(summed.forward_total, 103);
+  EXPECT_DOUBLE_EQ(summed.batch_size_mean, direct.batch_size_mean);
+  EXPECT_DOUBLE_EQ(summed.queue_mean_us, direct.queue_mean_us);
+  EXPECT_EQ(summed.updates, 4);
+}
+
 TEST(ServerMetricsTest, EmptyDeltaHasZeroMeans) {
   const ServerSplit split = DiffCounters(ServerCounters(), ServerCounters());
   EXPECT_EQ(split.forward_total, 0);
