@@ -17,6 +17,15 @@
 
 namespace {
 
+using ::brainserve::loadgen::GrpcFrame;
+using ::brainserve::loadgen::LevelReport;
+using ::brainserve::loadgen::LoadgenConfig;
+using ::brainserve::loadgen::ParseFlags;
+using ::brainserve::loadgen::PrintTable;
+using ::brainserve::loadgen::Runner;
+using ::brainserve::loadgen::ToCsv;
+using ::brainserve::loadgen::ToJson;
+
 constexpr int kExitUsage = 2;
 constexpr int kExitFailure = 1;
 
@@ -34,7 +43,6 @@ bool WriteFile(const std::string& path, const std::string& contents) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace brainserve::loadgen;
   std::vector<std::string> args(argv + 1, argv + argc);
   bool progress_set = false;
   for (const std::string& a : args) {
