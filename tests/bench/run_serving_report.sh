@@ -15,6 +15,7 @@
 #   REPEATS    repetitions of every measurement; tables show medians (3)
 #   QUICK      1 = short windows (checks the script, not the numbers)
 #   SKIP_BUILD 1 = use the binaries already in BUILD_DIR
+#   S3_PERCENTS  section 3 rates, in % of the closed-loop peak ("70 50")
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,6 +23,7 @@ BUILD=${BUILD_DIR:-$REPO/build-release}
 OUT=${OUT_DIR:-$BUILD/serving-report}
 REPEATS=${REPEATS:-3}
 QUICK=${QUICK:-0}
+S3_PERCENTS=${S3_PERCENTS:-70 50}
 PY=/usr/bin/python3
 MODELS=$REPO/tests/bench/serving_models.json
 SERVER_BIN=$BUILD/server/brainserve-server
@@ -46,7 +48,7 @@ if [ "$QUICK" = 1 ]; then
   H2_N1=2000 H2_N64=20000
 else
   MEASURE=(--warmup-ms=1000 --window-ms=1000 --min-windows=5 --max-duration-s=20)
-  UPDATE_MEASURE=(--warmup-ms=1000 --window-ms=1000 --min-windows=10 --max-duration-s=40)
+  UPDATE_MEASURE=(--warmup-ms=1000 --window-ms=1000 --min-windows=10 --max-duration-s=30)
   H2_N1=20000 H2_N64=200000
 fi
 
@@ -165,16 +167,21 @@ v = [l["throughput_rps"] for f in glob.glob(sys.argv[1] + "/s2_w2_batch64_c64_r*
 print(f"{statistics.median(v):.0f}")
 EOF
 )
-RATE=$((PEAK * 7 / 10))
-echo "$PEAK $RATE" >"$OUT/s3_rate.txt"
-for rep in $(seq "$REPEATS"); do
-  log "repeat $rep/$REPEATS: 3. updates under load at $RATE req/s (70% of $PEAK)"
-  lg "s3_all_r$rep" --model=w2_batch64 --request-rate=$RATE --arrival=poisson \
-    --update-rate=10 --update-mode=replace "${UPDATE_MEASURE[@]}" \
-    --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
-  lg "s3_fc2w_r$rep" --model=w2_batch64 --request-rate=$RATE --arrival=poisson \
-    --update-rate=10 --update-mode=replace --update-params=fc2/weight \
-    "${UPDATE_MEASURE[@]}" --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
+# 70% of the closed-loop peak as the issue asks, plus lower fractions: on a
+# 2-core machine shared by server and client, open-loop arrivals form small
+# batches, so 70% of the closed-loop (batch ~33) peak can already overload.
+echo "$PEAK $S3_PERCENTS" >"$OUT/s3_rate.txt"
+for pct in $S3_PERCENTS; do
+  RATE=$((PEAK * pct / 100))
+  for rep in $(seq "$REPEATS"); do
+    log "repeat $rep/$REPEATS: 3. updates under load at $RATE req/s ($pct% of $PEAK)"
+    lg "s3_p${pct}_all_r$rep" --model=w2_batch64 --request-rate=$RATE --arrival=poisson \
+      --update-rate=10 --update-mode=replace "${UPDATE_MEASURE[@]}" \
+      --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
+    lg "s3_p${pct}_fc2w_r$rep" --model=w2_batch64 --request-rate=$RATE --arrival=poisson \
+      --update-rate=10 --update-mode=replace --update-params=fc2/weight \
+      "${UPDATE_MEASURE[@]}" --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
+  done
 done
 
 for model in identity mlp; do
@@ -314,31 +321,32 @@ for c in (1, 16, 64):
 print("\n" + cmd("s2_w2_batch1_c64") + "\n\n" + cmd("s2_w2_batch64_c64") + "\n")
 
 # 3. updates under load
-peak, rate = open(out + "/s3_rate.txt").read().split()
+peak, *percents = open(out + "/s3_rate.txt").read().split()
 print("## 3. Updates under load\n")
-print(f"W2 (batching on) at {rate} req/s, Poisson arrivals = 70% of the closed-loop peak {peak} req/s "
+print(f"W2 (batching on) with Poisson arrivals at a fixed fraction of the closed-loop peak {peak} req/s "
       "(section 2, concurrency 64). Each run alternates 1-second segments without updates (baseline) and "
       "with REPLACE updates at 10 Hz (updates), draining and scraping /metrics between segments; the "
       "ratio is updates p99 / baseline p99 within the same run.\n")
-print("| updated | bytes/update | phase | forward req/s | p50 µs | p99 µs | failed forwards | version regressions | update p50 ms | update p99 ms | update max ms | server update mean ms | p99 ratio |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for prefix, label in (("s3_all", "every parameter"), ("s3_fc2w", "fc2/weight")):
-    d = levels(prefix)
-    base = d[(float(rate), "baseline")]
-    upd = d[(float(rate), "updates")]
-    ratios = [u["latency"]["p99_us"] / b["latency"]["p99_us"] for b, u in zip(base, upd)]
-    for phase, ls in (("baseline", base), ("updates", upd)):
-        u = phase == "updates"
-        print(f"| {label} | {ls[0]['updates']['payload_bytes'] if u else ''} | {phase} | {m(ls,'throughput_rps'):.0f} | "
-              f"{m(ls,'latency','p50_us'):.0f} | {m(ls,'latency','p99_us'):.0f} | {sum(l['failed'] for l in ls)} | "
-              f"{sum(l['version_regressions'] for l in ls)} | "
-              + (f"{m(ls,'updates','latency','p50_us')/1e3:.1f} | {m(ls,'updates','latency','p99_us')/1e3:.1f} | "
-                 f"{max(l['updates']['latency']['max_us'] for l in ls)/1e3:.1f} | {m(ls,'server','update_mean_us')/1e3:.1f} | "
-                 f"**{med(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f}) |" if u else "| | | | | |"))
-    n_upd = sum(l["updates"]["latency"]["count"] for l in upd)
-    n_ok = sum(l["updates"]["codes"].get("OK", 0) for l in upd)
-    print(f"\n<!-- {label}: {n_ok}/{n_upd} updates OK -->")
-print("\n" + cmd("s3_all") + "\n\n" + cmd("s3_fc2w") + "\n")
+print("| rate | updated | bytes/update | phase | forward req/s | p50 µs | p99 µs | failed forwards / sent | version regressions | update p50 ms | update p99 ms | update max ms | server update mean ms | p99 ratio |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for pct in percents:
+    rate = int(peak) * int(pct) // 100
+    for prefix, label in ((f"s3_p{pct}_all", "every parameter"), (f"s3_p{pct}_fc2w", "fc2/weight")):
+        d = levels(prefix)
+        base = d[(float(rate), "baseline")]
+        upd = d[(float(rate), "updates")]
+        ratios = [u["latency"]["p99_us"] / b["latency"]["p99_us"] for b, u in zip(base, upd)]
+        for phase, ls in (("baseline", base), ("updates", upd)):
+            u = phase == "updates"
+            n_upd = sum(l["updates"]["latency"]["count"] for l in ls) if u else 0
+            n_ok = sum(l["updates"]["codes"].get("OK", 0) for l in ls) if u else 0
+            print(f"| {rate}/s ({pct}%) | {label} | {ls[0]['updates']['payload_bytes'] if u else ''} | {phase} | {m(ls,'throughput_rps'):.0f} | "
+                  f"{m(ls,'latency','p50_us'):.0f} | {m(ls,'latency','p99_us'):.0f} | {sum(l['failed'] for l in ls)} / {sum(l['sent'] for l in ls)} | "
+                  f"{sum(l['version_regressions'] for l in ls)} | "
+                  + (f"{m(ls,'updates','latency','p50_us')/1e3:.1f} | {m(ls,'updates','latency','p99_us')/1e3:.1f} | "
+                     f"{max(l['updates']['latency']['max_us'] for l in ls)/1e3:.1f} | {m(ls,'server','update_mean_us')/1e3:.1f} | "
+                     f"**{med(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f}); {n_ok}/{n_upd} updates OK |" if u else "| | | | |"))
+print("\n" + cmd(f"s3_p{percents[0]}_all") + "\n\n" + cmd(f"s3_p{percents[0]}_fc2w") + "\n")
 
 # 5. h2load
 print("## 5. An independent load generator (h2load)\n")
