@@ -5,7 +5,7 @@
 # prints them as Markdown (also saved to $OUT_DIR/report.md with every raw
 # JSON/CSV result beside it).
 #
-#   tests/bench/run_serving_report.sh            # full run, ~15 min on 2 cores
+#   tests/bench/run_serving_report.sh            # full run, ~30 min on 2 cores
 #   REPEATS=1 QUICK=1 tests/bench/run_serving_report.sh   # smoke run, ~3 min
 #
 # Environment:

@@ -7,7 +7,7 @@
 namespace brainserve::loadgen {
 namespace {
 
-TEST(ArrivalScheduleTest, ConstantSpacingIsExact) {
+TEST(LoadgenArrivalScheduleTest, ConstantSpacingIsExact) {
   auto schedule = ArrivalSchedule::Create(ArrivalProcess::kConstant, 1000, 1);
   ASSERT_TRUE(schedule.ok());
   for (int64_t k = 0; k < 10000; ++k) {
@@ -15,7 +15,7 @@ TEST(ArrivalScheduleTest, ConstantSpacingIsExact) {
   }
 }
 
-TEST(ArrivalScheduleTest, ConstantRateDoesNotDrift) {
+TEST(LoadgenArrivalScheduleTest, ConstantRateDoesNotDrift) {
   // 3/s does not divide 1e9 ns: each offset is rounded independently, so
   // arrival 3000 lands exactly at 1000 s.
   auto schedule = ArrivalSchedule::Create(ArrivalProcess::kConstant, 3, 1);
@@ -28,7 +28,7 @@ TEST(ArrivalScheduleTest, ConstantRateDoesNotDrift) {
   EXPECT_EQ(last, 1000000000000LL);
 }
 
-TEST(ArrivalScheduleTest, PoissonMeanRateWithinOnePercent) {
+TEST(LoadgenArrivalScheduleTest, PoissonMeanRateWithinOnePercent) {
   const double rate = 2500;
   auto schedule = ArrivalSchedule::Create(ArrivalProcess::kPoisson, rate, 42);
   ASSERT_TRUE(schedule.ok());
@@ -51,7 +51,7 @@ TEST(ArrivalScheduleTest, PoissonMeanRateWithinOnePercent) {
   EXPECT_NEAR(stddev / mean, 1.0, 0.02);
 }
 
-TEST(ArrivalScheduleTest, PoissonIsDeterministicPerSeed) {
+TEST(LoadgenArrivalScheduleTest, PoissonIsDeterministicPerSeed) {
   auto a = ArrivalSchedule::Create(ArrivalProcess::kPoisson, 100, 7);
   auto b = ArrivalSchedule::Create(ArrivalProcess::kPoisson, 100, 7);
   auto c = ArrivalSchedule::Create(ArrivalProcess::kPoisson, 100, 8);
@@ -65,7 +65,7 @@ TEST(ArrivalScheduleTest, PoissonIsDeterministicPerSeed) {
   EXPECT_TRUE(differs);
 }
 
-TEST(ArrivalScheduleTest, RejectsNonPositiveRates) {
+TEST(LoadgenArrivalScheduleTest, RejectsNonPositiveRates) {
   EXPECT_FALSE(ArrivalSchedule::Create(ArrivalProcess::kConstant, 0, 1).ok());
   EXPECT_FALSE(ArrivalSchedule::Create(ArrivalProcess::kPoisson, -5, 1).ok());
   EXPECT_FALSE(

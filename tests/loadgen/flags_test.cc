@@ -5,7 +5,7 @@
 namespace brainserve::loadgen {
 namespace {
 
-TEST(FlagsTest, ParsesEveryFormAndList) {
+TEST(LoadgenFlagsTest, ParsesEveryFormAndList) {
   auto config = ParseFlags(
       {"--model=w2", "--concurrency", "1,4,16,64", "--request_rate=100.5,200",
        "--arrival=poisson", "--encoding", "values", "--max-duration-s=2.5",
@@ -24,14 +24,14 @@ TEST(FlagsTest, ParsesEveryFormAndList) {
   EXPECT_EQ(config->metrics_url, "http://h:1/metrics");
 }
 
-TEST(FlagsTest, MinWindowsIsAtLeastStableWindows) {
+TEST(LoadgenFlagsTest, MinWindowsIsAtLeastStableWindows) {
   auto config =
       ParseFlags({"--model=m", "--stable-windows=4", "--min-windows=2"});
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->min_windows, 4);
 }
 
-TEST(FlagsTest, RejectsBadInput) {
+TEST(LoadgenFlagsTest, RejectsBadInput) {
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"--concurrency=0"},
                                              {"--concurrency=1,x"},

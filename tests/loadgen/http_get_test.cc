@@ -13,7 +13,7 @@
 namespace brainserve::loadgen {
 namespace {
 
-TEST(ParseHttpUrlTest, Forms) {
+TEST(LoadgenParseHttpUrlTest, Forms) {
   auto url = ParseHttpUrl("http://127.0.0.1:9464/metrics");
   ASSERT_TRUE(url.ok());
   EXPECT_EQ(url->host, "127.0.0.1");
@@ -77,7 +77,7 @@ class OneShotServer {
   std::string request_;
 };
 
-TEST(HttpGetTest, ReadsBodyUntilClose) {
+TEST(LoadgenHttpGetTest, ReadsBodyUntilClose) {
   std::string body = "brainserve_models 3\n";
   OneShotServer server(absl::StrCat(
       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ",
@@ -88,7 +88,7 @@ TEST(HttpGetTest, ReadsBodyUntilClose) {
   EXPECT_EQ(server.request().rfind("GET /metrics HTTP/1.0\r\n", 0), 0u);
 }
 
-TEST(HttpGetTest, DecodesChunkedBodies) {
+TEST(LoadgenHttpGetTest, DecodesChunkedBodies) {
   OneShotServer server(
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
       "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n");
@@ -97,7 +97,7 @@ TEST(HttpGetTest, DecodesChunkedBodies) {
   EXPECT_EQ(*got, "hello, world");
 }
 
-TEST(HttpGetTest, NonOkStatusIsUnavailable) {
+TEST(LoadgenHttpGetTest, NonOkStatusIsUnavailable) {
   OneShotServer server("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
   auto got = HttpGet(server.url(), absl::Seconds(5));
   ASSERT_FALSE(got.ok());
@@ -105,7 +105,7 @@ TEST(HttpGetTest, NonOkStatusIsUnavailable) {
   EXPECT_NE(got.status().message().find("404"), std::string::npos);
 }
 
-TEST(HttpGetTest, RefusedConnectionIsUnavailable) {
+TEST(LoadgenHttpGetTest, RefusedConnectionIsUnavailable) {
   // Bind and close a socket to get a port nobody listens on.
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

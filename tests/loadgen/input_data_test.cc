@@ -27,7 +27,7 @@ std::string MakeNpy(const std::string& descr, const std::string& shape,
   return out;
 }
 
-TEST(NpyTest, ReadsFloat32AndFloat64) {
+TEST(LoadgenNpyTest, ReadsFloat32AndFloat64) {
   const float f[6] = {1, 2, 3, 4, 5, 6.5};
   auto t = ParseNpy(MakeNpy("<f4", "(2, 3)", f, sizeof(f)));
   ASSERT_TRUE(t.ok()) << t.status();
@@ -45,7 +45,7 @@ TEST(NpyTest, ReadsFloat32AndFloat64) {
   EXPECT_EQ(t->values, (std::vector<float>{7}));
 }
 
-TEST(NpyTest, RejectsBadFiles) {
+TEST(LoadgenNpyTest, RejectsBadFiles) {
   const float f[2] = {1, 2};
   EXPECT_FALSE(ParseNpy("not numpy").ok());
   EXPECT_FALSE(ParseNpy(MakeNpy("<f4", "(3,)", f, sizeof(f))).ok());  // short
@@ -53,7 +53,7 @@ TEST(NpyTest, RejectsBadFiles) {
   EXPECT_FALSE(ParseNpy(MakeNpy("<c8", "(1,)", f, sizeof(f))).ok());
 }
 
-TEST(JsonTensorTest, NestedArrays) {
+TEST(LoadgenJsonTensorTest, NestedArrays) {
   auto t = ParseJsonTensor("[[1, 2.5], [3, -4]]");
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->shape, (std::vector<int64_t>{2, 2}));
@@ -67,7 +67,7 @@ TEST(JsonTensorTest, NestedArrays) {
   EXPECT_FALSE(ParseJsonTensor("[1,").ok());
 }
 
-TEST(BuildForwardRequestsTest, RandomPoolIsSeededAndShaped) {
+TEST(LoadgenBuildForwardRequestsTest, RandomPoolIsSeededAndShaped) {
   InputOptions options;
   options.batch_rows = 4;
   options.pool_size = 3;
@@ -96,7 +96,7 @@ TEST(BuildForwardRequestsTest, RandomPoolIsSeededAndShaped) {
   EXPECT_EQ((*values)[0].input().values(0), first);
 }
 
-TEST(BuildForwardRequestsTest, FileSampleIsTiledAndBatchUsedAsIs) {
+TEST(LoadgenBuildForwardRequestsTest, FileSampleIsTiledAndBatchUsedAsIs) {
   const std::string path =
       absl::StrCat(testing::TempDir(), "/loadgen_input.json");
   { std::ofstream(path) << "[1, 2]"; }
@@ -123,7 +123,7 @@ TEST(BuildForwardRequestsTest, FileSampleIsTiledAndBatchUsedAsIs) {
             absl::StatusCode::kNotFound);
 }
 
-TEST(GrpcFrameTest, PrefixesFlagAndBigEndianLength) {
+TEST(LoadgenGrpcFrameTest, PrefixesFlagAndBigEndianLength) {
   std::string payload(300, 'x');
   const std::string frame = GrpcFrame(payload);
   ASSERT_EQ(frame.size(), 305u);

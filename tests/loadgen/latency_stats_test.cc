@@ -8,7 +8,7 @@
 namespace brainserve::loadgen {
 namespace {
 
-TEST(NearestRankPercentileTest, OneToHundred) {
+TEST(LoadgenNearestRankPercentileTest, OneToHundred) {
   std::vector<int64_t> sorted;
   for (int i = 1; i <= 100; ++i) sorted.push_back(i);
   EXPECT_EQ(NearestRankPercentile(sorted, 0), 1);
@@ -22,7 +22,7 @@ TEST(NearestRankPercentileTest, OneToHundred) {
   EXPECT_EQ(NearestRankPercentile(sorted, 100), 100);
 }
 
-TEST(NearestRankPercentileTest, SmallSets) {
+TEST(LoadgenNearestRankPercentileTest, SmallSets) {
   EXPECT_EQ(NearestRankPercentile({7}, 50), 7);
   EXPECT_EQ(NearestRankPercentile({7}, 99), 7);
   // Ten samples: p50 is rank 5, p90 rank 9, p95 and p99 rank 10.
@@ -36,7 +36,7 @@ TEST(NearestRankPercentileTest, SmallSets) {
   EXPECT_EQ(NearestRankPercentile({1, 2, 3, 4}, 51), 3);
 }
 
-TEST(LatencySamplesTest, SummarizesUnsortedSamplesExactly) {
+TEST(LoadgenLatencySamplesTest, SummarizesUnsortedSamplesExactly) {
   std::vector<int64_t> values;
   for (int i = 1; i <= 1000; ++i) values.push_back(i * 1000);  // 1..1000 us
   std::shuffle(values.begin(), values.end(), std::mt19937(7));
@@ -52,7 +52,7 @@ TEST(LatencySamplesTest, SummarizesUnsortedSamplesExactly) {
   EXPECT_DOUBLE_EQ(s.mean_us, 500.5);
 }
 
-TEST(LatencySamplesTest, TailIsNotAveragedAway) {
+TEST(LoadgenLatencySamplesTest, TailIsNotAveragedAway) {
   LatencySamples samples;
   for (int i = 0; i < 98; ++i) samples.Add(1000);
   samples.Add(50000);
@@ -63,7 +63,7 @@ TEST(LatencySamplesTest, TailIsNotAveragedAway) {
   EXPECT_DOUBLE_EQ(s.max_us, 90);
 }
 
-TEST(LatencySamplesTest, EmptyAndAppend) {
+TEST(LoadgenLatencySamplesTest, EmptyAndAppend) {
   LatencySamples a, b;
   EXPECT_EQ(a.Summarize().count, 0);
   EXPECT_DOUBLE_EQ(a.Summarize().p99_us, 0);

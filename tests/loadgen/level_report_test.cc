@@ -33,14 +33,14 @@ std::vector<LevelReport> SampleReports() {
   return {base, upd};
 }
 
-TEST(LevelReportTest, FailedCountsEverythingButOk) {
+TEST(LoadgenLevelReportTest, FailedCountsEverythingButOk) {
   auto reports = SampleReports();
   EXPECT_EQ(reports[0].Failed(), 1);
   EXPECT_EQ(reports[1].Failed(), 0);
   EXPECT_EQ(reports[0].LoadLabel(), "c=64");
 }
 
-TEST(LevelReportTest, JsonIsValidAndCarriesTheFigures) {
+TEST(LoadgenLevelReportTest, JsonIsValidAndCarriesTheFigures) {
   const std::string json = ToJson(SampleReports());
   google::protobuf::Struct parsed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok())
@@ -63,7 +63,7 @@ TEST(LevelReportTest, JsonIsValidAndCarriesTheFigures) {
       "replace");
 }
 
-TEST(LevelReportTest, CsvHasOneRowPerLevelWithSameColumns) {
+TEST(LoadgenLevelReportTest, CsvHasOneRowPerLevelWithSameColumns) {
   const std::string csv = ToCsv(SampleReports());
   std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 3u);
@@ -76,7 +76,7 @@ TEST(LevelReportTest, CsvHasOneRowPerLevelWithSameColumns) {
   }
 }
 
-TEST(LevelReportTest, TableShowsUpdateRatio) {
+TEST(LoadgenLevelReportTest, TableShowsUpdateRatio) {
   std::ostringstream out;
   PrintTable(SampleReports(), out);
   EXPECT_NE(out.str().find("updates under load"), std::string::npos);

@@ -30,7 +30,7 @@ brainserve_inflight_requests 0
 brainserve_build_info{version="0.1.0"} 1 1700000000000
 )";
 
-TEST(PrometheusTextTest, ParsesSamplesLabelsAndSpecialValues) {
+TEST(LoadgenPrometheusTextTest, ParsesSamplesLabelsAndSpecialValues) {
   auto snapshot = MetricsSnapshot::Parse(
       "a 1\n"
       "b{x=\"1\",y=\"two words\"} -2.5e-3\n"
@@ -52,7 +52,7 @@ TEST(PrometheusTextTest, ParsesSamplesLabelsAndSpecialValues) {
   EXPECT_TRUE(std::isinf(s[4].value) && s[4].value < 0);
 }
 
-TEST(PrometheusTextTest, SumsAndGroupsByLabel) {
+TEST(LoadgenPrometheusTextTest, SumsAndGroupsByLabel) {
   auto snapshot = MetricsSnapshot::Parse(kExposition);
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   EXPECT_EQ(snapshot->Sum("brainserve_requests_total", {{"model", "mlp"}}),
@@ -70,7 +70,7 @@ TEST(PrometheusTextTest, SumsAndGroupsByLabel) {
             1);  // timestamp kept out
 }
 
-TEST(PrometheusTextTest, RejectsMalformedLinesWithLineNumber) {
+TEST(LoadgenPrometheusTextTest, RejectsMalformedLinesWithLineNumber) {
   for (const char* bad : {"a\n", "a{b=\"1\" 2\n", "a{b=1} 2\n", "a 1 2 3\n",
                           "{b=\"1\"} 2\n", "a one\n"}) {
     auto snapshot = MetricsSnapshot::Parse(std::string("ok 1\n") + bad);
@@ -80,7 +80,7 @@ TEST(PrometheusTextTest, RejectsMalformedLinesWithLineNumber) {
   }
 }
 
-TEST(ServerMetricsTest, ExtractsAndDiffsModelCounters) {
+TEST(LoadgenServerMetricsTest, ExtractsAndDiffsModelCounters) {
   auto after_snapshot = MetricsSnapshot::Parse(kExposition);
   ASSERT_TRUE(after_snapshot.ok());
   const ServerCounters after = ExtractCounters(*after_snapshot, "mlp");
@@ -109,7 +109,7 @@ TEST(ServerMetricsTest, ExtractsAndDiffsModelCounters) {
   EXPECT_NEAR(split.update_mean_us, 5000, 1e-9);
 }
 
-TEST(ServerMetricsTest, SegmentDeltasSumToTheWholeDelta) {
+TEST(LoadgenServerMetricsTest, SegmentDeltasSumToTheWholeDelta) {
   auto snapshot = MetricsSnapshot::Parse(kExposition);
   ASSERT_TRUE(snapshot.ok());
   const ServerCounters end = ExtractCounters(*snapshot, "mlp");
@@ -134,7 +134,7 @@ TEST(ServerMetricsTest, SegmentDeltasSumToTheWholeDelta) {
   EXPECT_EQ(summed.updates, 4);
 }
 
-TEST(ServerMetricsTest, EmptyDeltaHasZeroMeans) {
+TEST(LoadgenServerMetricsTest, EmptyDeltaHasZeroMeans) {
   const ServerSplit split = DiffCounters(ServerCounters(), ServerCounters());
   EXPECT_EQ(split.forward_total, 0);
   EXPECT_EQ(split.queue_mean_us, 0);
