@@ -16,35 +16,35 @@
 #include "client/npy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/client/server_process.h"
-#include "tests/client/subprocess.h"
+#include "tests/testing/server_process.h"
 
 namespace brainserve::client {
 namespace {
 
+using ::brainserve::testing::ProcessResult;
+using ::brainserve::testing::RunProcess;
+using ::brainserve::testing::ServerProcess;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-using testing::ProcessResult;
-using testing::ServerProcess;
 
 class CliIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     absl::StatusOr<std::unique_ptr<ServerProcess>> server =
-        ServerProcess::Start(BRAINSERVE_SERVER_PATH,
-                             {"--models_file=" BRAINSERVE_MODELS_FILE});
+        ServerProcess::Start(
+            BRAINSERVE_SERVER_PATH,
+            {"--metrics_listen=", "--models_file=" BRAINSERVE_MODELS_FILE});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
   }
 
   static void TearDownTestSuite() {
     if (server_ == nullptr) return;
-    absl::StatusOr<int> code = server_->Stop();
-    EXPECT_TRUE(code.ok() && *code == 0)
-        << "brainserve-server did not exit cleanly on SIGTERM: "
-        << (code.ok() ? absl::StrCat(*code) : code.status().ToString()) << "\n"
-        << server_->log();
+    const int code = server_->Stop();
+    EXPECT_EQ(code, 0) << "brainserve-server did not exit cleanly on SIGTERM: "
+                       << code << "\n"
+                       << server_->log();
     delete server_;
     server_ = nullptr;
   }
@@ -65,8 +65,7 @@ class CliIntegrationTest : public ::testing::Test {
     std::vector<std::string> argv = {BRAINSERVE_CLI_PATH,
                                      "--server=" + server_->address()};
     argv.insert(argv.end(), args.begin(), args.end());
-    absl::StatusOr<ProcessResult> result =
-        testing::RunProcess(argv, stdin_data, env);
+    absl::StatusOr<ProcessResult> result = RunProcess(argv, stdin_data, env);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : ProcessResult{};
   }
@@ -348,14 +347,13 @@ TEST_F(CliIntegrationTest, ErrorsAndExitCodes) {
   ProcessResult bad_flag = Cli({"list", "--frobnicate"});
   EXPECT_EQ(bad_flag.exit_code, 2);
 
-  absl::StatusOr<ProcessResult> no_args =
-      testing::RunProcess({BRAINSERVE_CLI_PATH});
+  absl::StatusOr<ProcessResult> no_args = RunProcess({BRAINSERVE_CLI_PATH});
   ASSERT_TRUE(no_args.ok());
   EXPECT_EQ(no_args->exit_code, 2);
   EXPECT_THAT(no_args->err, HasSubstr("usage: brainserve-cli"));
 
   absl::StatusOr<ProcessResult> help =
-      testing::RunProcess({BRAINSERVE_CLI_PATH, "help"});
+      RunProcess({BRAINSERVE_CLI_PATH, "help"});
   ASSERT_TRUE(help.ok());
   EXPECT_EQ(help->exit_code, 0);
   EXPECT_THAT(help->out, HasSubstr("usage: brainserve-cli"));
@@ -363,8 +361,8 @@ TEST_F(CliIntegrationTest, ErrorsAndExitCodes) {
 
 TEST_F(CliIntegrationTest, ServerAddressFromEnvironment) {
   absl::StatusOr<ProcessResult> result =
-      testing::RunProcess({BRAINSERVE_CLI_PATH, "health"}, "",
-                          {"BRAINSERVE_SERVER=" + server_->address()});
+      RunProcess({BRAINSERVE_CLI_PATH, "health"}, "",
+                 {"BRAINSERVE_SERVER=" + server_->address()});
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->exit_code, 0) << result->err;
   EXPECT_EQ(result->out, "SERVING\n");

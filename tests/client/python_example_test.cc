@@ -8,25 +8,27 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/client/server_process.h"
-#include "tests/client/subprocess.h"
+#include "tests/testing/server_process.h"
 
 namespace brainserve::client {
 namespace {
 
+using ::brainserve::testing::ProcessResult;
+using ::brainserve::testing::RunProcess;
+using ::brainserve::testing::ServerProcess;
 using ::testing::HasSubstr;
 
 TEST(PythonExampleTest, CreateForwardUpdateForward) {
-  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server =
-      testing::ServerProcess::Start(BRAINSERVE_SERVER_PATH, {});
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      ServerProcess::Start(BRAINSERVE_SERVER_PATH, {"--metrics_listen="});
   ASSERT_TRUE(server.ok()) << server.status();
   const std::string stubs =
       std::filesystem::path(::testing::TempDir()) / "brainserve_py_stubs";
-  absl::StatusOr<testing::ProcessResult> result =
-      testing::RunProcess({"/usr/bin/python3", BRAINSERVE_PYTHON_EXAMPLE,
-                           "--server", (*server)->address(), "--stubs-dir",
-                           stubs, "--proto-dir", BRAINSERVE_PROTO_DIR},
-                          "", {"PYTHONDONTWRITEBYTECODE=1"});
+  absl::StatusOr<ProcessResult> result =
+      RunProcess({"/usr/bin/python3", BRAINSERVE_PYTHON_EXAMPLE, "--server",
+                  (*server)->address(), "--stubs-dir", stubs, "--proto-dir",
+                  BRAINSERVE_PROTO_DIR},
+                 "", {"PYTHONDONTWRITEBYTECODE=1"});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->exit_code, 0) << result->out << result->err;
   EXPECT_THAT(result->out, HasSubstr("created python-example: input [4] -> "
@@ -38,9 +40,7 @@ TEST(PythonExampleTest, CreateForwardUpdateForward) {
                                      "FAILED_PRECONDITION\n"));
   EXPECT_THAT(result->out, HasSubstr("versions: 1 -> 2 -> 3; every output "
                                      "matched the NumPy reference\n"));
-  absl::StatusOr<int> code = (*server)->Stop();
-  ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 0) << (*server)->log();
+  EXPECT_EQ((*server)->Stop(), 0) << (*server)->log();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "brainserve/v1/model_service.grpc.pb.h"
 #include "client/loadgen/input_data.h"
 #include "client/loadgen/runner.h"
@@ -16,13 +17,13 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "tests/loadgen/server_subprocess.h"
+#include "tests/testing/server_process.h"
 
 namespace brainserve::loadgen {
 namespace {
 
-using ::brainserve::loadgen::testing::RunToCompletion;
-using ::brainserve::loadgen::testing::ServerSubprocess;
+using ::brainserve::testing::RunToCompletion;
+using ::brainserve::testing::ServerProcess;
 
 class LoadgenIntegrationTest : public ::testing::Test {
  protected:
@@ -30,10 +31,13 @@ class LoadgenIntegrationTest : public ::testing::Test {
     // BRAINSERVE_LOADGEN_TEST_MODELS overrides the bundled models file (it
     // must define `identity` and `mlp` as examples/models.json does).
     const char* models = std::getenv("BRAINSERVE_LOADGEN_TEST_MODELS");
-    auto server = ServerSubprocess::Start(
+    auto server = ServerProcess::Start(
         BRAINSERVE_SERVER_BINARY,
-        models != nullptr && *models ? models : BRAINSERVE_MODELS_FILE,
-        {"--shutdown_grace_seconds=5"});
+        {"--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
+         absl::StrCat("--models_file=", models != nullptr && *models
+                                            ? models
+                                            : BRAINSERVE_MODELS_FILE),
+         "--shutdown_grace_seconds=5"});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
   }
@@ -48,7 +52,7 @@ class LoadgenIntegrationTest : public ::testing::Test {
   // A short, bounded configuration against the test server.
   LoadgenConfig ShortConfig(const std::string& model) const {
     LoadgenConfig config;
-    config.server = server_->grpc_target();
+    config.server = server_->address();
     config.metrics_url = server_->metrics_url();
     config.model = model;
     config.warmup_ms = 200;
@@ -80,10 +84,10 @@ class LoadgenIntegrationTest : public ::testing::Test {
     EXPECT_EQ(r.server.forward_by_code.size(), r.codes.size());
   }
 
-  static ServerSubprocess* server_;
+  static ServerProcess* server_;
 };
 
-ServerSubprocess* LoadgenIntegrationTest::server_ = nullptr;
+ServerProcess* LoadgenIntegrationTest::server_ = nullptr;
 
 TEST_F(LoadgenIntegrationTest, ClosedLoopCountsEqualServerCounters) {
   LoadgenConfig config = ShortConfig("mlp");
@@ -150,7 +154,7 @@ TEST_F(LoadgenIntegrationTest,
   EXPECT_GE(server_updates, r.update_latency.count);
   // Versions grew by exactly the number of successful updates.
   auto stub = brainserve::v1::ModelService::NewStub(grpc::CreateChannel(
-      server_->grpc_target(), grpc::InsecureChannelCredentials()));
+      server_->address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   brainserve::v1::GetModelRequest get;
   get.set_name("mlp");
@@ -163,7 +167,7 @@ TEST_F(LoadgenIntegrationTest, ErrorsAreCountedByCodeNotHidden) {
   // A model whose queue holds one request: 16 closed-loop callers overflow
   // it, so some calls fail RESOURCE_EXHAUSTED.
   auto stub = brainserve::v1::ModelService::NewStub(grpc::CreateChannel(
-      server_->grpc_target(), grpc::InsecureChannelCredentials()));
+      server_->address(), grpc::InsecureChannelCredentials()));
   brainserve::v1::CreateModelRequest create;
   create.set_name("loadgen_tiny_queue");
   create.mutable_spec()->add_input_shape(256);
@@ -196,25 +200,25 @@ TEST_F(LoadgenIntegrationTest, BinaryWritesJsonCsvAndHonoursRequestCap) {
   const std::string json_path = dir + "/report.json";
   const std::string csv_path = dir + "/report.csv";
   auto exit_code = RunToCompletion(
-      {BRAINSERVE_LOADGEN_BINARY, "--server=" + server_->grpc_target(),
+      {BRAINSERVE_LOADGEN_BINARY, "--server=" + server_->address(),
        "--model=identity", "--concurrency=2", "--encoding=values",
        "--warmup-ms=100", "--window-ms=100000", "--max-requests=500",
        "--max-duration-s=20", "--update-rate=5", "--update-mode=add",
        "--metrics-url=" + server_->metrics_url(), "--json=" + json_path,
        "--csv=" + csv_path},
-      dir + "/loadgen.log", 60);
+      dir + "/loadgen.log", absl::Seconds(60));
   // identity has no parameters: updates are refused up front, clearly.
   ASSERT_TRUE(exit_code.ok()) << exit_code.status();
   EXPECT_EQ(*exit_code, 1);
 
   exit_code = RunToCompletion(
-      {BRAINSERVE_LOADGEN_BINARY, "--server=" + server_->grpc_target(),
+      {BRAINSERVE_LOADGEN_BINARY, "--server=" + server_->address(),
        "--model=mlp", "--concurrency=2", "--encoding=values", "--warmup-ms=100",
        "--window-ms=100000", "--max-requests=500", "--max-duration-s=20",
        "--update-rate=5", "--update-mode=add",
        "--metrics-url=" + server_->metrics_url(), "--json=" + json_path,
        "--csv=" + csv_path},
-      dir + "/loadgen.log", 60);
+      dir + "/loadgen.log", absl::Seconds(60));
   ASSERT_TRUE(exit_code.ok()) << exit_code.status();
   ASSERT_EQ(*exit_code, 0) << "see " << dir << "/loadgen.log";
   std::stringstream text;
@@ -253,9 +257,9 @@ TEST_F(LoadgenIntegrationTest, BinaryWritesJsonCsvAndHonoursRequestCap) {
   // --dump-request writes one gRPC-framed ForwardRequest for h2load.
   const std::string body_path = dir + "/body.bin";
   exit_code = RunToCompletion(
-      {BRAINSERVE_LOADGEN_BINARY, "--server=" + server_->grpc_target(),
+      {BRAINSERVE_LOADGEN_BINARY, "--server=" + server_->address(),
        "--model=mlp", "--dump-request=" + body_path},
-      dir + "/dump.log", 30);
+      dir + "/dump.log", absl::Seconds(30));
   ASSERT_TRUE(exit_code.ok() && *exit_code == 0);
   std::stringstream body;
   body << std::ifstream(body_path, std::ios::binary).rdbuf();
