@@ -21,7 +21,7 @@ if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
 if [[ $build -eq 1 ]]; then
   cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release \
     -DBRAINSERVE_BUILD_BENCHMARKS=ON >/dev/null
-  cmake --build "$build_dir" -j2 --target brainserve-engine-bench
+  cmake --build "$build_dir" -j2 --target brainserve-engine-bench >&2
 fi
 binary="$build_dir/tests/bench/brainserve-engine-bench"
 json="$build_dir/engine_bench.json"
@@ -107,11 +107,14 @@ for workload, batch, threads, name in rows:
           f"{diff.get(name, float('nan')):.1e} | {fmt(ort)} | "
           f"{fmt(e / ort if ort else None, 2)} |")
 
-print("\nWeight standardization / derived weights (engine, 1024→1024 layer):\n")
-print("| batch | threads | Linear p50 µs | ScaledWSLinear p50 µs | WS / Linear "
-      "| SignedWLinear p50 µs | Signed / Linear |")
-print("|---|---|---|---|---|---|---|")
-for name in sorted(times):
+ws_names = [n for n in sorted(times) if n.startswith("engine/plain_linear/")]
+if ws_names:
+    print("\nWeight standardization / derived weights (engine, 1024→1024 "
+          "layer):\n")
+    print("| batch | threads | Linear p50 µs | ScaledWSLinear p50 µs "
+          "| WS / Linear | SignedWLinear p50 µs | Signed / Linear |")
+    print("|---|---|---|---|---|---|---|")
+for name in ws_names:
     kind, workload, f = parse(name)
     if kind != "engine" or workload != "plain_linear":
         continue
@@ -123,14 +126,14 @@ for name in sorted(times):
           f'{fmt(ws / p if ws else None, 3)} | {fmt(sg)} | '
           f'{fmt(sg / p if sg else None, 3)} |')
 
-print("\nParameter updates on W2 (Model::Update, new snapshot incl. derived "
-      "weights):\n")
-print("| update | threads | p50 µs | min µs |")
-print("|---|---|---|---|")
-for name in sorted(times):
+update_names = [n for n in sorted(times) if n.startswith("update")]
+if update_names:
+    print("\nParameter updates on W2 (Model::Update, new snapshot incl. "
+          "derived weights):\n")
+    print("| update | threads | p50 µs | min µs |")
+    print("|---|---|---|---|")
+for name in update_names:
     kind, workload, f = parse(name)
-    if not kind.startswith("update"):
-        continue
     what = name.split("/")[2]
     label = what if kind == "update" else f"{what} (raw: copy+WS+reorder)"
     print(f'| {label} | {f["threads"]} | {fmt(med(name))} | '
