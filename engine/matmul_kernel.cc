@@ -90,18 +90,9 @@ void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
   const Plan& plan =
       plans_.Get(samples, [this](int64_t rows) { return MakePlan(rows); });
-  const dnnl::engine& engine = CpuEngine();
-  memory src_mem(plan.src_md, engine, const_cast<float*>(src));
-  memory dst_mem(plan.dst_md, engine, dst);
-  memory scratch_mem(plan.scratchpad_md, engine,
-                     workspace.Scratchpad(plan.scratchpad_md.get_size()));
-  std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, src_mem},
-      {DNNL_ARG_WEIGHTS, packed.weights[plan.layout]},
-      {DNNL_ARG_DST, dst_mem},
-      {DNNL_ARG_SCRATCHPAD, scratch_mem}};
-  if (config_.has_bias) args.emplace(DNNL_ARG_BIAS, packed.bias);
-  plan.primitive.execute(workspace.stream(), args);
+  workspace.Execute(&plan, plan.primitive, plan.src_md, src, plan.dst_md, dst,
+                    plan.scratchpad_md, packed.weights[plan.layout],
+                    config_.has_bias ? &packed.bias : nullptr);
 }
 
 }  // namespace brainserve::engine

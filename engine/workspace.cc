@@ -24,6 +24,37 @@ void* AlignedBuffer::Reserve(size_t bytes) {
 
 Workspace::Workspace() : stream_(CpuEngine()) {}
 
+void Workspace::Execute(const void* plan_key, const dnnl::primitive& primitive,
+                        const dnnl::memory::desc& src_md, const float* src,
+                        const dnnl::memory::desc& dst_md, float* dst,
+                        const dnnl::memory::desc& scratchpad_md,
+                        const dnnl::memory& weights, const dnnl::memory* bias) {
+  void* scratchpad = Scratchpad(scratchpad_md.get_size());
+  auto [it, inserted] = bound_.try_emplace(plan_key);
+  BoundMemories& bound = it->second;
+  if (inserted) {
+    const dnnl::engine& engine = CpuEngine();
+    bound.src = dnnl::memory(src_md, engine, const_cast<float*>(src));
+    bound.dst = dnnl::memory(dst_md, engine, dst);
+    bound.scratchpad = dnnl::memory(scratchpad_md, engine, scratchpad);
+  } else {
+    bound.src.set_data_handle(const_cast<float*>(src));
+    bound.dst.set_data_handle(dst);
+    bound.scratchpad.set_data_handle(scratchpad);
+  }
+  dnnl_exec_arg_t args[5] = {
+      {DNNL_ARG_SRC, bound.src.get()},
+      {DNNL_ARG_WEIGHTS, weights.get()},
+      {DNNL_ARG_DST, bound.dst.get()},
+      {DNNL_ARG_SCRATCHPAD, bound.scratchpad.get()},
+      {DNNL_ARG_BIAS, bias != nullptr ? bias->get() : nullptr},
+  };
+  const int num_args = bias != nullptr ? 5 : 4;
+  dnnl::error::wrap_c_api(
+      dnnl_primitive_execute(primitive.get(), stream_.get(), num_args, args),
+      "could not execute a primitive");
+}
+
 WorkspacePool::Lease WorkspacePool::Acquire() {
   {
     absl::MutexLock lock(&mu_);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "dnnl.hpp"
 
@@ -53,10 +54,30 @@ class Workspace {
   void* Scratchpad(size_t bytes) { return scratchpad_.Reserve(bytes); }
   dnnl::stream& stream() { return stream_; }
 
+  // Runs `primitive` (a matmul or convolution whose plan is `plan_key`) on
+  // caller-owned src/dst buffers. The src, dst and scratchpad memory objects
+  // are created on this workspace's first run of the plan and re-pointed with
+  // set_data_handle afterwards, and the arguments go to oneDNN as a stack
+  // array, so a warmed-up Forward allocates nothing here. `bias` may be null.
+  // Throws dnnl::error.
+  void Execute(const void* plan_key, const dnnl::primitive& primitive,
+               const dnnl::memory::desc& src_md, const float* src,
+               const dnnl::memory::desc& dst_md, float* dst,
+               const dnnl::memory::desc& scratchpad_md,
+               const dnnl::memory& weights, const dnnl::memory* bias);
+
  private:
+  struct BoundMemories {
+    dnnl::memory src;
+    dnnl::memory dst;
+    dnnl::memory scratchpad;
+  };
+
   AlignedBuffer buffers_[kNumSlots];
   AlignedBuffer scratchpad_;
   dnnl::stream stream_;
+  // Keyed by the plan; plans live as long as the model that owns this pool.
+  absl::flat_hash_map<const void*, BoundMemories> bound_;
 };
 
 class WorkspacePool {
