@@ -119,23 +119,9 @@ std::unique_ptr<Conv1dKernel::Plan> Conv1dKernel::MakePlan(
 
 Conv1dKernel::Packed Conv1dKernel::Pack(const float* weight_kio,
                                         const float* bias) const {
-  const dnnl::engine& engine = CpuEngine();
-  Packed packed;
-  memory plain(BrainstateWeightsDesc(config_.geometry), engine,
-               const_cast<float*>(weight_kio));
-  dnnl::stream stream(engine);
-  for (const memory::desc& layout : weight_layouts_.layouts) {
-    memory packed_weights(layout, engine);
-    dnnl::reorder(plain, packed_weights).execute(stream, plain, packed_weights);
-    packed.weights.push_back(packed_weights);
-  }
-  stream.wait();
-  if (config_.has_bias) {
-    packed.bias = memory(bias_md_, engine);
-    std::memcpy(packed.bias.get_data_handle(), bias,
-                sizeof(float) * config_.geometry.out_channels);
-  }
-  return packed;
+  return weight_layouts_.Pack(BrainstateWeightsDesc(config_.geometry),
+                              weight_kio, bias_md_,
+                              config_.has_bias ? bias : nullptr);
 }
 
 void Conv1dKernel::Preprocess(const float* src, int64_t samples,

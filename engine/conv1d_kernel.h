@@ -67,10 +67,7 @@ class Conv1dKernel {
     bool materialize_padding = false;
   };
 
-  struct Packed {
-    std::vector<dnnl::memory> weights;  // one per WeightLayouts layout
-    dnnl::memory bias;                  // empty when !has_bias
-  };
+  using Packed = PackedWeights;
 
   static absl::StatusOr<std::unique_ptr<Conv1dKernel>> Create(
       const Config& config);

@@ -1,7 +1,5 @@
 #include "engine/matmul_kernel.h"
 
-#include <cstring>
-
 #include "engine/dnnl_util.h"
 
 namespace brainserve::engine {
@@ -68,22 +66,9 @@ std::unique_ptr<MatmulKernel::Plan> MatmulKernel::MakePlan(
 
 MatmulKernel::Packed MatmulKernel::Pack(const float* weight_kn,
                                         const float* bias) const {
-  const dnnl::engine& engine = CpuEngine();
-  Packed packed;
   const memory::desc plain_md({config_.k, config_.n}, dt::f32, tag::ab);
-  memory plain(plain_md, engine, const_cast<float*>(weight_kn));
-  dnnl::stream stream(engine);
-  for (const memory::desc& layout : weight_layouts_.layouts) {
-    memory packed_weights(layout, engine);
-    dnnl::reorder(plain, packed_weights).execute(stream, plain, packed_weights);
-    packed.weights.push_back(packed_weights);
-  }
-  stream.wait();
-  if (config_.has_bias) {
-    packed.bias = memory(bias_md_, engine);
-    std::memcpy(packed.bias.get_data_handle(), bias, sizeof(float) * config_.n);
-  }
-  return packed;
+  return weight_layouts_.Pack(plain_md, weight_kn, bias_md_,
+                              config_.has_bias ? bias : nullptr);
 }
 
 void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,

@@ -35,11 +35,7 @@ class MatmulKernel {
     int64_t max_rows_per_pass = 64;        // samples, not matrix rows
   };
 
-  // Weights for one parameter version, in the primitive's layout.
-  struct Packed {
-    std::vector<dnnl::memory> weights;  // one per WeightLayouts layout
-    dnnl::memory bias;                  // empty when !has_bias
-  };
+  using Packed = PackedWeights;
 
   // INTERNAL if oneDNN cannot build the primitive.
   static absl::StatusOr<std::unique_ptr<MatmulKernel>> Create(

@@ -17,6 +17,13 @@
 
 namespace brainserve::engine {
 
+// Weights (and bias) of one parameter version in a kernel's primitive
+// layouts. Immutable once built; shared by every Forward of that version.
+struct PackedWeights {
+  std::vector<dnnl::memory> weights;  // one per WeightLayouts layout
+  dnnl::memory bias;                  // empty when the kernel has no bias
+};
+
 struct WeightLayouts {
   std::vector<dnnl::memory::desc> layouts;  // distinct
   std::vector<int> layout_of_rows;          // [rows] -> index; [0] unused
@@ -38,6 +45,13 @@ struct WeightLayouts {
     }
     return result;
   }
+
+  // Reorders `weights` (plain, described by `plain_md`) once into every
+  // layout, and copies `bias` (`bias_md`, f32) unless it is null.
+  // Throws dnnl::error.
+  PackedWeights Pack(const dnnl::memory::desc& plain_md, const float* weights,
+                     const dnnl::memory::desc& bias_md,
+                     const float* bias) const;
 };
 
 }  // namespace brainserve::engine

@@ -5,9 +5,12 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "brainserve/v1/layers.pb.h"
 #include "engine/model.h"
+#include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
 
 namespace brainserve::engine::testing {
 
@@ -15,6 +18,28 @@ inline brainserve::v1::ModelSpec ParseSpec(const std::string& text) {
   brainserve::v1::ModelSpec spec;
   if (!google::protobuf::TextFormat::ParseFromString(text, &spec)) spec.Clear();
   return spec;
+}
+
+// An invalid spec (protobuf text) and a text its error message must contain.
+struct InvalidCase {
+  const char* name;
+  const char* spec;
+  const char* field;  // must appear in the message
+};
+
+// Model::Create must reject `c.spec` with INVALID_ARGUMENT naming `c.field`.
+inline void ExpectRejected(const InvalidCase& c) {
+  const brainserve::v1::ModelSpec spec = ParseSpec(c.spec);
+  ASSERT_TRUE(spec.input_shape_size() > 0 ||
+              std::string(c.spec).find("input_shape") == std::string::npos)
+      << c.name << ": the test spec does not parse";
+  auto model = Model::Create(spec, 0);
+  ASSERT_FALSE(model.ok()) << c.name;
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument)
+      << c.name << ": " << model.status();
+  EXPECT_THAT(std::string(model.status().message()),
+              ::testing::HasSubstr(c.field))
+      << c.name;
 }
 
 // W1: 64 -> Linear(64) -> LayerNorm -> ReLU -> Linear(10).

@@ -1,0 +1,30 @@
+#include "engine/weight_layouts.h"
+
+#include <cstring>
+
+#include "engine/dnnl_util.h"
+
+namespace brainserve::engine {
+
+PackedWeights WeightLayouts::Pack(const dnnl::memory::desc& plain_md,
+                                  const float* weights,
+                                  const dnnl::memory::desc& bias_md,
+                                  const float* bias) const {
+  const dnnl::engine& engine = CpuEngine();
+  PackedWeights packed;
+  dnnl::memory plain(plain_md, engine, const_cast<float*>(weights));
+  dnnl::stream stream(engine);
+  for (const dnnl::memory::desc& layout : layouts) {
+    dnnl::memory packed_weights(layout, engine);
+    dnnl::reorder(plain, packed_weights).execute(stream, plain, packed_weights);
+    packed.weights.push_back(packed_weights);
+  }
+  stream.wait();
+  if (bias != nullptr) {
+    packed.bias = dnnl::memory(bias_md, engine);
+    std::memcpy(packed.bias.get_data_handle(), bias, bias_md.get_size());
+  }
+  return packed;
+}
+
+}  // namespace brainserve::engine
