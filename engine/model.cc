@@ -13,4 +13,13 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Create(
   return std::unique_ptr<Model>(*std::move(model));
 }
 
+absl::StatusOr<std::unique_ptr<Model>> Model::Restore(
+    const brainserve::v1::ModelSpec& spec, std::vector<DenseTensor> values,
+    uint64_t version, const EngineOptions& options) {
+  absl::StatusOr<std::unique_ptr<SequentialModel>> model =
+      SequentialModel::Restore(spec, std::move(values), version, options);
+  if (!model.ok()) return model.status();
+  return std::unique_ptr<Model>(*std::move(model));
+}
+
 }  // namespace brainserve::engine

@@ -13,6 +13,7 @@
 #define BRAINSERVE_ENGINE_MODEL_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,13 @@ struct ParameterUpdate {
   DenseTensor value;  // must have exactly the parameter's shape
 };
 
+// Called by Update() once the next snapshot is completely prepared and before
+// it is published, with that snapshot's version. A non-OK status abandons the
+// update: nothing is published and Update() returns that status. The server
+// uses it to commit the change durably before any reader can see it. Runs
+// under the model's update lock (updates of one model are serialized).
+using UpdateCommitHook = std::function<absl::Status(uint64_t version)>;
+
 // layer_norm layer name -> statistics mask (non-zero = included). Each mask
 // must broadcast (numpy rules, trailing-aligned) to [batch, *layer_input].
 using MaskMap = absl::flat_hash_map<std::string, DenseTensor>;
@@ -62,6 +70,15 @@ class Model {
   static absl::StatusOr<std::unique_ptr<Model>> Create(
       const brainserve::v1::ModelSpec& spec, uint64_t seed,
       const EngineOptions& options = {});
+
+  // Like Create(), but the first snapshot holds `values` (in the order of
+  // parameter_infos(), each with exactly that shape and finite) at `version`
+  // (>= 1) instead of initialized parameters: a model restored from a store.
+  // No initializer runs. INVALID_ARGUMENT naming the parameter on a count,
+  // shape or value mismatch.
+  static absl::StatusOr<std::unique_ptr<Model>> Restore(
+      const brainserve::v1::ModelSpec& spec, std::vector<DenseTensor> values,
+      uint64_t version, const EngineOptions& options = {});
 
   virtual ~Model() = default;
 
@@ -88,9 +105,11 @@ class Model {
   //   INVALID_ARGUMENT: value shape differs from the parameter shape, or a
   //     non-finite value.
   //   FAILED_PRECONDITION: expected_version set and != current version.
+  //   Whatever `commit` returns, if it is set and fails.
   virtual absl::StatusOr<std::shared_ptr<const ParameterSnapshot>> Update(
       const std::vector<ParameterUpdate>& updates,
-      std::optional<uint64_t> expected_version) = 0;
+      std::optional<uint64_t> expected_version,
+      const UpdateCommitHook& commit = nullptr) = 0;
 
   // Checks masks for a batch of `batch` rows: NOT_FOUND for a name that is not
   // a layer, INVALID_ARGUMENT for a non-layer_norm layer or a shape that does

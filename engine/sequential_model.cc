@@ -52,9 +52,8 @@ SequentialModel::SequentialModel(const EngineOptions& options,
   index_ = std::make_shared<ParameterIndex>(infos_);
 }
 
-absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Create(
-    const brainserve::v1::ModelSpec& spec, uint64_t seed,
-    const EngineOptions& options) {
+absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Build(
+    const brainserve::v1::ModelSpec& spec, const EngineOptions& options) {
   if (options.max_rows_per_pass < 1) {
     return absl::InvalidArgumentError(
         "EngineOptions.max_rows_per_pass must be >= 1");
@@ -75,22 +74,72 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Create(
         "the model's parameters need ", model->parameter_bytes_,
         " bytes, over the limit of ", options.max_parameter_bytes));
   }
+  return model;
+}
+
+absl::Status SequentialModel::Publish(uint64_t version,
+                                      std::vector<DenseTensor> values) {
+  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> first = BuildSnapshot(
+      version, std::move(values), nullptr,
+      std::vector<bool>(layers_.size(), true));
+  if (!first.ok()) return first.status();
+  absl::MutexLock lock(&snapshot_mu_);
+  current_ = *std::move(first);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Create(
+    const brainserve::v1::ModelSpec& spec, uint64_t seed,
+    const EngineOptions& options) {
+  absl::StatusOr<std::unique_ptr<SequentialModel>> model =
+      Build(spec, options);
+  if (!model.ok()) return model.status();
+  SequentialModel& m = **model;
   std::vector<DenseTensor> values;
-  values.reserve(model->infos_.size());
-  for (size_t i = 0; i < model->layers_.size(); ++i) {
-    for (const ParamDef& param : model->layers_[i]->params()) {
+  values.reserve(m.infos_.size());
+  for (size_t i = 0; i < m.layers_.size(); ++i) {
+    for (const ParamDef& param : m.layers_[i]->params()) {
       values.push_back(InitializeParameter(
           param.init, param.shape, seed, static_cast<int64_t>(i), param.name));
     }
   }
-  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> first =
-      model->BuildSnapshot(1, std::move(values), nullptr,
-                           std::vector<bool>(model->layers_.size(), true));
-  if (!first.ok()) return first.status();
-  {
-    absl::MutexLock lock(&model->snapshot_mu_);
-    model->current_ = *std::move(first);
+  absl::Status status = m.Publish(1, std::move(values));
+  if (!status.ok()) return status;
+  return model;
+}
+
+absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Restore(
+    const brainserve::v1::ModelSpec& spec, std::vector<DenseTensor> values,
+    uint64_t version, const EngineOptions& options) {
+  if (version < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("version: must be >= 1, got ", version));
   }
+  absl::StatusOr<std::unique_ptr<SequentialModel>> model =
+      Build(spec, options);
+  if (!model.ok()) return model.status();
+  SequentialModel& m = **model;
+  if (values.size() != m.infos_.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("values: ", values.size(), " parameters given, the spec has ",
+                     m.infos_.size()));
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    const ParameterInfo& info = m.infos_[i];
+    const std::string field =
+        absl::StrCat("values[", i, "] (", info.layer, "/", info.name, ")");
+    if (values[i].shape != info.shape ||
+        static_cast<int64_t>(values[i].data.size()) != NumElements(info.shape)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": shape ", ShapeToString(values[i].shape), " with ",
+          values[i].data.size(), " values, the spec says ",
+          ShapeToString(info.shape)));
+    }
+    absl::Status finite = CheckAllFinite(values[i], field);
+    if (!finite.ok()) return finite;
+  }
+  absl::Status status = m.Publish(version, std::move(values));
+  if (!status.ok()) return status;
   return model;
 }
 
@@ -183,7 +232,8 @@ absl::Status SequentialModel::ApplyUpdate(size_t i,
 
 absl::StatusOr<std::shared_ptr<const ParameterSnapshot>>
 SequentialModel::Update(const std::vector<ParameterUpdate>& updates,
-                        std::optional<uint64_t> expected_version) {
+                        std::optional<uint64_t> expected_version,
+                        const UpdateCommitHook& commit) {
   absl::MutexLock update_lock(&update_mu_);
   const std::shared_ptr<const SnapshotImpl> previous = current();
   if (expected_version.has_value() &&
@@ -201,6 +251,10 @@ SequentialModel::Update(const std::vector<ParameterUpdate>& updates,
   absl::StatusOr<std::shared_ptr<const SnapshotImpl>> next = BuildSnapshot(
       previous->version() + 1, std::move(values), previous.get(), changed);
   if (!next.ok()) return next.status();
+  if (commit) {
+    absl::Status committed = commit((*next)->version());
+    if (!committed.ok()) return committed;
+  }
   {
     absl::MutexLock lock(&snapshot_mu_);
     current_ = *next;

@@ -42,6 +42,10 @@ class SequentialModel final : public Model {
   static absl::StatusOr<std::unique_ptr<SequentialModel>> Create(
       const brainserve::v1::ModelSpec& spec, uint64_t seed,
       const EngineOptions& options);
+  // See Model::Restore().
+  static absl::StatusOr<std::unique_ptr<SequentialModel>> Restore(
+      const brainserve::v1::ModelSpec& spec, std::vector<DenseTensor> values,
+      uint64_t version, const EngineOptions& options);
 
   const std::vector<int64_t>& input_shape() const override {
     return input_shape_;
@@ -59,7 +63,8 @@ class SequentialModel final : public Model {
   std::shared_ptr<const ParameterSnapshot> snapshot() const override;
   absl::StatusOr<std::shared_ptr<const ParameterSnapshot>> Update(
       const std::vector<ParameterUpdate>& updates,
-      std::optional<uint64_t> expected_version) override;
+      std::optional<uint64_t> expected_version,
+      const UpdateCommitHook& commit) override;
   absl::Status ValidateMasks(const MaskMap& masks,
                              int64_t batch) const override;
   absl::StatusOr<DenseTensor> ExpandMask(absl::string_view layer,
@@ -73,6 +78,13 @@ class SequentialModel final : public Model {
  private:
   SequentialModel(const EngineOptions& options, Shape input_shape,
                   std::vector<std::unique_ptr<Layer>> layers);
+
+  // Validates `spec` and builds the layers; checks the parameter byte limit
+  // before any parameter is allocated.
+  static absl::StatusOr<std::unique_ptr<SequentialModel>> Build(
+      const brainserve::v1::ModelSpec& spec, const EngineOptions& options);
+  // Builds the first snapshot from `values` and makes it current.
+  absl::Status Publish(uint64_t version, std::vector<DenseTensor> values);
 
   // The snapshot for `values`: layers flagged in `changed` (all when
   // `previous` is null) get freshly derived weights, the others share

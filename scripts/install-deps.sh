@@ -10,6 +10,7 @@ PKGS=(
   python3-grpcio python3-numpy python3-protobuf
   prometheus nghttp2-client valgrind
   docker.io debootstrap docker-compose
+  libsqlite3-dev sqlite3 postgresql libpq-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

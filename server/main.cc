@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   sigaddset(&shutdown_signals, SIGTERM);
   sigaddset(&shutdown_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+  // A store write over RLIMIT_FSIZE must fail that one commit (EFBIG ->
+  // UNAVAILABLE), not kill the server.
+  signal(SIGXFSZ, SIG_IGN);
 
   using brainserve::server::Server;
   absl::StatusOr<std::unique_ptr<Server>> server =

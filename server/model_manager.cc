@@ -1,21 +1,69 @@
 #include "server/model_manager.h"
 
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/batched_forward_executor.h"
 #include "server/request_validation.h"
 
 namespace brainserve::server {
+namespace {
+
+using metrics::StoreOperation;
+
+store::SnapshotView ViewOf(const engine::Model& model,
+                           const engine::ParameterSnapshot& snapshot) {
+  return store::SnapshotView{snapshot.version(), &model.parameter_infos(),
+                             &snapshot.values()};
+}
+
+}  // namespace
 
 ModelManager::ModelManager(const ModelManagerOptions& options,
                            ModelRegistry* registry, metrics::Reporter* reporter,
-                           ComputeBudget* budget, WorkQueue* retirer)
+                           ComputeBudget* budget, store::ModelStore* store,
+                           WorkQueue* retirer, WorkQueue* maintenance)
     : options_(options),
       registry_(registry),
       reporter_(reporter),
       budget_(budget),
-      retirer_(retirer) {}
+      store_(store),
+      retirer_(retirer),
+      maintenance_(maintenance) {}
+
+engine::EngineOptions ModelManager::EngineOptionsFor(
+    const ModelBatchingOptions& batching) const {
+  engine::EngineOptions engine_options;
+  engine_options.num_threads =
+      budget_->ThreadsPerForward(batching.num_batch_workers);
+  // The engine checks the byte limit before it allocates any parameter, so
+  // an oversized spec cannot exhaust memory first; the registry checks the
+  // limits for good (ReserveBytes).
+  engine_options.max_parameter_bytes =
+      registry_->limits().max_model_parameter_bytes;
+  return engine_options;
+}
+
+absl::Status ModelManager::Committed(StoreOperation op, absl::Time start,
+                                     absl::Status status) const {
+  reporter_->RecordStoreCommit(op, status.ok(),
+                               absl::ToDoubleSeconds(absl::Now() - start));
+  if (status.ok()) return status;
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+      return absl::Status(status.code(),
+                          absl::StrCat("not committed: ", status.message()));
+    default:
+      return absl::InternalError(
+          absl::StrCat("not committed: ", status.message()));
+  }
+}
 
 absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Create(
     const v1::CreateModelRequest& request) {
@@ -31,51 +79,56 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Create(
   status = registry_->Reserve(request.name());
   if (!status.ok()) return status;
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
-      BuildReserved(request, *batching);
+      [&]() -> absl::StatusOr<std::shared_ptr<ServedModel>> {
+    const engine::EngineOptions engine_options = EngineOptionsFor(*batching);
+    absl::StatusOr<std::unique_ptr<engine::Model>> created =
+        engine::Model::Create(request.spec(), request.seed(), engine_options);
+    if (absl::IsResourceExhausted(created.status())) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("model '", request.name(),
+                       "' is over max_model_parameter_bytes: ",
+                       created.status().message()));
+    }
+    if (!created.ok()) return created.status();
+    std::shared_ptr<engine::Model> engine_model = *std::move(created);
+    // Build every primitive the batcher can need now (on the admin thread),
+    // so no Forward pays for primitive creation.
+    absl::Status warmed = engine_model->Warmup(batching->max_batch_size);
+    if (!warmed.ok()) return warmed;
+    absl::Status reserved = registry_->ReserveBytes(
+        request.name(), engine_model->parameter_bytes());
+    if (!reserved.ok()) return reserved;
+    const std::shared_ptr<const engine::ParameterSnapshot> initial =
+        engine_model->snapshot();
+    // Serve() takes engine_model; the commit reads through its own pointer.
+    auto commit = [&, model = engine_model]() -> absl::StatusOr<store::ModelId> {
+      const absl::Time start = absl::Now();
+      absl::StatusOr<store::ModelId> id =
+          store_->CreateModel(request, ViewOf(*model, *initial));
+      absl::Status status =
+          Committed(StoreOperation::kCreateModel, start, id.status());
+      if (!status.ok()) return status;
+      return id;
+    };
+    return Serve(request, *batching, engine_options.num_threads,
+                 std::move(engine_model), commit, {});
+  }();
   if (!model.ok()) registry_->Unreserve(request.name());
   return model;
 }
 
-absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::BuildReserved(
-    const v1::CreateModelRequest& request,
-    const ModelBatchingOptions& batching) {
-  engine::EngineOptions engine_options;
-  engine_options.num_threads =
-      budget_->ThreadsPerForward(batching.num_batch_workers);
-  // The engine checks the byte limit before it allocates any parameter, so
-  // an oversized spec cannot exhaust memory first.
-  engine_options.max_parameter_bytes =
-      registry_->limits().max_model_parameter_bytes;
-  absl::StatusOr<std::unique_ptr<engine::Model>> created =
-      engine::Model::Create(request.spec(), request.seed(), engine_options);
-  if (absl::IsResourceExhausted(created.status())) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("model '", request.name(),
-                     "' is over max_model_parameter_bytes: ",
-                     created.status().message()));
-  }
-  if (!created.ok()) return created.status();
-  std::shared_ptr<engine::Model> engine_model = *std::move(created);
-  // Build every primitive the batcher can need now (on the admin thread), so
-  // no Forward pays for primitive creation.
-  absl::Status warmed = engine_model->Warmup(batching.max_batch_size);
-  if (!warmed.ok()) return warmed;
-
-  const int64_t bytes = engine_model->parameter_bytes();
-  if (bytes > registry_->limits().max_model_parameter_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("model '", request.name(), "' has ", bytes,
-                     " parameter bytes, over max_model_parameter_bytes (",
-                     registry_->limits().max_model_parameter_bytes, ")"));
-  }
-
+absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
+    const v1::CreateModelRequest& request, const ModelBatchingOptions& batching,
+    int threads_per_forward, std::shared_ptr<engine::Model> engine_model,
+    const std::function<absl::StatusOr<store::ModelId>()>& commit,
+    const std::vector<store::LogEntry>& pending_log) {
   std::shared_ptr<metrics::ModelReporter> model_reporter =
       reporter_->AddModel(request.name());
   model_reporter->SetQueueCapacity(batching.max_queue_size);
   BatchedForwardExecutorOptions executor_options;
   executor_options.model_name = request.name();
   executor_options.batching = batching;
-  executor_options.threads_per_forward = engine_options.num_threads;
+  executor_options.threads_per_forward = threads_per_forward;
   executor_options.clock = options_.clock;
   absl::StatusOr<std::unique_ptr<BatchedForwardExecutor>> executor =
       BatchedForwardExecutor::Create(executor_options, engine_model,
@@ -84,32 +137,206 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::BuildReserved(
     reporter_->RemoveModel(request.name());
     return executor.status();
   }
+  absl::StatusOr<store::ModelId> id = commit();
+  if (!id.ok()) {
+    (*executor)->Shutdown(/*drain=*/false);
+    reporter_->RemoveModel(request.name());
+    return id.status();
+  }
   auto model = std::make_shared<ServedModel>(
       request.name(), request.spec(), std::move(engine_model), batching,
-      model_reporter, *std::move(executor));
-  absl::Status status = registry_->Commit(model);
-  if (!status.ok()) {
-    model->executor().Shutdown(/*drain=*/false);
-    reporter_->RemoveModel(request.name());
-    return status;
+      model_reporter, *std::move(executor), *id);
+  for (const store::LogEntry& entry : pending_log) {
+    model->log().Append(entry.version, store::LoggedBytes(entry.updates));
   }
+  registry_->Publish(model);
   model_reporter->SetVersion(model->engine().snapshot()->version());
+  model_reporter->SetStoreLogEntries(model->log().size().entries);
   return model;
+}
+
+absl::StatusOr<uint64_t> ModelManager::Update(
+    const std::shared_ptr<ServedModel>& model,
+    const v1::UpdateParametersRequest& request) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<uint64_t> version = [&]() -> absl::StatusOr<uint64_t> {
+    absl::StatusOr<std::vector<engine::ParameterUpdate>> updates =
+        ValidateUpdates(request, model->engine(), model->layer_names());
+    if (!updates.ok()) return updates.status();
+    std::optional<uint64_t> expected;
+    if (request.has_expected_version()) expected = request.expected_version();
+    // The engine calls the hook with the prepared snapshot's version, under
+    // the model's update lock, and publishes only if the append committed.
+    auto append = [&](uint64_t next) {
+      const absl::Time commit_start = absl::Now();
+      return Committed(
+          StoreOperation::kAppendUpdate, commit_start,
+          store_->AppendUpdate(model->store_id(), next, *updates));
+    };
+    absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> snapshot =
+        model->engine().Update(*updates, expected, append);
+    if (!snapshot.ok()) return snapshot.status();
+    model->log().Append((*snapshot)->version(), store::LoggedBytes(*updates));
+    return (*snapshot)->version();
+  }();
+  model->reporter()->RecordParameterUpdate(
+      version.status().code(), absl::ToDoubleSeconds(absl::Now() - start));
+  if (version.ok()) {
+    model->reporter()->SetVersion(*version);
+    model->reporter()->SetStoreLogEntries(model->log().size().entries);
+    MaybeCompact(model);
+  }
+  return version;
 }
 
 absl::Status ModelManager::Delete(const std::string& name) {
   absl::Status status = ValidateModelName(name, "name");
   if (!status.ok()) return status;
-  absl::StatusOr<std::shared_ptr<ServedModel>> model = registry_->Remove(name);
+  absl::StatusOr<std::shared_ptr<ServedModel>> model = registry_->Get(name);
   if (!model.ok()) return model.status();
+  const absl::Time start = absl::Now();
+  status = Committed(StoreOperation::kDeleteModel, start,
+                     store_->DeleteModel((*model)->store_id()));
+  if (absl::IsNotFound(status)) {
+    // A concurrent DeleteModel of the same model committed first.
+    return absl::NotFoundError(absl::StrCat("model '", name, "' not found"));
+  }
+  if (!status.ok()) return status;
+  absl::StatusOr<std::shared_ptr<ServedModel>> removed =
+      registry_->Remove(name, model->get());
+  if (!removed.ok()) return removed.status();
   // Drain off this thread. If the retirer is already stopped (server
   // shutdown), the model's destructor drains when the last user lets go.
   retirer_
-      ->Schedule([model = *std::move(model)] {
+      ->Schedule([model = *std::move(removed)] {
         model->executor().Shutdown(/*drain=*/true);
       })
       .IgnoreError();
   return absl::OkStatus();
+}
+
+void ModelManager::MaybeCompact(const std::shared_ptr<ServedModel>& model) {
+  if (!model->log().StartCompactionIfDue(options_.snapshot_every_updates,
+                                         options_.snapshot_every_bytes)) {
+    return;
+  }
+  absl::Status scheduled =
+      maintenance_->Schedule([this, model] { Compact(model); });
+  if (!scheduled.ok()) model->log().CompactionDone();
+}
+
+void ModelManager::Compact(const std::shared_ptr<ServedModel>& model) {
+  bool written = false;
+  if (!model->deleted()) {
+    const absl::Time start = absl::Now();
+    const std::shared_ptr<const engine::ParameterSnapshot> snapshot =
+        model->engine().snapshot();
+    const absl::Time commit_start = absl::Now();
+    absl::StatusOr<store::LogSize> rest = store_->WriteSnapshot(
+        model->store_id(), ViewOf(model->engine(), *snapshot));
+    absl::Status status =
+        Committed(StoreOperation::kWriteSnapshot, commit_start, rest.status());
+    if (status.ok()) {
+      model->log().FoldedUpTo(snapshot->version());
+      reporter_->RecordStoreSnapshot(
+          absl::ToDoubleSeconds(absl::Now() - start));
+      model->reporter()->SetStoreLogEntries(model->log().size().entries);
+      written = true;
+    } else if (!model->deleted()) {
+      std::fprintf(stderr,
+                   "brainserve-server: snapshot of model '%s' at version %llu "
+                   "failed (the log is kept; retried after the next "
+                   "update): %s\n",
+                   model->name().c_str(),
+                   static_cast<unsigned long long>(snapshot->version()),
+                   std::string(status.message()).c_str());
+    }
+  }
+  model->log().CompactionDone();
+  // Updates that arrived meanwhile may already call for the next one.
+  if (written) MaybeCompact(model);
+}
+
+absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Restore(
+    store::StoredModel& stored, int64_t* replayed) {
+  const v1::CreateModelRequest& request = stored.request;
+  const std::string where = absl::StrCat("store '", store_->Describe(),
+                                         "': model '", request.name(), "'");
+  auto fail = [&](const absl::Status& status) {
+    return absl::Status(status.code(),
+                        absl::StrCat(where, ": ", status.message()));
+  };
+  absl::StatusOr<ModelBatchingOptions> batching =
+      ResolveBatchingOptions(request.batching(), options_.default_batching);
+  if (!batching.ok()) return fail(batching.status());
+  absl::Status status = registry_->Reserve(request.name());
+  if (!status.ok()) return fail(status);
+  absl::StatusOr<std::shared_ptr<ServedModel>> model =
+      [&]() -> absl::StatusOr<std::shared_ptr<ServedModel>> {
+    std::vector<std::string> names;
+    std::vector<engine::DenseTensor> values;
+    for (store::StoredParameter& p : stored.snapshot.parameters) {
+      names.push_back(absl::StrCat(p.layer, "/", p.name));
+      values.push_back(std::move(p.value));
+    }
+    const engine::EngineOptions engine_options = EngineOptionsFor(*batching);
+    absl::StatusOr<std::unique_ptr<engine::Model>> restored =
+        engine::Model::Restore(request.spec(), std::move(values),
+                               stored.snapshot.version, engine_options);
+    if (!restored.ok()) return restored.status();
+    std::shared_ptr<engine::Model> engine_model = *std::move(restored);
+    const std::vector<engine::ParameterInfo>& infos =
+        engine_model->parameter_infos();
+    for (size_t i = 0; i < infos.size(); ++i) {
+      const std::string expected = absl::StrCat(infos[i].layer, "/", infos[i].name);
+      if (names[i] != expected) {
+        return absl::DataLossError(absl::StrCat(
+            "snapshot parameter ", i, " is '", names[i], "', the spec has '",
+            expected, "'"));
+      }
+    }
+    for (const store::LogEntry& entry : stored.log) {
+      absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> next =
+          engine_model->Update(entry.updates, entry.version - 1);
+      if (!next.ok()) {
+        return absl::DataLossError(absl::StrCat(
+            "replaying version ", entry.version, ": ", next.status().message()));
+      }
+      ++*replayed;
+    }
+    absl::Status warmed = engine_model->Warmup(batching->max_batch_size);
+    if (!warmed.ok()) return warmed;
+    absl::Status reserved = registry_->ReserveBytes(
+        request.name(), engine_model->parameter_bytes());
+    if (!reserved.ok()) return reserved;
+    const store::ModelId id = stored.id;
+    return Serve(request, *batching, engine_options.num_threads,
+                 std::move(engine_model),
+                 [id]() -> absl::StatusOr<store::ModelId> { return id; },
+                 stored.log);
+  }();
+  if (!model.ok()) {
+    registry_->Unreserve(request.name());
+    return fail(model.status());
+  }
+  return model;
+}
+
+absl::StatusOr<RestoreSummary> ModelManager::RestoreAll() {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::vector<store::StoredModel>> stored = store_->LoadAll();
+  if (!stored.ok()) return stored.status();
+  RestoreSummary summary;
+  for (store::StoredModel& model : *stored) {
+    absl::StatusOr<std::shared_ptr<ServedModel>> restored =
+        Restore(model, &summary.replayed_updates);
+    if (!restored.ok()) return restored.status();
+    ++summary.models;
+    summary.names.push_back((*restored)->name());
+    MaybeCompact(*restored);
+  }
+  summary.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return summary;
 }
 
 void ModelManager::ShutdownAll(bool drain) {

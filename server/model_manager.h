@@ -1,23 +1,46 @@
-// Creates and deletes served models: the logic behind CreateModel,
-// DeleteModel and the startup model file.
+// The one owner of the model lifecycle: create, update, delete, restore.
+//
+// Every change is committed to the model store first, then applied in
+// memory, then acknowledged (the caller answers the RPC only after these
+// methods return OK). A failed commit changes nothing in memory.
 //
 // Create() validates the request (name, batching options, spec via the
-// engine), reserves the name in the registry, builds the engine model with its
-// OpenMP thread share (ComputeBudget::ThreadsPerForward), the metrics handle
-// and the model's BatchedForwardExecutor, and commits it (limits checked).
-// Delete() unpublishes the model at once and hands it to the `retirer` queue,
-// which drains its executor (queued forwards still run) off the caller's
-// thread.
+// engine), reserves the name, builds the engine model (parameters
+// initialized from the seed, primitives warmed) with its OpenMP thread share
+// (ComputeBudget::ThreadsPerForward), reserves its bytes against the limits
+// (ModelRegistry, the one place they are checked), commits the request and
+// the version-1 parameters to the store, then publishes the model.
 //
-// Create() is CPU-heavy (parameter initialization) and may block briefly on
-// thread joins when it fails, so run it off gRPC's threads. Delete() never
-// blocks. Thread-safe. All pointers given to the constructor are borrowed and
-// must outlive the manager.
+// Update() validates the updates, lets the engine prepare the next snapshot
+// off the hot path, appends the updates to the store's log as that version
+// (from the engine's commit hook, so the version is decided under the
+// model's update lock), and only then publishes the snapshot. When a model's
+// log reaches `snapshot_every_updates` entries or `snapshot_every_bytes`
+// bytes, a snapshot of its current parameters is written in the background
+// (the `maintenance` queue) and the log entries it covers are dropped.
+//
+// Delete() removes the model from the store, then unpublishes it and hands it
+// to the `retirer` queue, which drains its executor (queued forwards still
+// run).
+//
+// RestoreAll() (at start, before serving) rebuilds every stored model from
+// its snapshot and replays its log, so versions and parameters continue
+// bitwise where they were.
+//
+// Store failures: UNAVAILABLE when the store cannot commit now (disk full,
+// read-only, I/O error, connection lost) and INTERNAL for anything else; the
+// message names the store.
+//
+// Create(), Update() and Delete() block on the store (an fsync); run them off
+// gRPC's threads. Thread-safe. Pointers given to the constructor are borrowed
+// and must outlive the manager.
 #ifndef BRAINSERVE_SERVER_MODEL_MANAGER_H_
 #define BRAINSERVE_SERVER_MODEL_MANAGER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -28,6 +51,7 @@
 #include "server/metrics/reporter.h"
 #include "server/model_registry.h"
 #include "server/served_model.h"
+#include "server/store/model_store.h"
 #include "server/work_queue.h"
 
 namespace brainserve::server {
@@ -37,23 +61,48 @@ struct ModelManagerOptions {
   ModelBatchingOptions default_batching;
   // Time source of the batch schedulers; nullptr = real time. Not owned.
   batching::Clock* clock = nullptr;
+  // Compaction: a model's log is folded into a snapshot once it holds this
+  // many updates or this many parameter bytes (0 = no such trigger).
+  int64_t snapshot_every_updates = 1000;
+  int64_t snapshot_every_bytes = int64_t{256} << 20;
+};
+
+// What RestoreAll() did, for the start-up log.
+struct RestoreSummary {
+  std::vector<std::string> names;  // the restored models
+  int models = 0;
+  int64_t replayed_updates = 0;
+  double seconds = 0;
 };
 
 class ModelManager {
  public:
   ModelManager(const ModelManagerOptions& options, ModelRegistry* registry,
                metrics::Reporter* reporter, ComputeBudget* budget,
-               WorkQueue* retirer);
+               store::ModelStore* store, WorkQueue* retirer,
+               WorkQueue* maintenance);
 
   ModelManager(const ModelManager&) = delete;
   ModelManager& operator=(const ModelManager&) = delete;
 
+  // Loads every model of the store. Errors name the store and the model; the
+  // server must not serve after an error.
+  absl::StatusOr<RestoreSummary> RestoreAll();
+
   // INVALID_ARGUMENT (name, batching.*, spec), ALREADY_EXISTS,
-  // RESOURCE_EXHAUSTED (model or byte limits).
+  // RESOURCE_EXHAUSTED (model or byte limits), UNAVAILABLE / INTERNAL (store).
   absl::StatusOr<std::shared_ptr<ServedModel>> Create(
       const v1::CreateModelRequest& request);
 
-  // INVALID_ARGUMENT for a malformed name, NOT_FOUND if not served.
+  // Returns the new version. INVALID_ARGUMENT / NOT_FOUND from validation,
+  // FAILED_PRECONDITION on an expected_version mismatch, NOT_FOUND if the
+  // model was deleted meanwhile, UNAVAILABLE / INTERNAL (store). Records
+  // brainserve_parameter_updates_total / _duration_seconds and the version.
+  absl::StatusOr<uint64_t> Update(const std::shared_ptr<ServedModel>& model,
+                                  const v1::UpdateParametersRequest& request);
+
+  // INVALID_ARGUMENT for a malformed name, NOT_FOUND if not served,
+  // UNAVAILABLE / INTERNAL (store).
   absl::Status Delete(const std::string& name);
 
   // Unpublishes every model and shuts its executor down (drain=true runs the
@@ -61,15 +110,32 @@ class ModelManager {
   void ShutdownAll(bool drain);
 
  private:
-  absl::StatusOr<std::shared_ptr<ServedModel>> BuildReserved(
+  // Builds the executor and metrics of an engine model whose name is
+  // reserved, commits it to the store through `commit` (which returns the
+  // store id), and publishes it.
+  absl::StatusOr<std::shared_ptr<ServedModel>> Serve(
       const v1::CreateModelRequest& request,
-      const ModelBatchingOptions& batching);
+      const ModelBatchingOptions& batching, int threads_per_forward,
+      std::shared_ptr<engine::Model> engine_model,
+      const std::function<absl::StatusOr<store::ModelId>()>& commit,
+      const std::vector<store::LogEntry>& pending_log);
+  absl::StatusOr<std::shared_ptr<ServedModel>> Restore(
+      store::StoredModel& stored, int64_t* replayed);
+  // Times a store commit and records it; maps its status for the caller.
+  absl::Status Committed(metrics::StoreOperation op, absl::Time start,
+                         absl::Status status) const;
+  void MaybeCompact(const std::shared_ptr<ServedModel>& model);
+  void Compact(const std::shared_ptr<ServedModel>& model);
+  engine::EngineOptions EngineOptionsFor(
+      const ModelBatchingOptions& batching) const;
 
   const ModelManagerOptions options_;
   ModelRegistry* const registry_;
   metrics::Reporter* const reporter_;
   ComputeBudget* const budget_;
+  store::ModelStore* const store_;
   WorkQueue* const retirer_;
+  WorkQueue* const maintenance_;
 };
 
 }  // namespace brainserve::server

@@ -23,41 +23,59 @@ absl::Status ModelRegistry::Reserve(const std::string& name) {
         absl::StrCat("cannot create model '", name, "': max_models (",
                      limits_.max_models, ") models are already served"));
   }
-  reserved_.insert(name);
+  reserved_.emplace(name, 0);
+  return absl::OkStatus();
+}
+
+absl::Status ModelRegistry::ReserveBytes(const std::string& name,
+                                         int64_t bytes) {
+  absl::MutexLock lock(&mu_);
+  auto it = reserved_.find(name);
+  if (it == reserved_.end()) {
+    return absl::InternalError(
+        absl::StrCat("model '", name, "' was not reserved"));
+  }
+  if (bytes > limits_.max_model_parameter_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("model '", name, "' has ", bytes,
+                     " parameter bytes, over max_model_parameter_bytes (",
+                     limits_.max_model_parameter_bytes, ")"));
+  }
+  const int64_t others = total_parameter_bytes_ - it->second;
+  if (others + bytes > limits_.max_total_parameter_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("model '", name, "' needs ", bytes,
+                     " parameter bytes; with the ", others,
+                     " already served that exceeds max_total_parameter_bytes (",
+                     limits_.max_total_parameter_bytes, ")"));
+  }
+  total_parameter_bytes_ = others + bytes;
+  it->second = bytes;
   return absl::OkStatus();
 }
 
 void ModelRegistry::Unreserve(const std::string& name) {
   absl::MutexLock lock(&mu_);
-  reserved_.erase(name);
+  auto it = reserved_.find(name);
+  if (it == reserved_.end()) return;
+  total_parameter_bytes_ -= it->second;
+  reserved_.erase(it);
 }
 
-absl::Status ModelRegistry::Commit(std::shared_ptr<ServedModel> model) {
-  const int64_t bytes = model->engine().parameter_bytes();
+void ModelRegistry::Publish(std::shared_ptr<ServedModel> model) {
   absl::MutexLock lock(&mu_);
-  if (!reserved_.contains(model->name())) {
-    return absl::InternalError(
-        absl::StrCat("model '", model->name(), "' was not reserved"));
+  auto it = reserved_.find(model->name());
+  if (it != reserved_.end()) {
+    // The reservation's bytes become the served model's.
+    total_parameter_bytes_ +=
+        model->engine().parameter_bytes() - it->second;
+    reserved_.erase(it);
+  } else {
+    total_parameter_bytes_ += model->engine().parameter_bytes();
   }
-  if (bytes > limits_.max_model_parameter_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("model '", model->name(), "' has ", bytes,
-                     " parameter bytes, over max_model_parameter_bytes (",
-                     limits_.max_model_parameter_bytes, ")"));
-  }
-  if (total_parameter_bytes_ + bytes > limits_.max_total_parameter_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("model '", model->name(), "' needs ", bytes,
-                     " parameter bytes; with the ", total_parameter_bytes_,
-                     " already served that exceeds max_total_parameter_bytes (",
-                     limits_.max_total_parameter_bytes, ")"));
-  }
-  reserved_.erase(model->name());
-  total_parameter_bytes_ += bytes;
   std::string name = model->name();
-  models_.emplace(std::move(name), std::move(model));
+  models_.insert_or_assign(std::move(name), std::move(model));
   UpdateModelCountLocked();
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<ServedModel>> ModelRegistry::Get(
@@ -83,10 +101,10 @@ std::vector<std::shared_ptr<ServedModel>> ModelRegistry::List() const {
 }
 
 absl::StatusOr<std::shared_ptr<ServedModel>> ModelRegistry::Remove(
-    absl::string_view name) {
+    absl::string_view name, const ServedModel* only) {
   absl::MutexLock lock(&mu_);
   auto it = models_.find(name);
-  if (it == models_.end()) {
+  if (it == models_.end() || (only != nullptr && it->second.get() != only)) {
     return absl::NotFoundError(absl::StrCat("model '", name, "' not found"));
   }
   std::shared_ptr<ServedModel> model = std::move(it->second);

@@ -1,13 +1,16 @@
 // The thread-safe name -> ServedModel map, with the server's model limits.
 //
-// Creation is two-phase so the (slow) engine model is built outside the lock
-// while its name and a model slot are already held:
-//   Reserve(name)  -> ALREADY_EXISTS if served or being created,
-//                     RESOURCE_EXHAUSTED naming max_models if full;
-//   Commit(model)  -> RESOURCE_EXHAUSTED naming max_model_parameter_bytes or
-//                     max_total_parameter_bytes; on OK the model is served;
-//   Unreserve(name) after a failed creation (the reservation survives a
-//                     failed Commit so the caller can clean up first).
+// Creation is staged so the (slow) engine model is built and the (slow)
+// store commit runs outside the lock while the name, a model slot and the
+// model's bytes are already held; the limits are checked here and nowhere
+// else:
+//   Reserve(name)        -> ALREADY_EXISTS if served or being created,
+//                           RESOURCE_EXHAUSTED naming max_models if full;
+//   ReserveBytes(name, b)-> RESOURCE_EXHAUSTED naming
+//                           max_model_parameter_bytes or
+//                           max_total_parameter_bytes;
+//   Publish(model)       -> the model is served (cannot fail);
+//   Unreserve(name)      after a failed creation (releases the bytes).
 // Remove() unpublishes a model: new lookups get NOT_FOUND while callers that
 // already hold the shared_ptr finish normally.
 //
@@ -27,7 +30,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -57,17 +59,21 @@ class ModelRegistry {
   const ModelRegistryLimits& limits() const { return limits_; }
 
   absl::Status Reserve(const std::string& name);
+  // `name` must be reserved; holds `bytes` of the limits for it.
+  absl::Status ReserveBytes(const std::string& name, int64_t bytes);
   void Unreserve(const std::string& name);
-  // `model->name()` must be reserved. Checks the byte limits and publishes.
-  absl::Status Commit(std::shared_ptr<ServedModel> model);
+  // `model->name()` must be reserved (with its bytes); serves it.
+  void Publish(std::shared_ptr<ServedModel> model);
 
   // OK: the model; NOT_FOUND otherwise.
   absl::StatusOr<std::shared_ptr<ServedModel>> Get(
       absl::string_view name) const;
   // Every served model, ordered by name.
   std::vector<std::shared_ptr<ServedModel>> List() const;
-  // Unpublishes `name` and marks it deleted; NOT_FOUND if not served.
-  absl::StatusOr<std::shared_ptr<ServedModel>> Remove(absl::string_view name);
+  // Unpublishes `name` and marks it deleted; NOT_FOUND if not served (or, when
+  // `only` is set, if the served model of that name is not `only`).
+  absl::StatusOr<std::shared_ptr<ServedModel>> Remove(
+      absl::string_view name, const ServedModel* only = nullptr);
   // Unpublishes every model (server shutdown).
   std::vector<std::shared_ptr<ServedModel>> RemoveAll();
 
@@ -81,7 +87,9 @@ class ModelRegistry {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<ServedModel>> models_
       ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::string> reserved_ ABSL_GUARDED_BY(mu_);
+  // Names being created -> the bytes they hold (0 until ReserveBytes).
+  absl::flat_hash_map<std::string, int64_t> reserved_ ABSL_GUARDED_BY(mu_);
+  // Served and reserved bytes.
   int64_t total_parameter_bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -51,10 +51,12 @@ grpc::ServerUnaryReactor* FinishOnQueue(
 ModelServiceImpl::ModelServiceImpl(ModelRegistry* registry,
                                    ModelManager* manager,
                                    WorkQueue* admin_queue,
+                                   WorkQueue* update_queue,
                                    metrics::Reporter* reporter)
     : registry_(registry),
       manager_(manager),
       admin_queue_(admin_queue),
+      update_queue_(update_queue),
       reporter_(reporter) {}
 
 absl::StatusOr<std::shared_ptr<ServedModel>> ModelServiceImpl::Lookup(
@@ -107,8 +109,12 @@ grpc::ServerUnaryReactor* ModelServiceImpl::DeleteModel(
     grpc::CallbackServerContext* context, const v1::DeleteModelRequest* request,
     v1::DeleteModelResponse* response) {
   // Recorded with model="": the model's own series are gone once it is.
-  RpcRecorder recorder(reporter_, Method::kDeleteModel);
-  return FinishNow(context, recorder, manager_->Delete(request->name()));
+  auto recorder =
+      std::make_shared<RpcRecorder>(reporter_, Method::kDeleteModel);
+  return FinishOnQueue(admin_queue_, context, std::move(recorder),
+                       [this, request](RpcRecorder&) {
+                         return manager_->Delete(request->name());
+                       });
 }
 
 grpc::ServerUnaryReactor* ModelServiceImpl::Forward(
@@ -140,10 +146,9 @@ grpc::ServerUnaryReactor* ModelServiceImpl::UpdateParameters(
   if (!model.ok()) return FinishNow(context, *recorder, model.status());
   recorder->Attribute((*model)->reporter());
   return FinishOnQueue(
-      admin_queue_, context, std::move(recorder),
-      [model = *std::move(model), request, response](RpcRecorder&) {
-        absl::StatusOr<uint64_t> version =
-            UpdateModelParameters(*model, *request);
+      update_queue_, context, std::move(recorder),
+      [this, model = *std::move(model), request, response](RpcRecorder&) {
+        absl::StatusOr<uint64_t> version = manager_->Update(model, *request);
         if (version.ok()) response->set_version(*version);
         return version.status();
       });

@@ -6,8 +6,12 @@
 // threads:
 //   Forward          -> the model's ForwardExecutor; a batch worker finishes;
 //   CreateModel,
-//   UpdateParameters -> the admin WorkQueue (parameter initialization and
-//                       weight preparation are CPU-heavy); it finishes;
+//   DeleteModel      -> the admin WorkQueue (parameter initialization is
+//                       CPU-heavy, and both commit to the store); it
+//                       finishes;
+//   UpdateParameters -> the update WorkQueue (weight preparation and the
+//                       store commit), separate from the admin queue so an
+//                       update never waits behind another model's creation;
 //   the rest         -> cheap lookups and copies, finished inline.
 //
 // Thread safety: handlers run concurrently on gRPC threads; all state they
@@ -31,7 +35,8 @@ namespace brainserve::server {
 class ModelServiceImpl final : public v1::ModelService::CallbackService {
  public:
   ModelServiceImpl(ModelRegistry* registry, ModelManager* manager,
-                   WorkQueue* admin_queue, metrics::Reporter* reporter);
+                   WorkQueue* admin_queue, WorkQueue* update_queue,
+                   metrics::Reporter* reporter);
 
   grpc::ServerUnaryReactor* CreateModel(grpc::CallbackServerContext* context,
                                         const v1::CreateModelRequest* request,
@@ -67,6 +72,7 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
   ModelRegistry* const registry_;
   ModelManager* const manager_;
   WorkQueue* const admin_queue_;
+  WorkQueue* const update_queue_;
   metrics::Reporter* const reporter_;
 };
 

@@ -1,43 +1,14 @@
 #include "server/parameter_ops.h"
 
 #include <algorithm>
-#include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "server/request_validation.h"
 #include "server/tensor_codec.h"
 
 namespace brainserve::server {
-namespace {
-
-absl::StatusOr<uint64_t> ApplyUpdates(
-    const ServedModel& model, const v1::UpdateParametersRequest& request) {
-  absl::StatusOr<std::vector<engine::ParameterUpdate>> updates =
-      ValidateUpdates(request, model.engine(), model.layer_names());
-  if (!updates.ok()) return updates.status();
-  std::optional<uint64_t> expected;
-  if (request.has_expected_version()) expected = request.expected_version();
-  absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> snapshot =
-      model.engine().Update(*updates, expected);
-  if (!snapshot.ok()) return snapshot.status();
-  return (*snapshot)->version();
-}
-
-}  // namespace
-
-absl::StatusOr<uint64_t> UpdateModelParameters(
-    const ServedModel& model, const v1::UpdateParametersRequest& request) {
-  const absl::Time start = absl::Now();
-  absl::StatusOr<uint64_t> version = ApplyUpdates(model, request);
-  model.reporter()->RecordParameterUpdate(
-      version.status().code(), absl::ToDoubleSeconds(absl::Now() - start));
-  if (version.ok()) model.reporter()->SetVersion(*version);
-  return version;
-}
 
 absl::Status ReadModelParameters(const ServedModel& model,
                                  const v1::GetParametersRequest& request,

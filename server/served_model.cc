@@ -23,13 +23,15 @@ ServedModel::ServedModel(std::string name, v1::ModelSpec spec,
                          std::shared_ptr<engine::Model> model,
                          ModelBatchingOptions batching,
                          std::shared_ptr<metrics::ModelReporter> reporter,
-                         std::unique_ptr<ForwardExecutor> executor)
+                         std::unique_ptr<ForwardExecutor> executor,
+                         store::ModelId store_id)
     : name_(std::move(name)),
       spec_(std::move(spec)),
       model_(std::move(model)),
       layer_names_(LayerNames(spec_)),
       batching_(batching),
       reporter_(std::move(reporter)),
+      store_id_(store_id),
       executor_(std::move(executor)) {}
 
 void ServedModel::FillInfo(v1::ModelInfo* info) const {

@@ -21,6 +21,8 @@
 #include "server/batching_config.h"
 #include "server/forward_executor.h"
 #include "server/metrics/reporter.h"
+#include "server/model_log.h"
+#include "server/store/model_store.h"
 
 namespace brainserve::server {
 
@@ -30,7 +32,8 @@ class ServedModel {
               std::shared_ptr<engine::Model> model,
               ModelBatchingOptions batching,
               std::shared_ptr<metrics::ModelReporter> reporter,
-              std::unique_ptr<ForwardExecutor> executor);
+              std::unique_ptr<ForwardExecutor> executor,
+              store::ModelId store_id);
 
   ServedModel(const ServedModel&) = delete;
   ServedModel& operator=(const ServedModel&) = delete;
@@ -45,6 +48,10 @@ class ServedModel {
     return reporter_;
   }
   ForwardExecutor& executor() const { return *executor_; }
+  // The model's id in the store (never reused, unlike its name).
+  store::ModelId store_id() const { return store_id_; }
+  // The store log entries after the model's latest stored snapshot.
+  ModelLog& log() const { return log_; }
 
   // Set once the model has left the registry.
   void MarkDeleted() { deleted_.store(true, std::memory_order_release); }
@@ -60,6 +67,8 @@ class ServedModel {
   const std::vector<std::string> layer_names_;
   const ModelBatchingOptions batching_;
   const std::shared_ptr<metrics::ModelReporter> reporter_;
+  const store::ModelId store_id_;
+  mutable ModelLog log_;
   std::atomic<bool> deleted_{false};
   // Declared last: destroyed (drained and joined) first.
   const std::unique_ptr<ForwardExecutor> executor_;

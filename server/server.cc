@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -47,25 +48,51 @@ Server::~Server() { Shutdown(); }
 absl::Status Server::Start() {
   absl::Status status = StartMetrics();
   if (!status.ok()) return status;
+  absl::StatusOr<std::unique_ptr<store::ModelStore>> store =
+      store::OpenStore(options_.store);
+  if (!store.ok()) return store.status();
+  store_ = *std::move(store);
   budget_ = std::make_unique<ComputeBudget>(options_.engine_threads);
   retirer_ = std::make_unique<WorkQueue>(
       WorkQueueOptions{"model retirement", /*num_threads=*/1,
                        /*max_queue_size=*/0});
+  maintenance_ = std::make_unique<WorkQueue>(
+      WorkQueueOptions{"store maintenance", /*num_threads=*/1,
+                       /*max_queue_size=*/0});
   admin_queue_ = std::make_unique<WorkQueue>(WorkQueueOptions{
       "admin", options_.admin_threads, options_.admin_queue_size});
+  update_queue_ = std::make_unique<WorkQueue>(WorkQueueOptions{
+      "update", options_.update_threads, options_.update_queue_size});
   registry_ = std::make_unique<ModelRegistry>(options_.limits, reporter_.get());
   ModelManagerOptions manager_options;
   manager_options.default_batching = options_.default_batching;
   manager_options.clock = options_.clock;
-  manager_ = std::make_unique<ModelManager>(manager_options, registry_.get(),
-                                            reporter_.get(), budget_.get(),
-                                            retirer_.get());
+  manager_options.snapshot_every_updates = options_.snapshot_every_updates;
+  manager_options.snapshot_every_bytes = options_.snapshot_every_bytes;
+  manager_ = std::make_unique<ModelManager>(
+      manager_options, registry_.get(), reporter_.get(), budget_.get(),
+      store_.get(), retirer_.get(), maintenance_.get());
   service_ = std::make_unique<ModelServiceImpl>(
-      registry_.get(), manager_.get(), admin_queue_.get(), reporter_.get());
-  status = LoadStartupModels();
+      registry_.get(), manager_.get(), admin_queue_.get(), update_queue_.get(),
+      reporter_.get());
+  status = RestoreModels();
+  if (status.ok()) status = LoadStartupModels();
   if (status.ok()) status = StartGrpc();
   if (!status.ok()) StopComponents(/*drain=*/false);
   return status;
+}
+
+absl::Status Server::RestoreModels() {
+  absl::StatusOr<RestoreSummary> restored = manager_->RestoreAll();
+  if (!restored.ok()) return restored.status();
+  restored_.insert(restored->names.begin(), restored->names.end());
+  std::fprintf(stderr,
+               "brainserve-server: restored %d model(s) from %s, replaying "
+               "%lld logged update(s), in %.3f s\n",
+               restored->models, store_->Describe().c_str(),
+               static_cast<long long>(restored->replayed_updates),
+               restored->seconds);
+  return absl::OkStatus();
 }
 
 absl::Status Server::StartMetrics() {
@@ -91,6 +118,9 @@ absl::Status Server::LoadStartupModels() {
   if (!requests.ok()) return requests.status();
   for (size_t i = 0; i < requests->size(); ++i) {
     const v1::CreateModelRequest& request = (*requests)[i];
+    // A stored model keeps what it has learned: the file only creates
+    // models the store does not have yet.
+    if (restored_.contains(request.name())) continue;
     absl::StatusOr<std::shared_ptr<ServedModel>> model =
         manager_->Create(request);
     if (!model.ok()) {
@@ -162,8 +192,11 @@ void Server::Shutdown() {
 }
 
 void Server::StopComponents(bool drain) {
-  // Admin work first: a CreateModel still running may add a model.
+  // Admin and update work first: a CreateModel still running may add a
+  // model, and an update may schedule a snapshot.
   if (admin_queue_ != nullptr) admin_queue_->Shutdown();
+  if (update_queue_ != nullptr) update_queue_->Shutdown();
+  if (maintenance_ != nullptr) maintenance_->Shutdown();
   if (manager_ != nullptr) manager_->ShutdownAll(drain);
   if (retirer_ != nullptr) retirer_->Shutdown();
 }

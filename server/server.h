@@ -2,8 +2,10 @@
 // and reflection), the model registry and manager, the executors' compute
 // budget, the admin and retirement work queues, and the metrics reporter.
 //
-// Lifecycle: Create() validates options -> Start() builds everything, loads
-// the startup models file and starts serving (health SERVING for "" and
+// Lifecycle: Create() validates options -> Start() opens the model store,
+// restores every stored model (versions and parameters as they were),
+// creates the models of the startup file that the store does not have yet,
+// and starts serving (health SERVING for "" and
 // "brainserve.v1.ModelService") -> Shutdown():
 //   1. health goes NOT_SERVING (EnterDraining());
 //   2. gRPC stops accepting calls; in-flight calls finish, and queued
@@ -22,6 +24,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -33,6 +36,7 @@
 #include "server/model_registry.h"
 #include "server/model_service_impl.h"
 #include "server/server_options.h"
+#include "server/store/model_store.h"
 #include "server/work_queue.h"
 
 namespace brainserve::server {
@@ -74,6 +78,8 @@ class Server {
   explicit Server(const ServerOptions& options);
 
   absl::Status StartMetrics();
+  // Fills restored_ with the names of the models the store had.
+  absl::Status RestoreModels();
   absl::Status LoadStartupModels();
   absl::Status StartGrpc();
   void StopComponents(bool drain);
@@ -83,13 +89,18 @@ class Server {
   metrics::PrometheusReporter* prometheus_ = nullptr;
   std::unique_ptr<metrics::Reporter> reporter_;
   std::unique_ptr<ComputeBudget> budget_;
+  std::unique_ptr<store::ModelStore> store_;
   std::unique_ptr<WorkQueue> retirer_;
+  std::unique_ptr<WorkQueue> maintenance_;
   std::unique_ptr<WorkQueue> admin_queue_;
+  std::unique_ptr<WorkQueue> update_queue_;
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<ModelManager> manager_;
   std::unique_ptr<ModelServiceImpl> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
+  // Models restored from the store at Start() (the models file skips them).
+  absl::flat_hash_set<std::string> restored_;
 
   absl::Mutex mu_;  // serializes Shutdown()
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

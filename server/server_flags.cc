@@ -38,8 +38,24 @@ ABSL_FLAG(double, shutdown_grace_seconds, 10.0,
           "On SIGTERM/SIGINT: seconds in-flight and queued calls may take to "
           "finish before queued ones are answered UNAVAILABLE.");
 ABSL_FLAG(int32_t, admin_threads, 2,
-          "Threads running CreateModel and UpdateParameters off gRPC's "
-          "threads.");
+          "Threads running CreateModel and DeleteModel off gRPC's threads.");
+ABSL_FLAG(int32_t, update_threads,
+          brainserve::server::ServerOptions().update_threads,
+          "Threads running UpdateParameters (separate from CreateModel, so "
+          "an update never waits behind another model's creation).");
+ABSL_FLAG(std::string, store, brainserve::server::ServerOptions().store,
+          "Where model state is kept: sqlite:PATH (the embedded store; PATH "
+          "is relative to the working directory, its directory is created) "
+          "or memory: (nothing survives a restart). Every create, update and "
+          "delete is committed here before it is acknowledged.");
+ABSL_FLAG(int64_t, snapshot_every_updates,
+          brainserve::server::ServerOptions().snapshot_every_updates,
+          "Fold a model's logged updates into a stored snapshot once it has "
+          "this many (bounds restart time); 0 disables this trigger.");
+ABSL_FLAG(int64_t, snapshot_every_bytes,
+          brainserve::server::ServerOptions().snapshot_every_bytes,
+          "Fold a model's logged updates into a stored snapshot once they "
+          "hold this many parameter bytes; 0 disables this trigger.");
 ABSL_FLAG(std::string, ready_file, "",
           "Once serving, atomically write {\"grpc_port\":N,\"metrics_port\":M} "
           "to this file.");
@@ -68,6 +84,10 @@ ServerOptions ServerOptionsFromFlags() {
       absl::GetFlag(FLAGS_default_batch_workers);
   options.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
   options.admin_threads = absl::GetFlag(FLAGS_admin_threads);
+  options.update_threads = absl::GetFlag(FLAGS_update_threads);
+  options.store = absl::GetFlag(FLAGS_store);
+  options.snapshot_every_updates = absl::GetFlag(FLAGS_snapshot_every_updates);
+  options.snapshot_every_bytes = absl::GetFlag(FLAGS_snapshot_every_bytes);
 #ifdef BRAINSERVE_VERSION
   options.version = BRAINSERVE_VERSION;
 #endif

@@ -45,6 +45,24 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
     status = AtLeast("admin_queue_size", options.admin_queue_size, 1);
   }
   if (status.ok()) {
+    status = AtLeast("update_threads", options.update_threads, 1);
+  }
+  if (status.ok()) {
+    status = AtLeast("update_queue_size", options.update_queue_size, 1);
+  }
+  if (status.ok() && options.store.empty()) {
+    status = absl::InvalidArgumentError(
+        "--store: empty; use sqlite:PATH or memory:");
+  }
+  if (status.ok()) {
+    status = AtLeast("snapshot_every_updates", options.snapshot_every_updates,
+                     0);
+  }
+  if (status.ok()) {
+    status =
+        AtLeast("snapshot_every_bytes", options.snapshot_every_bytes, 0);
+  }
+  if (status.ok()) {
     // Flag names: --default_max_batch_size etc.
     status = ValidateBatchingOptions(options.default_batching, "defaults");
     if (!status.ok()) {

@@ -34,10 +34,23 @@ struct ServerOptions {
   double shutdown_grace_seconds = 10.0;
   // JSON list of CreateModelRequest created at Start(); "" = none.
   std::string models_file;
-  // Threads running CreateModel / UpdateParameters off gRPC's threads.
+  // Threads running CreateModel / DeleteModel off gRPC's threads.
   int admin_threads = 2;
-  // Most CreateModel / UpdateParameters calls waiting for an admin thread.
+  // Most CreateModel / DeleteModel calls waiting for an admin thread.
   int64_t admin_queue_size = 1024;
+  // Threads running UpdateParameters (weight preparation and the store
+  // commit; updates to different models share fsyncs through group commit,
+  // so more threads than cores pay off).
+  int update_threads = 4;
+  // Most UpdateParameters calls waiting for an update thread.
+  int64_t update_queue_size = 1024;
+  // Where model state is kept (see server/store/model_store.h):
+  // "sqlite:PATH" (relative to the working directory) or "memory:".
+  std::string store = "sqlite:brainserve-data/state.db";
+  // Compaction: fold a model's store log into a snapshot once it holds this
+  // many updates or this many parameter bytes (0 = no such trigger).
+  int64_t snapshot_every_updates = 1000;
+  int64_t snapshot_every_bytes = int64_t{256} << 20;
   // Version reported by brainserve_build_info.
   std::string version = "0.1.0";
   // Batch scheduler time source; nullptr = real time. Not owned (tests).

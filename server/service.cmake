@@ -8,6 +8,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/compute_budget.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_batch.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_call.cc
+  ${CMAKE_CURRENT_LIST_DIR}/model_log.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_manager.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_service_impl.cc
@@ -31,6 +32,7 @@ if(TARGET brainserve_batching AND TARGET brainserve_metrics)
       brainserve_grpc
       brainserve_batching
       brainserve_metrics
+      brainserve_store
       gRPC::grpc++
       gRPC::grpc++_reflection
       protobuf::libprotobuf

@@ -68,6 +68,11 @@ std::vector<prometheus::MetricFamily> NewModelFamilies() {
       Family("brainserve_parameter_update_duration_seconds",
              "Time to validate and install a new parameter snapshot.",
              MetricType::Histogram);
+  families[kStoreLogEntries] =
+      Family("brainserve_store_log_entries",
+             "Parameter updates in the model store's log after the model's "
+             "latest stored snapshot (what a restart replays).",
+             MetricType::Gauge);
   return families;
 }
 

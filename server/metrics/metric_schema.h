@@ -26,6 +26,7 @@ enum ModelFamily {
   kModelVersion,
   kParameterUpdatesTotal,
   kParameterUpdateDuration,
+  kStoreLogEntries,
   kNumModelFamilies,
 };
 
@@ -33,6 +34,12 @@ enum ModelFamily {
 inline constexpr char kInflightRequestsName[] = "brainserve_inflight_requests";
 inline constexpr char kModelsName[] = "brainserve_models";
 inline constexpr char kBuildInfoName[] = "brainserve_build_info";
+inline constexpr char kStoreCommitDurationName[] =
+    "brainserve_store_commit_duration_seconds";
+inline constexpr char kStoreCommitFailuresName[] =
+    "brainserve_store_commit_failures_total";
+inline constexpr char kStoreSnapshotDurationName[] =
+    "brainserve_store_snapshot_duration_seconds";
 
 // absl::StatusCode values 0..16 map 1:1 to gRPC canonical codes.
 inline constexpr int kNumStatusCodes = 17;

@@ -62,6 +62,10 @@ void ModelMetrics::RecordParameterUpdate(absl::StatusCode code,
   if (SanitizeSeconds(&seconds)) parameter_update_duration_.Observe(seconds);
 }
 
+void ModelMetrics::SetStoreLogEntries(int64_t entries) {
+  store_log_entries_.Set(static_cast<double>(entries));
+}
+
 void ModelMetrics::AppendTo(
     std::vector<prometheus::MetricFamily>* families) const {
   requests_.AppendTo(model_, families);
@@ -82,6 +86,7 @@ void ModelMetrics::AppendTo(
   }
   AppendSample(parameter_update_duration_, model_,
                &(*families)[kParameterUpdateDuration]);
+  AppendSample(store_log_entries_, model_, &(*families)[kStoreLogEntries]);
 }
 
 }  // namespace brainserve::metrics::internal

@@ -43,6 +43,7 @@ class ModelMetrics final : public ModelReporter {
   void SetQueueCapacity(int64_t capacity) override;
   void SetVersion(uint64_t version) override;
   void RecordParameterUpdate(absl::StatusCode code, double seconds) override;
+  void SetStoreLogEntries(int64_t entries) override;
 
   // Appends this model's samples, labelled model=model(), to `families`
   // (indexed by ModelFamily).
@@ -63,6 +64,7 @@ class ModelMetrics final : public ModelReporter {
   std::array<LazyMetric<prometheus::Counter>, kNumStatusCodes>
       parameter_updates_;
   prometheus::Histogram parameter_update_duration_;
+  prometheus::Gauge store_log_entries_;
 };
 
 }  // namespace brainserve::metrics::internal

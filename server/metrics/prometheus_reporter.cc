@@ -15,8 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "prometheus/counter.h"
 #include "prometheus/exposer.h"
 #include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
 #include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
@@ -68,19 +70,43 @@ absl::StatusOr<std::unique_ptr<PrometheusReporter>> PrometheusReporter::Create(
   }
 
   auto registry = std::make_shared<prometheus::Registry>();
-  prometheus::Gauge* inflight = nullptr;
-  prometheus::Gauge* models = nullptr;
+  ServerMetrics server;
   try {
-    inflight = &prometheus::BuildGauge()
+    server.inflight = &prometheus::BuildGauge()
                     .Name(internal::kInflightRequestsName)
                     .Help("ModelService RPCs currently being handled.")
                     .Register(*registry)
                     .Add({});
-    models = &prometheus::BuildGauge()
-                  .Name(internal::kModelsName)
-                  .Help("Models currently served.")
-                  .Register(*registry)
-                  .Add({});
+    server.models = &prometheus::BuildGauge()
+                         .Name(internal::kModelsName)
+                         .Help("Models currently served.")
+                         .Register(*registry)
+                         .Add({});
+    auto& commit = prometheus::BuildHistogram()
+                       .Name(internal::kStoreCommitDurationName)
+                       .Help("Time to commit one change (create, delete, "
+                             "update, snapshot) to the model store, "
+                             "including its fsync; failed commits included.")
+                       .Register(*registry);
+    auto& failures = prometheus::BuildCounter()
+                         .Name(internal::kStoreCommitFailuresName)
+                         .Help("Commits to the model store that failed, by "
+                               "operation; the change was not applied.")
+                         .Register(*registry);
+    for (int op = 0; op < kNumStoreOperations; ++op) {
+      const std::string name(
+          StoreOperationName(static_cast<StoreOperation>(op)));
+      server.store_commit[op] = &commit.Add(
+          {{"operation", name}}, internal::DurationBucketsSeconds());
+      server.store_failures[op] = &failures.Add({{"operation", name}});
+    }
+    server.store_snapshot =
+        &prometheus::BuildHistogram()
+             .Name(internal::kStoreSnapshotDurationName)
+             .Help("Time to fold a model's store log into a new snapshot "
+                   "(compaction), including the copy and the commit.")
+             .Register(*registry)
+             .Add({}, internal::DurationBucketsSeconds());
     prometheus::BuildGauge()
         .Name(internal::kBuildInfoName)
         .Help("Always 1; the version label carries the brainserve version.")
@@ -93,7 +119,7 @@ absl::StatusOr<std::unique_ptr<PrometheusReporter>> PrometheusReporter::Create(
   }
   std::unique_ptr<PrometheusReporter> reporter(new PrometheusReporter(
       std::make_shared<internal::ModelSeriesCollectable>(), std::move(registry),
-      inflight, models));
+      server));
   if (civetweb_port.empty()) return reporter;
 
   // civetweb reports bind failures by throwing from the Exposer constructor.
@@ -121,12 +147,10 @@ absl::StatusOr<std::unique_ptr<PrometheusReporter>> PrometheusReporter::Create(
 
 PrometheusReporter::PrometheusReporter(
     std::shared_ptr<internal::ModelSeriesCollectable> model_series,
-    std::shared_ptr<prometheus::Registry> registry, prometheus::Gauge* inflight,
-    prometheus::Gauge* models)
+    std::shared_ptr<prometheus::Registry> registry, ServerMetrics server)
     : model_series_(std::move(model_series)),
       registry_(std::move(registry)),
-      inflight_(inflight),
-      models_(models) {}
+      server_(server) {}
 
 PrometheusReporter::~PrometheusReporter() {
   if (exposer_ == nullptr) return;
@@ -159,12 +183,28 @@ void PrometheusReporter::RecordRequest(Method method, absl::StatusCode code,
   model_series_->unattributed().Record(method, code, seconds);
 }
 
-void PrometheusReporter::IncInflight() { inflight_->Increment(); }
+void PrometheusReporter::IncInflight() { server_.inflight->Increment(); }
 
-void PrometheusReporter::DecInflight() { inflight_->Decrement(); }
+void PrometheusReporter::DecInflight() { server_.inflight->Decrement(); }
 
 void PrometheusReporter::SetModelCount(int64_t models) {
-  models_->Set(static_cast<double>(models));
+  server_.models->Set(static_cast<double>(models));
+}
+
+void PrometheusReporter::RecordStoreCommit(StoreOperation op, bool ok,
+                                           double seconds) {
+  const int index = static_cast<int>(op);
+  if (index < 0 || index >= kNumStoreOperations) return;
+  if (!ok) server_.store_failures[index]->Increment();
+  if (internal::SanitizeSeconds(&seconds)) {
+    server_.store_commit[index]->Observe(seconds);
+  }
+}
+
+void PrometheusReporter::RecordStoreSnapshot(double seconds) {
+  if (internal::SanitizeSeconds(&seconds)) {
+    server_.store_snapshot->Observe(seconds);
+  }
 }
 
 std::string PrometheusReporter::Scrape() const {

@@ -16,8 +16,10 @@
 #include "server/metrics/reporter.h"
 
 namespace prometheus {
+class Counter;
 class Exposer;
 class Gauge;
+class Histogram;
 class Registry;
 }  // namespace prometheus
 
@@ -68,6 +70,8 @@ class PrometheusReporter final : public Reporter {
   void IncInflight() override;
   void DecInflight() override;
   void SetModelCount(int64_t models) override;
+  void RecordStoreCommit(StoreOperation op, bool ok, double seconds) override;
+  void RecordStoreSnapshot(double seconds) override;
 
   // The bound HTTP port (the real one when listening on port 0); 0 if no
   // exposer runs.
@@ -78,17 +82,24 @@ class PrometheusReporter final : public Reporter {
   std::string Scrape() const;
 
  private:
+  // Server-wide metric objects, owned by registry_.
+  struct ServerMetrics {
+    prometheus::Gauge* inflight = nullptr;
+    prometheus::Gauge* models = nullptr;
+    prometheus::Histogram* store_commit[kNumStoreOperations] = {};
+    prometheus::Counter* store_failures[kNumStoreOperations] = {};
+    prometheus::Histogram* store_snapshot = nullptr;
+  };
+
   PrometheusReporter(
       std::shared_ptr<internal::ModelSeriesCollectable> model_series,
-      std::shared_ptr<prometheus::Registry> registry,
-      prometheus::Gauge* inflight, prometheus::Gauge* models);
+      std::shared_ptr<prometheus::Registry> registry, ServerMetrics server);
 
   // Series with a `model` label (per-model and model="").
   const std::shared_ptr<internal::ModelSeriesCollectable> model_series_;
-  // Server-wide gauges: inflight requests, model count, build info.
+  // Server-wide metrics: inflight requests, model count, build info, store.
   const std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Gauge* const inflight_;  // Owned by registry_.
-  prometheus::Gauge* const models_;    // Owned by registry_.
+  const ServerMetrics server_;
   // Declared last so it is destroyed first; holds weak_ptrs to the above.
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;

@@ -52,6 +52,20 @@ absl::string_view MethodName(Method m) {
   return "Unknown";
 }
 
+absl::string_view StoreOperationName(StoreOperation op) {
+  switch (op) {
+    case StoreOperation::kCreateModel:
+      return "create_model";
+    case StoreOperation::kDeleteModel:
+      return "delete_model";
+    case StoreOperation::kAppendUpdate:
+      return "append_update";
+    case StoreOperation::kWriteSnapshot:
+      return "write_snapshot";
+  }
+  return "unknown";
+}
+
 std::unique_ptr<Reporter> NewNullReporter() {
   return std::make_unique<NullReporter>();
 }

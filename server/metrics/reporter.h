@@ -32,6 +32,18 @@ enum class Method {
 };
 inline constexpr int kNumMethods = 7;
 
+// What the server commits to its model store (the `operation` label).
+enum class StoreOperation {
+  kCreateModel,
+  kDeleteModel,
+  kAppendUpdate,
+  kWriteSnapshot,
+};
+inline constexpr int kNumStoreOperations = 4;
+
+// "create_model", "delete_model", "append_update", "write_snapshot".
+absl::string_view StoreOperationName(StoreOperation op);
+
 // The RPC name without the "k" prefix, e.g. "CreateModel"; "Unknown" for a
 // value outside the enum.
 absl::string_view MethodName(Method m);
@@ -68,6 +80,9 @@ class ModelReporter {
   // One UpdateParameters attempt: brainserve_parameter_updates_total{code}
   // and brainserve_parameter_update_duration_seconds.
   virtual void RecordParameterUpdate(absl::StatusCode code, double seconds) = 0;
+  // Store log entries not yet folded into a snapshot
+  // (brainserve_store_log_entries gauge).
+  virtual void SetStoreLogEntries(int64_t entries) {}
 };
 
 // Server-wide reporter. Thread-safe: all methods may be called concurrently.
@@ -94,6 +109,14 @@ class Reporter {
   virtual void DecInflight() = 0;
   // brainserve_models: number of models currently served.
   virtual void SetModelCount(int64_t models) = 0;
+  // One commit to the model store, successful or not:
+  // brainserve_store_commit_duration_seconds{operation} and, when !ok,
+  // brainserve_store_commit_failures_total{operation} (exported at 0 for
+  // every operation from the start).
+  virtual void RecordStoreCommit(StoreOperation op, bool ok, double seconds) {}
+  // One snapshot written (compaction):
+  // brainserve_store_snapshot_duration_seconds.
+  virtual void RecordStoreSnapshot(double seconds) {}
 };
 
 // A Reporter that does nothing (metrics off): for tests and

@@ -28,6 +28,8 @@ server::ServerOptions TestServerOptions() {
   options.metrics_listen_address = "127.0.0.1:0";
   options.engine_threads = 2;
   options.shutdown_grace_seconds = 10;
+  // In-process servers keep nothing; the store tests choose their own.
+  options.store = "memory:";
   return options;
 }
 

@@ -137,6 +137,11 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Launch(
   if (!HasFlag(extra_flags, "metrics_listen")) {
     argv.push_back("--metrics_listen=127.0.0.1:0");
   }
+  // Each server its own fresh embedded store (the real default kind), so no
+  // state leaks between tests through the working directory.
+  if (!HasFlag(extra_flags, "store")) {
+    argv.push_back("--store=sqlite:" + dir + "/state.db");
+  }
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   absl::StatusOr<pid_t> pid = SpawnToLog(argv, dir + "/server.log");
   if (!pid.ok()) return pid.status();

@@ -10,6 +10,8 @@
 //      --listen=127.0.0.1:0           (gRPC on an ephemeral port)
 //      --metrics_listen=127.0.0.1:0   (pass "--metrics_listen=" to disable;
 //                                      metrics_port() is then 0)
+//      --store=sqlite:<temp dir>/state.db  (a fresh embedded store; pass
+//                                      --store to share one across servers)
 //    No --models_file is added: pass one to serve models at start-up.
 //  * The child's stdin is /dev/null; its stdout and stderr both go to
 //    server.log in the temp dir (see log()). The temp dir is left in place
@@ -74,6 +76,8 @@ class ServerProcess {
   std::string log() const;          // the server's stdout and stderr so far
   // The server's own temp dir (ready file and log); tests may put files here.
   const std::string& temp_dir() const { return dir_; }
+  // The server's process id (-1 once reaped), e.g. for prlimit --pid.
+  pid_t pid() const { return pid_; }
 
   // Sends `signal_number` to the server if it has not been reaped.
   void Signal(int signal_number);

@@ -1,0 +1,37 @@
+#include "server/store/model_store.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/store/memory_store.h"
+#include "server/store/sqlite_store.h"
+
+namespace brainserve::server::store {
+
+int64_t LoggedBytes(const std::vector<engine::ParameterUpdate>& updates) {
+  int64_t bytes = 0;
+  for (const engine::ParameterUpdate& update : updates) {
+    bytes += static_cast<int64_t>(update.value.data.size() * sizeof(float));
+  }
+  return bytes;
+}
+
+absl::StatusOr<std::unique_ptr<ModelStore>> OpenStore(const std::string& url) {
+  if (url == "memory:") return std::make_unique<MemoryStore>();
+  if (absl::StartsWith(url, "sqlite:")) {
+    const std::string path = url.substr(7);
+    if (path.empty()) {
+      return absl::InvalidArgumentError(
+          "--store: 'sqlite:' needs a file path, e.g. "
+          "sqlite:brainserve-data/state.db");
+    }
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+        SqliteStore::Open(path);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<ModelStore>(*std::move(store));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--store: unknown store '", url,
+      "'; expected sqlite:PATH or memory:"));
+}
+
+}  // namespace brainserve::server::store

@@ -1,0 +1,136 @@
+// The durable record of every served model: the narrow interface the server
+// codes against, implemented by the embedded SQLite store (sqlite_store.h)
+// and the in-memory store (memory_store.h; `--store=memory:`).
+//
+// The server is a state machine applying a log. CreateModel, DeleteModel and
+// UpdateParameters are committed here first, then applied in memory, then
+// acknowledged; a failed commit changes nothing in memory. Per model the
+// store keeps
+//   * its CreateModelRequest (spec, seed, batching options),
+//   * one snapshot: every parameter's value at one version (version 1 is
+//     written at creation, so a restore never re-runs initializers), and
+//   * the log: each update after the snapshot, as the next version.
+// WriteSnapshot() folds the log into a newer snapshot and drops the entries
+// it covers, so the work of a restart stays bounded.
+//
+// Models are identified by a store-assigned id, never by name alone, so an
+// update that raced with a delete can never land in the log of a new model
+// that reuses the name.
+//
+// Errors (the server maps them to RPC statuses unchanged):
+//   ALREADY_EXISTS      CreateModel of a stored name;
+//   NOT_FOUND           an id that is not (or no longer) stored;
+//   FAILED_PRECONDITION AppendUpdate whose version is not latest + 1;
+//   UNAVAILABLE         the store could not commit (disk full, read-only,
+//                       I/O error, busy); retrying later may succeed;
+//   DATA_LOSS           the store's content is unreadable (corruption);
+//   INTERNAL            anything else.
+// Messages name the store (its file, for SQLite).
+//
+// Thread safety: every method may be called concurrently. Implementations may
+// group concurrent commits into one durable write (group commit), but a
+// method returns OK only after its change is durable.
+#ifndef BRAINSERVE_SERVER_STORE_MODEL_STORE_H_
+#define BRAINSERVE_SERVER_STORE_MODEL_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "brainserve/v1/model_service.pb.h"
+#include "engine/model.h"
+
+namespace brainserve::server::store {
+
+using ModelId = int64_t;
+
+// One parameter's value, named as in engine::ParameterInfo.
+struct StoredParameter {
+  std::string layer;
+  std::string name;
+  engine::DenseTensor value;
+};
+
+// Every parameter of a model at one version, in parameter_infos() order.
+struct StoredSnapshot {
+  uint64_t version = 0;
+  std::vector<StoredParameter> parameters;
+};
+
+// What a store writes as a snapshot: a model's parameters at one version,
+// borrowed from the engine's snapshot (no copy). Both vectors are in
+// parameter_infos() order and must outlive the call.
+struct SnapshotView {
+  uint64_t version = 0;
+  const std::vector<engine::ParameterInfo>* infos = nullptr;
+  const std::vector<engine::DenseTensor>* values = nullptr;
+};
+
+// One committed UpdateParameters: the changes that produced `version`.
+struct LogEntry {
+  uint64_t version = 0;
+  std::vector<engine::ParameterUpdate> updates;
+};
+
+// A model as it is stored: what LoadAll() returns.
+struct StoredModel {
+  ModelId id = 0;
+  v1::CreateModelRequest request;
+  StoredSnapshot snapshot;
+  // Entries with versions snapshot.version + 1, + 2, ... in order.
+  std::vector<LogEntry> log;
+};
+
+// Size of the log after a snapshot (what compaction decisions need).
+struct LogSize {
+  int64_t entries = 0;
+  int64_t bytes = 0;  // parameter bytes of the logged values
+};
+
+// Bytes of the float32 values an entry's updates carry.
+int64_t LoggedBytes(const std::vector<engine::ParameterUpdate>& updates);
+
+class ModelStore {
+ public:
+  virtual ~ModelStore() = default;
+
+  // Human-readable name for logs and errors, e.g. "sqlite:/data/state.db".
+  virtual std::string Describe() const = 0;
+
+  // Every stored model, ordered by name. Called once at start.
+  virtual absl::StatusOr<std::vector<StoredModel>> LoadAll() = 0;
+
+  // Stores a new model with its first snapshot (`initial`, normally version
+  // 1). Returns its id. ALREADY_EXISTS if `request.name()` is stored.
+  virtual absl::StatusOr<ModelId> CreateModel(
+      const v1::CreateModelRequest& request, const SnapshotView& initial) = 0;
+
+  // Removes the model, its snapshot and its log. NOT_FOUND if not stored.
+  virtual absl::Status DeleteModel(ModelId id) = 0;
+
+  // Appends `updates` to the model's log as `version`. FAILED_PRECONDITION
+  // unless `version` is exactly the model's latest version + 1.
+  virtual absl::Status AppendUpdate(
+      ModelId id, uint64_t version,
+      const std::vector<engine::ParameterUpdate>& updates) = 0;
+
+  // Replaces the model's snapshot with `snapshot` (a version the model has
+  // reached: <= latest) and drops the log entries it covers. A snapshot not
+  // newer than the stored one is a no-op. Returns what is left of the log.
+  virtual absl::StatusOr<LogSize> WriteSnapshot(
+      ModelId id, const SnapshotView& snapshot) = 0;
+};
+
+// Opens the store named by `url` (the --store flag):
+//   sqlite:PATH   the embedded store in file PATH (its directory is created);
+//   memory:       nothing is kept across restarts.
+// INVALID_ARGUMENT naming --store for an unknown scheme or an empty path;
+// the implementation's errors (naming the file) otherwise.
+absl::StatusOr<std::unique_ptr<ModelStore>> OpenStore(const std::string& url);
+
+}  // namespace brainserve::server::store
+
+#endif  // BRAINSERVE_SERVER_STORE_MODEL_STORE_H_
