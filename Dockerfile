@@ -7,7 +7,9 @@
 # DOCKER_BUILDKIT=1). deploy/smoke_test_image.sh builds and runs this image in CI.
 #
 # The image runs brainserve-server as an unprivileged user (uid 10001) and serves the bundled
-# example models. Everything after the image name is passed to the server as flags; the last
+# example models. Model state (every created model and parameter update) is kept in the embedded
+# SQLite store at /var/lib/brainserve/state.db, a VOLUME: mount a named volume there
+# (`-v brainserve-data:/var/lib/brainserve`) so that learned parameters survive a new container. Everything after the image name is passed to the server as flags; the last
 # occurrence of a flag wins, so `docker run brainserve --models_file=/models/my.json` replaces the
 # default model list. brainserve-cli is in the image too:
 #   docker run --rm --network=host --entrypoint brainserve-cli brainserve list
@@ -23,7 +25,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config ccache \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
-      libabsl-dev libdnnl-dev ocl-icd-opencl-dev prometheus-cpp-dev \
+      libabsl-dev libdnnl-dev ocl-icd-opencl-dev prometheus-cpp-dev libsqlite3-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -51,11 +53,12 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgrpc++1.51 libprotobuf32 libabsl20220623 \
       libdnnl2 libgomp1 \
-      libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
+      libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libsqlite3-0 \
  && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
  && groupadd --system --gid 10001 brainserve \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
-      --shell /usr/sbin/nologin brainserve
+      --shell /usr/sbin/nologin brainserve \
+ && install -d -o 10001 -g 10001 -m 0750 /var/lib/brainserve
 
 COPY --from=build /out/bin/brainserve-server /out/bin/brainserve-cli /usr/local/bin/
 COPY --from=build /src/examples/ /opt/brainserve/examples/
@@ -67,6 +70,9 @@ LABEL org.opencontainers.image.title="brainserve" \
 
 USER 10001:10001
 WORKDIR /opt/brainserve
+# The store's directory: a volume, so it stays writable under --read-only and outlives the
+# container when a named volume is mounted.
+VOLUME ["/var/lib/brainserve"]
 # The CLI (and so the HEALTHCHECK) talks to this address; change it together with --listen.
 ENV BRAINSERVE_SERVER=127.0.0.1:50051
 EXPOSE 50051 9464
@@ -75,4 +81,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
 # The server handles SIGTERM (graceful drain, exit 0) itself, so it can be PID 1.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["brainserve-server"]
-CMD ["--models_file=/opt/brainserve/examples/models.json"]
+CMD ["--models_file=/opt/brainserve/examples/models.json", "--store=sqlite:/var/lib/brainserve/state.db"]

@@ -14,10 +14,47 @@ namespace {
 
 using metrics::StoreOperation;
 
-store::SnapshotView ViewOf(const engine::Model& model,
-                           const engine::ParameterSnapshot& snapshot) {
-  return store::SnapshotView{snapshot.version(), &model.parameter_infos(),
-                             &snapshot.values()};
+// The store's borrowed view of a snapshot's parameters (no copy).
+std::vector<store::ParameterRef> ParameterRefs(
+    const engine::Model& model, const engine::ParameterSnapshot& snapshot) {
+  const std::vector<engine::ParameterInfo>& infos = model.parameter_infos();
+  const std::vector<engine::DenseTensor>& values = snapshot.values();
+  std::vector<store::ParameterRef> refs;
+  refs.reserve(infos.size());
+  for (size_t i = 0; i < infos.size(); ++i) {
+    refs.push_back({infos[i].layer, infos[i].name,
+                    {values[i].shape, values[i].data}});
+  }
+  return refs;
+}
+
+std::vector<store::UpdateRef> UpdateRefs(
+    const std::vector<engine::ParameterUpdate>& updates) {
+  std::vector<store::UpdateRef> refs;
+  refs.reserve(updates.size());
+  for (const engine::ParameterUpdate& u : updates) {
+    refs.push_back({u.layer, u.name,
+                    u.mode == engine::UpdateMode::kAdd
+                        ? store::UpdateMode::kAdd
+                        : store::UpdateMode::kReplace,
+                    {u.value.shape, u.value.data}});
+  }
+  return refs;
+}
+
+// Moves a logged entry's values into engine updates.
+std::vector<engine::ParameterUpdate> ToEngineUpdates(
+    std::vector<store::StoredUpdate>& stored) {
+  std::vector<engine::ParameterUpdate> updates;
+  updates.reserve(stored.size());
+  for (store::StoredUpdate& u : stored) {
+    updates.push_back({std::move(u.layer), std::move(u.name),
+                       u.mode == store::UpdateMode::kAdd
+                           ? engine::UpdateMode::kAdd
+                           : engine::UpdateMode::kReplace,
+                       {std::move(u.value.shape), std::move(u.value.data)}});
+  }
+  return updates;
 }
 
 }  // namespace
@@ -103,8 +140,8 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Create(
     // Serve() takes engine_model; the commit reads through its own pointer.
     auto commit = [&, model = engine_model]() -> absl::StatusOr<store::ModelId> {
       const absl::Time start = absl::Now();
-      absl::StatusOr<store::ModelId> id =
-          store_->CreateModel(request, ViewOf(*model, *initial));
+      absl::StatusOr<store::ModelId> id = store_->CreateModel(
+          request, initial->version(), ParameterRefs(*model, *initial));
       absl::Status status =
           Committed(StoreOperation::kCreateModel, start, id.status());
       if (!status.ok()) return status;
@@ -121,7 +158,7 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
     const v1::CreateModelRequest& request, const ModelBatchingOptions& batching,
     int threads_per_forward, std::shared_ptr<engine::Model> engine_model,
     const std::function<absl::StatusOr<store::ModelId>()>& commit,
-    const std::vector<store::LogEntry>& pending_log) {
+    const std::vector<LoggedVersion>& pending_log) {
   std::shared_ptr<metrics::ModelReporter> model_reporter =
       reporter_->AddModel(request.name());
   model_reporter->SetQueueCapacity(batching.max_queue_size);
@@ -146,8 +183,8 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
   auto model = std::make_shared<ServedModel>(
       request.name(), request.spec(), std::move(engine_model), batching,
       model_reporter, *std::move(executor), *id);
-  for (const store::LogEntry& entry : pending_log) {
-    model->log().Append(entry.version, store::LoggedBytes(entry.updates));
+  for (const LoggedVersion& entry : pending_log) {
+    model->log().Append(entry.version, entry.bytes);
   }
   registry_->Publish(model);
   model_reporter->SetVersion(model->engine().snapshot()->version());
@@ -167,16 +204,16 @@ absl::StatusOr<uint64_t> ModelManager::Update(
     if (request.has_expected_version()) expected = request.expected_version();
     // The engine calls the hook with the prepared snapshot's version, under
     // the model's update lock, and publishes only if the append committed.
+    const std::vector<store::UpdateRef> refs = UpdateRefs(*updates);
     auto append = [&](uint64_t next) {
       const absl::Time commit_start = absl::Now();
-      return Committed(
-          StoreOperation::kAppendUpdate, commit_start,
-          store_->AppendUpdate(model->store_id(), next, *updates));
+      return Committed(StoreOperation::kAppendUpdate, commit_start,
+                       store_->AppendUpdate(model->store_id(), next, refs));
     };
     absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> snapshot =
         model->engine().Update(*updates, expected, append);
     if (!snapshot.ok()) return snapshot.status();
-    model->log().Append((*snapshot)->version(), store::LoggedBytes(*updates));
+    model->log().Append((*snapshot)->version(), store::LoggedBytes(refs));
     return (*snapshot)->version();
   }();
   model->reporter()->RecordParameterUpdate(
@@ -233,7 +270,8 @@ void ModelManager::Compact(const std::shared_ptr<ServedModel>& model) {
         model->engine().snapshot();
     const absl::Time commit_start = absl::Now();
     absl::StatusOr<store::LogSize> rest = store_->WriteSnapshot(
-        model->store_id(), ViewOf(model->engine(), *snapshot));
+        model->store_id(), snapshot->version(),
+        ParameterRefs(model->engine(), *snapshot));
     absl::Status status =
         Committed(StoreOperation::kWriteSnapshot, commit_start, rest.status());
     if (status.ok()) {
@@ -277,7 +315,8 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Restore(
     std::vector<engine::DenseTensor> values;
     for (store::StoredParameter& p : stored.snapshot.parameters) {
       names.push_back(absl::StrCat(p.layer, "/", p.name));
-      values.push_back(std::move(p.value));
+      values.push_back(
+          {std::move(p.value.shape), std::move(p.value.data)});
     }
     const engine::EngineOptions engine_options = EngineOptionsFor(*batching);
     absl::StatusOr<std::unique_ptr<engine::Model>> restored =
@@ -295,9 +334,12 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Restore(
             expected, "'"));
       }
     }
-    for (const store::LogEntry& entry : stored.log) {
+    std::vector<LoggedVersion> logged;
+    for (store::LogEntry& entry : stored.log) {
+      logged.push_back({entry.version, store::LoggedBytes(entry.updates)});
       absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> next =
-          engine_model->Update(entry.updates, entry.version - 1);
+          engine_model->Update(ToEngineUpdates(entry.updates),
+                               entry.version - 1);
       if (!next.ok()) {
         return absl::DataLossError(absl::StrCat(
             "replaying version ", entry.version, ": ", next.status().message()));
@@ -313,7 +355,7 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Restore(
     return Serve(request, *batching, engine_options.num_threads,
                  std::move(engine_model),
                  [id]() -> absl::StatusOr<store::ModelId> { return id; },
-                 stored.log);
+                 logged);
   }();
   if (!model.ok()) {
     registry_->Unreserve(request.name());

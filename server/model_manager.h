@@ -110,15 +110,21 @@ class ModelManager {
   void ShutdownAll(bool drain);
 
  private:
+  // A store log entry not yet folded into a snapshot.
+  struct LoggedVersion {
+    uint64_t version = 0;
+    int64_t bytes = 0;
+  };
+
   // Builds the executor and metrics of an engine model whose name is
   // reserved, commits it to the store through `commit` (which returns the
-  // store id), and publishes it.
+  // store id), and publishes it with `pending_log` as its unfolded log.
   absl::StatusOr<std::shared_ptr<ServedModel>> Serve(
       const v1::CreateModelRequest& request,
       const ModelBatchingOptions& batching, int threads_per_forward,
       std::shared_ptr<engine::Model> engine_model,
       const std::function<absl::StatusOr<store::ModelId>()>& commit,
-      const std::vector<store::LogEntry>& pending_log);
+      const std::vector<LoggedVersion>& pending_log);
   absl::StatusOr<std::shared_ptr<ServedModel>> Restore(
       store::StoredModel& stored, int64_t* replayed);
   // Times a store commit and records it; maps its status for the caller.

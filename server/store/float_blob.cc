@@ -20,7 +20,7 @@ void SwapBytes32(char* data, size_t count) {
 
 }  // namespace
 
-std::string FloatsToBlob(const std::vector<float>& values) {
+std::string FloatsToBlob(absl::Span<const float> values) {
   std::string blob(values.size() * sizeof(float), '\0');
   if (!values.empty()) std::memcpy(blob.data(), values.data(), blob.size());
   if (!kHostIsLittleEndian) SwapBytes32(blob.data(), values.size());
@@ -43,8 +43,14 @@ absl::StatusOr<std::vector<float>> BlobToFloats(absl::string_view blob,
   return values;
 }
 
-std::string ShapeToText(const std::vector<int64_t>& shape) {
+std::string ShapeToText(absl::Span<const int64_t> shape) {
   return absl::StrJoin(shape, ",");
+}
+
+int64_t NumElements(absl::Span<const int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
 }
 
 absl::StatusOr<std::vector<int64_t>> TextToShape(absl::string_view text,

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace brainserve::server::store {
 
@@ -19,14 +20,16 @@ constexpr bool kHostIsLittleEndian =
 
 // The blob of `values`. On little-endian hosts prefer binding the vector's
 // memory directly; this copy is for big-endian hosts.
-std::string FloatsToBlob(const std::vector<float>& values);
+std::string FloatsToBlob(absl::Span<const float> values);
 
 // DATA_LOSS naming `what` if the blob is not `count` floats.
 absl::StatusOr<std::vector<float>> BlobToFloats(absl::string_view blob,
                                                 int64_t count,
                                                 absl::string_view what);
 
-std::string ShapeToText(const std::vector<int64_t>& shape);
+std::string ShapeToText(absl::Span<const int64_t> shape);
+// Elements of `shape` (1 for a scalar).
+int64_t NumElements(absl::Span<const int64_t> shape);
 // DATA_LOSS naming `what` for anything but non-negative integers.
 absl::StatusOr<std::vector<int64_t>> TextToShape(absl::string_view text,
                                                  absl::string_view what);

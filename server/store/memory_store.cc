@@ -10,7 +10,8 @@ absl::StatusOr<std::vector<StoredModel>> MemoryStore::LoadAll() {
 }
 
 absl::StatusOr<ModelId> MemoryStore::CreateModel(
-    const v1::CreateModelRequest& request, const SnapshotView& initial) {
+    const v1::CreateModelRequest& request, uint64_t version,
+    absl::Span<const ParameterRef> parameters) {
   absl::MutexLock lock(&mu_);
   for (const auto& [id, entry] : models_) {
     if (entry.name == request.name()) {
@@ -21,8 +22,8 @@ absl::StatusOr<ModelId> MemoryStore::CreateModel(
   const ModelId id = next_id_++;
   Entry& entry = models_[id];
   entry.name = request.name();
-  entry.snapshot_version = initial.version;
-  entry.latest_version = initial.version;
+  entry.snapshot_version = version;
+  entry.latest_version = version;
   return id;
 }
 
@@ -34,9 +35,8 @@ absl::Status MemoryStore::DeleteModel(ModelId id) {
   return absl::OkStatus();
 }
 
-absl::Status MemoryStore::AppendUpdate(
-    ModelId id, uint64_t version,
-    const std::vector<engine::ParameterUpdate>& updates) {
+absl::Status MemoryStore::AppendUpdate(ModelId id, uint64_t version,
+                                       absl::Span<const UpdateRef> updates) {
   absl::MutexLock lock(&mu_);
   auto it = models_.find(id);
   if (it == models_.end()) {
@@ -53,22 +53,22 @@ absl::Status MemoryStore::AppendUpdate(
 }
 
 absl::StatusOr<LogSize> MemoryStore::WriteSnapshot(
-    ModelId id, const SnapshotView& snapshot) {
+    ModelId id, uint64_t version, absl::Span<const ParameterRef> parameters) {
   absl::MutexLock lock(&mu_);
   auto it = models_.find(id);
   if (it == models_.end()) {
     return absl::NotFoundError(absl::StrCat("store: no model with id ", id));
   }
   Entry& entry = it->second;
-  if (snapshot.version > entry.latest_version) {
+  if (version > entry.latest_version) {
     return absl::FailedPreconditionError(
-        absl::StrCat("store: snapshot version ", snapshot.version,
+        absl::StrCat("store: snapshot version ", version,
                      " is newer than the latest, ", entry.latest_version));
   }
-  if (snapshot.version > entry.snapshot_version) {
-    entry.snapshot_version = snapshot.version;
+  if (version > entry.snapshot_version) {
+    entry.snapshot_version = version;
     entry.log_bytes.erase(entry.log_bytes.begin(),
-                          entry.log_bytes.upper_bound(snapshot.version));
+                          entry.log_bytes.upper_bound(version));
   }
   LogSize size;
   for (const auto& [version, bytes] : entry.log_bytes) {

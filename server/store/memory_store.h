@@ -21,14 +21,15 @@ class MemoryStore final : public ModelStore {
  public:
   std::string Describe() const override { return "memory:"; }
   absl::StatusOr<std::vector<StoredModel>> LoadAll() override;
-  absl::StatusOr<ModelId> CreateModel(const v1::CreateModelRequest& request,
-                                      const SnapshotView& initial) override;
+  absl::StatusOr<ModelId> CreateModel(
+      const v1::CreateModelRequest& request, uint64_t version,
+      absl::Span<const ParameterRef> parameters) override;
   absl::Status DeleteModel(ModelId id) override;
-  absl::Status AppendUpdate(
-      ModelId id, uint64_t version,
-      const std::vector<engine::ParameterUpdate>& updates) override;
+  absl::Status AppendUpdate(ModelId id, uint64_t version,
+                            absl::Span<const UpdateRef> updates) override;
   absl::StatusOr<LogSize> WriteSnapshot(
-      ModelId id, const SnapshotView& snapshot) override;
+      ModelId id, uint64_t version,
+      absl::Span<const ParameterRef> parameters) override;
 
  private:
   // Only names, ids and versions: parameter values stay with the engine,

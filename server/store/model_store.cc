@@ -7,9 +7,17 @@
 
 namespace brainserve::server::store {
 
-int64_t LoggedBytes(const std::vector<engine::ParameterUpdate>& updates) {
+int64_t LoggedBytes(absl::Span<const UpdateRef> updates) {
   int64_t bytes = 0;
-  for (const engine::ParameterUpdate& update : updates) {
+  for (const UpdateRef& update : updates) {
+    bytes += static_cast<int64_t>(update.value.data.size() * sizeof(float));
+  }
+  return bytes;
+}
+
+int64_t LoggedBytes(const std::vector<StoredUpdate>& updates) {
+  int64_t bytes = 0;
+  for (const StoredUpdate& update : updates) {
     bytes += static_cast<int64_t>(update.value.data.size() * sizeof(float));
   }
   return bytes;

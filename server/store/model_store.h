@@ -40,39 +40,61 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "brainserve/v1/model_service.pb.h"
-#include "engine/model.h"
 
 namespace brainserve::server::store {
 
 using ModelId = int64_t;
 
-// One parameter's value, named as in engine::ParameterInfo.
+enum class UpdateMode { kReplace, kAdd };
+
+// Writes borrow what they store (no copies); the referenced memory must
+// outlive the call.
+struct TensorRef {
+  absl::Span<const int64_t> shape;
+  absl::Span<const float> data;  // row-major, product(shape) values
+};
+struct ParameterRef {
+  absl::string_view layer;
+  absl::string_view name;
+  TensorRef value;
+};
+struct UpdateRef {
+  absl::string_view layer;
+  absl::string_view name;
+  UpdateMode mode = UpdateMode::kReplace;
+  TensorRef value;
+};
+
+// What LoadAll() gives back, owned.
+struct Tensor {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
 struct StoredParameter {
   std::string layer;
   std::string name;
-  engine::DenseTensor value;
+  Tensor value;
+};
+struct StoredUpdate {
+  std::string layer;
+  std::string name;
+  UpdateMode mode = UpdateMode::kReplace;
+  Tensor value;
 };
 
-// Every parameter of a model at one version, in parameter_infos() order.
+// Every parameter of a model at one version, in the model's parameter order.
 struct StoredSnapshot {
   uint64_t version = 0;
   std::vector<StoredParameter> parameters;
 };
 
-// What a store writes as a snapshot: a model's parameters at one version,
-// borrowed from the engine's snapshot (no copy). Both vectors are in
-// parameter_infos() order and must outlive the call.
-struct SnapshotView {
-  uint64_t version = 0;
-  const std::vector<engine::ParameterInfo>* infos = nullptr;
-  const std::vector<engine::DenseTensor>* values = nullptr;
-};
-
 // One committed UpdateParameters: the changes that produced `version`.
 struct LogEntry {
   uint64_t version = 0;
-  std::vector<engine::ParameterUpdate> updates;
+  std::vector<StoredUpdate> updates;
 };
 
 // A model as it is stored: what LoadAll() returns.
@@ -91,7 +113,8 @@ struct LogSize {
 };
 
 // Bytes of the float32 values an entry's updates carry.
-int64_t LoggedBytes(const std::vector<engine::ParameterUpdate>& updates);
+int64_t LoggedBytes(absl::Span<const UpdateRef> updates);
+int64_t LoggedBytes(const std::vector<StoredUpdate>& updates);
 
 class ModelStore {
  public:
@@ -103,25 +126,28 @@ class ModelStore {
   // Every stored model, ordered by name. Called once at start.
   virtual absl::StatusOr<std::vector<StoredModel>> LoadAll() = 0;
 
-  // Stores a new model with its first snapshot (`initial`, normally version
-  // 1). Returns its id. ALREADY_EXISTS if `request.name()` is stored.
+  // Stores a new model with its first snapshot: `parameters` at `version`
+  // (normally 1). Returns its id. ALREADY_EXISTS if `request.name()` is
+  // stored.
   virtual absl::StatusOr<ModelId> CreateModel(
-      const v1::CreateModelRequest& request, const SnapshotView& initial) = 0;
+      const v1::CreateModelRequest& request, uint64_t version,
+      absl::Span<const ParameterRef> parameters) = 0;
 
   // Removes the model, its snapshot and its log. NOT_FOUND if not stored.
   virtual absl::Status DeleteModel(ModelId id) = 0;
 
   // Appends `updates` to the model's log as `version`. FAILED_PRECONDITION
   // unless `version` is exactly the model's latest version + 1.
-  virtual absl::Status AppendUpdate(
-      ModelId id, uint64_t version,
-      const std::vector<engine::ParameterUpdate>& updates) = 0;
+  virtual absl::Status AppendUpdate(ModelId id, uint64_t version,
+                                    absl::Span<const UpdateRef> updates) = 0;
 
-  // Replaces the model's snapshot with `snapshot` (a version the model has
-  // reached: <= latest) and drops the log entries it covers. A snapshot not
-  // newer than the stored one is a no-op. Returns what is left of the log.
+  // Replaces the model's snapshot with `parameters` at `version` (a version
+  // the model has reached: <= latest) and drops the log entries it covers.
+  // A snapshot not newer than the stored one is a no-op. Returns what is
+  // left of the log.
   virtual absl::StatusOr<LogSize> WriteSnapshot(
-      ModelId id, const SnapshotView& snapshot) = 0;
+      ModelId id, uint64_t version,
+      absl::Span<const ParameterRef> parameters) = 0;
 };
 
 // Opens the store named by `url` (the --store flag):

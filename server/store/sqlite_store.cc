@@ -52,7 +52,7 @@ CREATE TABLE log_updates(
 // at `index + 1`; `scratch` keeps the big-endian copy alive until the
 // statement runs.
 void BindFloats(SqliteStatement& stmt, int index,
-                const std::vector<float>& values, std::string& scratch) {
+                absl::Span<const float> values, std::string& scratch) {
   const void* data = values.data();
   const size_t size = values.size() * sizeof(float);
   if (!kHostIsLittleEndian) {
@@ -74,10 +74,9 @@ absl::Status CheckCrc(absl::string_view blob, int64_t crc,
 }
 
 // Reads the shape, data and crc in three consecutive columns.
-absl::StatusOr<engine::DenseTensor> ReadTensor(const SqliteStatement& stmt,
-                                               int shape_column,
-                                               absl::string_view what) {
-  engine::DenseTensor tensor;
+absl::StatusOr<Tensor> ReadTensor(const SqliteStatement& stmt,
+                                  int shape_column, absl::string_view what) {
+  Tensor tensor;
   absl::StatusOr<std::vector<int64_t>> shape =
       TextToShape(stmt.ColumnText(shape_column), what);
   if (!shape.ok()) return shape.status();
@@ -87,7 +86,7 @@ absl::StatusOr<engine::DenseTensor> ReadTensor(const SqliteStatement& stmt,
       CheckCrc(blob, stmt.ColumnInt(shape_column + 2), what);
   if (!checked.ok()) return checked;
   absl::StatusOr<std::vector<float>> data =
-      BlobToFloats(blob, tensor.num_elements(), what);
+      BlobToFloats(blob, NumElements(tensor.shape), what);
   if (!data.ok()) return data.status();
   tensor.data = *std::move(data);
   return tensor;
@@ -235,23 +234,22 @@ absl::Status SqliteStore::Write(
   return group_->Run([this, &op] { return op(*db_); });
 }
 
-absl::Status SqliteStore::InsertSnapshot(SqliteDb& db, ModelId id,
-                                         const SnapshotView& snapshot) {
+absl::Status SqliteStore::InsertSnapshot(
+    SqliteDb& db, ModelId id, absl::Span<const ParameterRef> parameters) {
   absl::StatusOr<SqliteStatement*> insert = db.Cached(
       "INSERT INTO snapshot_parameters(model_id, position, layer, name, shape,"
       " data, crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (!insert.ok()) return insert.status();
   std::string scratch;
-  for (size_t i = 0; i < snapshot.values->size(); ++i) {
-    const engine::ParameterInfo& info = (*snapshot.infos)[i];
-    const engine::DenseTensor& value = (*snapshot.values)[i];
-    const std::string shape = ShapeToText(value.shape);
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const ParameterRef& p = parameters[i];
+    const std::string shape = ShapeToText(p.value.shape);
     (*insert)->BindInt(1, id);
     (*insert)->BindInt(2, static_cast<int64_t>(i));
-    (*insert)->BindText(3, info.layer);
-    (*insert)->BindText(4, info.name);
+    (*insert)->BindText(3, p.layer);
+    (*insert)->BindText(4, p.name);
     (*insert)->BindText(5, shape);
-    BindFloats(**insert, 6, value.data, scratch);
+    BindFloats(**insert, 6, p.value.data, scratch);
     absl::Status status = (*insert)->Run("write a snapshot parameter");
     if (!status.ok()) return status;
   }
@@ -259,7 +257,8 @@ absl::Status SqliteStore::InsertSnapshot(SqliteDb& db, ModelId id,
 }
 
 absl::StatusOr<ModelId> SqliteStore::CreateModel(
-    const v1::CreateModelRequest& request, const SnapshotView& initial) {
+    const v1::CreateModelRequest& request, uint64_t version,
+    absl::Span<const ParameterRef> parameters) {
   const std::string blob = request.SerializeAsString();
   ModelId id = 0;
   absl::Status status = Write([&](SqliteDb& db) -> absl::Status {
@@ -281,11 +280,11 @@ absl::StatusOr<ModelId> SqliteStore::CreateModel(
     (*insert)->BindText(1, request.name());
     (*insert)->BindBlob(2, blob.data(), blob.size());
     (*insert)->BindInt(3, Crc32c(blob.data(), blob.size()));
-    (*insert)->BindInt(4, static_cast<int64_t>(initial.version));
+    (*insert)->BindInt(4, static_cast<int64_t>(version));
     absl::Status inserted = (*insert)->Run("create the model");
     if (!inserted.ok()) return inserted;
     id = db.last_insert_rowid();
-    return InsertSnapshot(db, id, initial);
+    return InsertSnapshot(db, id, parameters);
   });
   if (!status.ok()) return status;
   return id;
@@ -312,9 +311,8 @@ absl::Status SqliteStore::DeleteModel(ModelId id) {
   });
 }
 
-absl::Status SqliteStore::AppendUpdate(
-    ModelId id, uint64_t version,
-    const std::vector<engine::ParameterUpdate>& updates) {
+absl::Status SqliteStore::AppendUpdate(ModelId id, uint64_t version,
+                                       absl::Span<const UpdateRef> updates) {
   return Write([&](SqliteDb& db) -> absl::Status {
     absl::StatusOr<SqliteStatement*> latest =
         db.Cached("SELECT latest_version FROM models WHERE id = ?1");
@@ -338,14 +336,14 @@ absl::Status SqliteStore::AppendUpdate(
     if (!insert.ok()) return insert.status();
     std::string scratch;
     for (size_t i = 0; i < updates.size(); ++i) {
-      const engine::ParameterUpdate& update = updates[i];
+      const UpdateRef& update = updates[i];
       const std::string shape = ShapeToText(update.value.shape);
       (*insert)->BindInt(1, id);
       (*insert)->BindInt(2, static_cast<int64_t>(version));
       (*insert)->BindInt(3, static_cast<int64_t>(i));
       (*insert)->BindText(4, update.layer);
       (*insert)->BindText(5, update.name);
-      (*insert)->BindInt(6, update.mode == engine::UpdateMode::kAdd ? 1 : 0);
+      (*insert)->BindInt(6, update.mode == UpdateMode::kAdd ? 1 : 0);
       (*insert)->BindText(7, shape);
       BindFloats(**insert, 8, update.value.data, scratch);
       absl::Status status = (*insert)->Run("append the update");
@@ -361,7 +359,8 @@ absl::Status SqliteStore::AppendUpdate(
 }
 
 absl::StatusOr<LogSize> SqliteStore::WriteSnapshot(
-    ModelId id, const SnapshotView& snapshot) {
+    ModelId id, uint64_t snapshot_version,
+    absl::Span<const ParameterRef> parameters) {
   LogSize size;
   absl::Status status = Write([&](SqliteDb& db) -> absl::Status {
     absl::StatusOr<SqliteStatement*> versions = db.Cached(
@@ -379,7 +378,7 @@ absl::StatusOr<LogSize> SqliteStore::WriteSnapshot(
     if (!*found) {
       return absl::NotFoundError(absl::StrCat("store: no model with id ", id));
     }
-    const int64_t version = static_cast<int64_t>(snapshot.version);
+    const int64_t version = static_cast<int64_t>(snapshot_version);
     if (version > latest) {
       return absl::FailedPreconditionError(
           absl::StrCat("store: snapshot version ", version,
@@ -391,7 +390,7 @@ absl::StatusOr<LogSize> SqliteStore::WriteSnapshot(
       if (!drop.ok()) return drop.status();
       (*drop)->BindInt(1, id);
       absl::Status status = (*drop)->Run("replace the snapshot");
-      if (status.ok()) status = InsertSnapshot(db, id, snapshot);
+      if (status.ok()) status = InsertSnapshot(db, id, parameters);
       if (!status.ok()) return status;
       for (const char* sql :
            {"UPDATE models SET snapshot_version = ?2 WHERE id = ?1",
@@ -479,7 +478,7 @@ absl::StatusOr<StoredModel> SqliteStore::LoadModel(
     StoredParameter p;
     p.layer = (*params)->ColumnText(1);
     p.name = (*params)->ColumnText(2);
-    absl::StatusOr<engine::DenseTensor> value = ReadTensor(
+    absl::StatusOr<Tensor> value = ReadTensor(
         **params, 3,
         absl::StrCat(where, ": snapshot parameter ", p.layer, "/", p.name));
     if (!value.ok()) return value.status();
@@ -507,12 +506,12 @@ absl::StatusOr<StoredModel> SqliteStore::LoadModel(
       }
       model.log.push_back(LogEntry{version, {}});
     }
-    engine::ParameterUpdate update;
+    StoredUpdate update;
     update.layer = (*log)->ColumnText(1);
     update.name = (*log)->ColumnText(2);
-    update.mode = (*log)->ColumnInt(3) == 1 ? engine::UpdateMode::kAdd
-                                            : engine::UpdateMode::kReplace;
-    absl::StatusOr<engine::DenseTensor> value = ReadTensor(
+    update.mode = (*log)->ColumnInt(3) == 1 ? UpdateMode::kAdd
+                                            : UpdateMode::kReplace;
+    absl::StatusOr<Tensor> value = ReadTensor(
         **log, 4,
         absl::StrCat(where, ": update ", version, " of ", update.layer, "/",
                      update.name));

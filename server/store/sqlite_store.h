@@ -50,14 +50,15 @@ class SqliteStore final : public ModelStore {
 
   std::string Describe() const override;
   absl::StatusOr<std::vector<StoredModel>> LoadAll() override;
-  absl::StatusOr<ModelId> CreateModel(const v1::CreateModelRequest& request,
-                                      const SnapshotView& initial) override;
+  absl::StatusOr<ModelId> CreateModel(
+      const v1::CreateModelRequest& request, uint64_t version,
+      absl::Span<const ParameterRef> parameters) override;
   absl::Status DeleteModel(ModelId id) override;
-  absl::Status AppendUpdate(
-      ModelId id, uint64_t version,
-      const std::vector<engine::ParameterUpdate>& updates) override;
+  absl::Status AppendUpdate(ModelId id, uint64_t version,
+                            absl::Span<const UpdateRef> updates) override;
   absl::StatusOr<LogSize> WriteSnapshot(
-      ModelId id, const SnapshotView& snapshot) override;
+      ModelId id, uint64_t version,
+      absl::Span<const ParameterRef> parameters) override;
 
   // Most changes one transaction has carried (group commit), for tests.
   int64_t largest_commit_group() const { return group_->largest_group(); }
@@ -69,7 +70,7 @@ class SqliteStore final : public ModelStore {
   // Runs `op` in a group-committed transaction, holding the connection.
   absl::Status Write(const std::function<absl::Status(SqliteDb&)>& op);
   absl::Status InsertSnapshot(SqliteDb& db, ModelId id,
-                              const SnapshotView& snapshot);
+                              absl::Span<const ParameterRef> parameters);
   absl::StatusOr<StoredModel> LoadModel(SqliteDb& db, ModelId id,
                                         const std::string& name,
                                         absl::string_view request,

@@ -22,8 +22,7 @@ using ::brainserve::store_testing::LinearParameters;
 using ::brainserve::store_testing::LinearRequest;
 using ::testing::HasSubstr;
 
-void ExpectSameTensor(const engine::DenseTensor& got,
-                      const engine::DenseTensor& want) {
+void ExpectSameTensor(const Tensor& got, const Tensor& want) {
   EXPECT_EQ(got.shape, want.shape);
   ASSERT_EQ(got.data.size(), want.data.size());
   for (size_t i = 0; i < got.data.size(); ++i) {
@@ -48,9 +47,9 @@ class ModelStoreContract : public ::testing::TestWithParam<std::string> {
 
 TEST_P(ModelStoreContract, CreateTwiceIsAlreadyExists) {
   const auto params = LinearParameters(1);
-  ASSERT_TRUE(store_->CreateModel(LinearRequest("m"), params.View(1)).ok());
+  ASSERT_TRUE(store_->CreateModel(LinearRequest("m"), 1, params.Refs()).ok());
   absl::StatusOr<ModelId> again =
-      store_->CreateModel(LinearRequest("m"), params.View(1));
+      store_->CreateModel(LinearRequest("m"), 1, params.Refs());
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(again.status().message(), HasSubstr("'m'"));
 }
@@ -58,51 +57,51 @@ TEST_P(ModelStoreContract, CreateTwiceIsAlreadyExists) {
 TEST_P(ModelStoreContract, AppendChecksTheVersion) {
   const auto params = LinearParameters(1);
   absl::StatusOr<ModelId> id =
-      store_->CreateModel(LinearRequest("m"), params.View(1));
+      store_->CreateModel(LinearRequest("m"), 1, params.Refs());
   ASSERT_TRUE(id.ok()) << id.status();
-  EXPECT_TRUE(store_->AppendUpdate(*id, 2, BiasAdd(1)).ok());
-  EXPECT_EQ(store_->AppendUpdate(*id, 2, BiasAdd(1)).code(),
+  EXPECT_TRUE(store_->AppendUpdate(*id, 2, BiasAdd(1).Refs()).ok());
+  EXPECT_EQ(store_->AppendUpdate(*id, 2, BiasAdd(1).Refs()).code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->AppendUpdate(*id, 4, BiasAdd(1)).code(),
+  EXPECT_EQ(store_->AppendUpdate(*id, 4, BiasAdd(1).Refs()).code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(store_->AppendUpdate(*id, 3, BiasAdd(1)).ok());
+  EXPECT_TRUE(store_->AppendUpdate(*id, 3, BiasAdd(1).Refs()).ok());
 }
 
 TEST_P(ModelStoreContract, DeletedIdsAreNotFoundAndNeverReused) {
   const auto params = LinearParameters(1);
   absl::StatusOr<ModelId> first =
-      store_->CreateModel(LinearRequest("m"), params.View(1));
+      store_->CreateModel(LinearRequest("m"), 1, params.Refs());
   ASSERT_TRUE(first.ok());
   ASSERT_TRUE(store_->DeleteModel(*first).ok());
   EXPECT_EQ(store_->DeleteModel(*first).code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store_->AppendUpdate(*first, 2, BiasAdd(1)).code(),
+  EXPECT_EQ(store_->AppendUpdate(*first, 2, BiasAdd(1).Refs()).code(),
             absl::StatusCode::kNotFound);
   absl::StatusOr<ModelId> second =
-      store_->CreateModel(LinearRequest("m"), params.View(1));
+      store_->CreateModel(LinearRequest("m"), 1, params.Refs());
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_NE(*second, *first);
   // A late update for the old model cannot land in the new one's log.
-  EXPECT_EQ(store_->AppendUpdate(*first, 2, BiasAdd(1)).code(),
+  EXPECT_EQ(store_->AppendUpdate(*first, 2, BiasAdd(1).Refs()).code(),
             absl::StatusCode::kNotFound);
 }
 
 TEST_P(ModelStoreContract, SnapshotFoldsTheLog) {
   const auto params = LinearParameters(1);
   absl::StatusOr<ModelId> id =
-      store_->CreateModel(LinearRequest("m"), params.View(1));
+      store_->CreateModel(LinearRequest("m"), 1, params.Refs());
   ASSERT_TRUE(id.ok());
   for (uint64_t v = 2; v <= 6; ++v) {
-    ASSERT_TRUE(store_->AppendUpdate(*id, v, BiasAdd(v)).ok());
+    ASSERT_TRUE(store_->AppendUpdate(*id, v, BiasAdd(v).Refs()).ok());
   }
-  absl::StatusOr<LogSize> rest = store_->WriteSnapshot(*id, params.View(4));
+  absl::StatusOr<LogSize> rest = store_->WriteSnapshot(*id, 4, params.Refs());
   ASSERT_TRUE(rest.ok()) << rest.status();
   EXPECT_EQ(rest->entries, 2);  // versions 5 and 6
   EXPECT_EQ(rest->bytes, 2 * 2 * int64_t{sizeof(float)});
   // An older snapshot is a no-op; one past the latest version is refused.
-  rest = store_->WriteSnapshot(*id, params.View(3));
+  rest = store_->WriteSnapshot(*id, 3, params.Refs());
   ASSERT_TRUE(rest.ok());
   EXPECT_EQ(rest->entries, 2);
-  EXPECT_EQ(store_->WriteSnapshot(*id, params.View(7)).status().code(),
+  EXPECT_EQ(store_->WriteSnapshot(*id, 7, params.Refs()).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
@@ -120,20 +119,20 @@ TEST(OpenStore, RejectsUnknownSchemesNamingTheFlag) {
 TEST(SqliteStore, ReopenedFileGivesBackEverythingBitwise) {
   const std::string path = FreshDir() + "/nested/dir/state.db";
   const auto params = LinearParameters(0.1f);
-  std::vector<std::vector<engine::ParameterUpdate>> logged;
+  std::vector<store_testing::Updates> logged;
   {
     absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
     ASSERT_TRUE(store.ok()) << store.status();
     absl::StatusOr<ModelId> a =
-        (*store)->CreateModel(LinearRequest("a"), params.View(1));
+        (*store)->CreateModel(LinearRequest("a"), 1, params.Refs());
     absl::StatusOr<ModelId> b =
-        (*store)->CreateModel(LinearRequest("b"), params.View(1));
+        (*store)->CreateModel(LinearRequest("b"), 1, params.Refs());
     ASSERT_TRUE(a.ok() && b.ok());
     for (uint64_t v = 2; v <= 5; ++v) {
       logged.push_back(BiasAdd(0.37f * v, /*replace_weight=*/v % 2 == 0));
-      ASSERT_TRUE((*store)->AppendUpdate(*a, v, logged.back()).ok());
+      ASSERT_TRUE((*store)->AppendUpdate(*a, v, logged.back().Refs()).ok());
     }
-    ASSERT_TRUE((*store)->WriteSnapshot(*a, params.View(3)).ok());
+    ASSERT_TRUE((*store)->WriteSnapshot(*a, 3, params.Refs()).ok());
     ASSERT_TRUE((*store)->DeleteModel(*b).ok());
   }
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
@@ -148,12 +147,12 @@ TEST(SqliteStore, ReopenedFileGivesBackEverythingBitwise) {
   ASSERT_EQ(a.snapshot.parameters.size(), 2u);
   EXPECT_EQ(a.snapshot.parameters[0].layer, "fc");
   EXPECT_EQ(a.snapshot.parameters[0].name, "weight");
-  ExpectSameTensor(a.snapshot.parameters[0].value, params.values[0]);
-  ExpectSameTensor(a.snapshot.parameters[1].value, params.values[1]);
+  ExpectSameTensor(a.snapshot.parameters[0].value, params.values[0].value);
+  ExpectSameTensor(a.snapshot.parameters[1].value, params.values[1].value);
   ASSERT_EQ(a.log.size(), 2u);  // versions 4 and 5 follow the snapshot
   for (size_t i = 0; i < a.log.size(); ++i) {
     EXPECT_EQ(a.log[i].version, 4 + i);
-    const auto& want = logged[2 + i];
+    const auto& want = logged[2 + i].updates;
     ASSERT_EQ(a.log[i].updates.size(), want.size());
     for (size_t u = 0; u < want.size(); ++u) {
       EXPECT_EQ(a.log[i].updates[u].layer, want[u].layer);
@@ -163,9 +162,9 @@ TEST(SqliteStore, ReopenedFileGivesBackEverythingBitwise) {
     }
   }
   // Versions continue where they were.
-  EXPECT_EQ((*store)->AppendUpdate(a.id, 5, BiasAdd(1)).code(),
+  EXPECT_EQ((*store)->AppendUpdate(a.id, 5, BiasAdd(1).Refs()).code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE((*store)->AppendUpdate(a.id, 6, BiasAdd(1)).ok());
+  EXPECT_TRUE((*store)->AppendUpdate(a.id, 6, BiasAdd(1).Refs()).ok());
 }
 
 TEST(SqliteStore, ConcurrentUpdatesToManyModelsShareCommits) {
@@ -178,7 +177,7 @@ TEST(SqliteStore, ConcurrentUpdatesToManyModelsShareCommits) {
   std::vector<ModelId> ids;
   for (int m = 0; m < kModels; ++m) {
     absl::StatusOr<ModelId> id = (*store)->CreateModel(
-        LinearRequest("m" + std::to_string(m)), params.View(1));
+        LinearRequest("m" + std::to_string(m)), 1, params.Refs());
     ASSERT_TRUE(id.ok());
     ids.push_back(*id);
   }
@@ -187,7 +186,7 @@ TEST(SqliteStore, ConcurrentUpdatesToManyModelsShareCommits) {
   for (int m = 0; m < kModels; ++m) {
     writers.emplace_back([&, m] {
       for (uint64_t v = 2; v < 2 + kUpdates; ++v) {
-        absl::Status s = (*store)->AppendUpdate(ids[m], v, BiasAdd(v));
+        absl::Status s = (*store)->AppendUpdate(ids[m], v, BiasAdd(v).Refs());
         if (!s.ok()) {
           results[m] = s;
           return;

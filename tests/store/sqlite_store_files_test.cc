@@ -30,10 +30,10 @@ std::string StoreWithModels(int models) {
   const auto params = LinearParameters(1);
   for (int m = 0; m < models; ++m) {
     absl::StatusOr<ModelId> id = (*store)->CreateModel(
-        LinearRequest("model-" + std::to_string(m)), params.View(1));
+        LinearRequest("model-" + std::to_string(m)), 1, params.Refs());
     EXPECT_TRUE(id.ok()) << id.status();
     for (uint64_t v = 2; v < 12; ++v) {
-      EXPECT_TRUE((*store)->AppendUpdate(*id, v, BiasAdd(v, true)).ok());
+      EXPECT_TRUE((*store)->AppendUpdate(*id, v, BiasAdd(v, true).Refs()).ok());
     }
   }
   return path;
@@ -95,7 +95,7 @@ TEST(SqliteStoreFiles, AFlippedBitInAStoredWeightIsDataLoss) {
   {
     absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
     ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->CreateModel(LinearRequest("m"), params.View(1)).ok());
+    ASSERT_TRUE((*store)->CreateModel(LinearRequest("m"), 1, params.Refs()).ok());
   }
   std::string bytes;
   {

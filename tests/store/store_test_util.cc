@@ -27,27 +27,40 @@ v1::CreateModelRequest LinearRequest(const std::string& name) {
   return request;
 }
 
-server::store::SnapshotView Parameters::View(uint64_t version) const {
-  return server::store::SnapshotView{version, &infos, &values};
+std::vector<server::store::ParameterRef> Parameters::Refs() const {
+  std::vector<server::store::ParameterRef> refs;
+  for (const auto& p : values) {
+    refs.push_back({p.layer, p.name, {p.value.shape, p.value.data}});
+  }
+  return refs;
 }
 
 Parameters LinearParameters(float seed) {
   Parameters p;
-  p.infos = {{"fc", "weight", {3, 2}}, {"fc", "bias", {2}}};
-  p.values = {{{3, 2}, {seed, seed + 1, seed + 2, seed + 3, seed + 4, seed + 5}},
-              {{2}, {-seed, 0.5f * seed}}};
+  p.values = {
+      {"fc", "weight", {{3, 2}, {seed, seed + 1, seed + 2, seed + 3, seed + 4, seed + 5}}},
+      {"fc", "bias", {{2}, {-seed, 0.5f * seed}}}};
   return p;
 }
 
-std::vector<engine::ParameterUpdate> BiasAdd(float delta, bool replace_weight) {
-  std::vector<engine::ParameterUpdate> updates;
-  updates.push_back({"fc", "bias", engine::UpdateMode::kAdd, {{2}, {delta, -delta}}});
-  if (replace_weight) {
-    updates.push_back({"fc", "weight", engine::UpdateMode::kReplace,
-                       {{3, 2}, {delta, 2 * delta, 3 * delta, 4 * delta,
-                                 5 * delta, 6 * delta}}});
+std::vector<server::store::UpdateRef> Updates::Refs() const {
+  std::vector<server::store::UpdateRef> refs;
+  for (const auto& u : updates) {
+    refs.push_back({u.layer, u.name, u.mode, {u.value.shape, u.value.data}});
   }
-  return updates;
+  return refs;
+}
+
+Updates BiasAdd(float delta, bool replace_weight) {
+  using server::store::UpdateMode;
+  Updates u;
+  u.updates.push_back({"fc", "bias", UpdateMode::kAdd, {{2}, {delta, -delta}}});
+  if (replace_weight) {
+    u.updates.push_back({"fc", "weight", UpdateMode::kReplace,
+                         {{3, 2}, {delta, 2 * delta, 3 * delta, 4 * delta,
+                                   5 * delta, 6 * delta}}});
+  }
+  return u;
 }
 
 }  // namespace brainserve::store_testing

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "brainserve/v1/model_service.pb.h"
-#include "engine/model.h"
 #include "server/store/model_store.h"
 
 namespace brainserve::store_testing {
@@ -21,16 +20,20 @@ v1::CreateModelRequest LinearRequest(const std::string& name);
 
 // Parameters of LinearRequest's model, values derived from `seed`.
 struct Parameters {
-  std::vector<engine::ParameterInfo> infos;
-  std::vector<engine::DenseTensor> values;
-  server::store::SnapshotView View(uint64_t version) const;
+  std::vector<server::store::StoredParameter> values;
+  std::vector<server::store::ParameterRef> Refs() const;
 };
 Parameters LinearParameters(float seed);
 
+// Owned updates and the borrowed form the store writes.
+struct Updates {
+  std::vector<server::store::StoredUpdate> updates;
+  std::vector<server::store::UpdateRef> Refs() const;
+};
+
 // One ADD of fc/bias by `delta` (both elements) and, if `replace_weight`,
 // a REPLACE of fc/weight by values derived from `delta`.
-std::vector<engine::ParameterUpdate> BiasAdd(float delta,
-                                             bool replace_weight = false);
+Updates BiasAdd(float delta, bool replace_weight = false);
 
 }  // namespace brainserve::store_testing
 
