@@ -123,11 +123,24 @@ absl::StatusOr<std::unique_ptr<SqliteStatement>> SqliteDb::Prepare(
   return std::make_unique<SqliteStatement>(this, stmt);
 }
 
+void SqliteDb::SetWalHook(std::function<void(int frames)> hook) {
+  wal_hook_ = std::move(hook);
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<SqliteDb*>(self)->wal_hook_(frames);
+        return SQLITE_OK;
+      },
+      this);
+}
+
 bool SqliteDb::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 int64_t SqliteDb::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(db_);
 }
+
+int64_t SqliteDb::changes() const { return sqlite3_changes64(db_); }
 
 bool SqliteDb::read_only() const { return sqlite3_db_readonly(db_, "main") == 1; }
 

@@ -13,6 +13,7 @@
 #define BRAINSERVE_SERVER_STORE_SQLITE_DB_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -81,8 +82,14 @@ class SqliteDb {
   absl::StatusOr<std::unique_ptr<SqliteStatement>> Prepare(
       absl::string_view sql);
 
+  // Calls `hook` with the WAL's frame count after every commit on this
+  // connection (sqlite3_wal_hook). `hook` must not use the connection.
+  void SetWalHook(std::function<void(int frames)> hook);
+
   bool in_transaction() const;
   int64_t last_insert_rowid() const;
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t changes() const;
   bool read_only() const;
 
   // The Status for SQLite result `code` while doing `what`.
@@ -93,6 +100,7 @@ class SqliteDb {
 
   const std::string path_;
   sqlite3* const db_;
+  std::function<void(int)> wal_hook_;
   // Cached() statements, keyed by their SQL literal's address.
   std::map<const char*, std::unique_ptr<SqliteStatement>> cache_;
 };

@@ -106,15 +106,28 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
                        dir.string(), "': ", error.message()));
     }
   }
+  absl::StatusOr<std::unique_ptr<FileLock>> lock =
+      FileLock::Acquire(path + ".lock", path);
+  if (!lock.ok()) return lock.status();
   absl::StatusOr<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(path);
   if (!db.ok()) return db.status();
-  std::unique_ptr<SqliteStore> store(new SqliteStore(*std::move(db)));
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(*std::move(lock), *std::move(db)));
   absl::Status status = store->Initialize();
   if (!status.ok()) return status;
+  // 1024 frames of 4 KiB: checkpoint once the WAL holds about 4 MiB.
+  absl::StatusOr<std::unique_ptr<SqliteCheckpointer>> checkpointer =
+      SqliteCheckpointer::Start(path, /*min_wal_frames=*/1024);
+  if (!checkpointer.ok()) return checkpointer.status();
+  store->checkpointer_ = *std::move(checkpointer);
+  SqliteCheckpointer* raw = store->checkpointer_.get();
+  store->db_->SetWalHook([raw](int frames) { raw->WalGrew(frames); });
   return store;
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {
+SqliteStore::SqliteStore(std::unique_ptr<FileLock> lock,
+                         std::unique_ptr<SqliteDb> db)
+    : lock_(std::move(lock)), db_(std::move(db)) {
   SqliteDb* raw = db_.get();
   GroupCommitHooks hooks;
   hooks.begin = [raw] { return raw->Exec("BEGIN IMMEDIATE", "begin"); };
@@ -155,10 +168,7 @@ std::string SqliteStore::Describe() const {
 absl::Status SqliteStore::Initialize() {
   SqliteDb& db = *db_;
   const std::string& path = db.path();
-  // Exclusive locking before WAL: the WAL index lives in this process's
-  // heap and no other process can open the file while we hold it.
-  absl::Status status = db.Exec(
-      "PRAGMA busy_timeout=1000; PRAGMA locking_mode=EXCLUSIVE;", "configure");
+  absl::Status status = db.Exec("PRAGMA busy_timeout=1000", "configure");
   if (!status.ok()) return status;
   absl::StatusOr<std::string> mode =
       db.QueryText("PRAGMA journal_mode=WAL", "enable WAL");
@@ -169,7 +179,7 @@ absl::Status SqliteStore::Initialize() {
   }
   status = db.Exec(
       "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-      "PRAGMA journal_size_limit=67108864;",
+      "PRAGMA journal_size_limit=67108864; PRAGMA wal_autocheckpoint=0;",
       "configure");
   if (!status.ok()) return status;
   if (db.read_only()) {
@@ -197,10 +207,8 @@ absl::Status SqliteStore::Initialize() {
         "store '", path, "': written by a newer brainserve (schema version ",
         schema, "; this binary reads up to ", kSqliteSchemaVersion, ")"));
   }
-  // Take the write lock now (held for the connection's life in exclusive
-  // mode), so a second server on this file fails here, not on its first
-  // write; on a new file, create the schema in the same transaction.
-  status = db.Exec("BEGIN IMMEDIATE", "lock the store (is another server using it?)");
+  // On a new file, create the schema in one transaction.
+  status = db.Exec("BEGIN IMMEDIATE", "begin");
   if (!status.ok()) return status;
   if (empty) {
     status = db.Exec(kSchema, "create the schema");
@@ -301,10 +309,7 @@ absl::Status SqliteStore::DeleteModel(ModelId id) {
       absl::Status status = (*stmt)->Run("delete the model");
       if (!status.ok()) return status;
     }
-    absl::StatusOr<std::string> changes =
-        db.QueryText("SELECT changes()", "delete the model");
-    if (!changes.ok()) return changes.status();
-    if (*changes == "0") {
+    if (db.changes() == 0) {
       return absl::NotFoundError(absl::StrCat("store: no model with id ", id));
     }
     return absl::OkStatus();
@@ -361,7 +366,9 @@ absl::Status SqliteStore::AppendUpdate(ModelId id, uint64_t version,
 absl::StatusOr<LogSize> SqliteStore::WriteSnapshot(
     ModelId id, uint64_t snapshot_version,
     absl::Span<const ParameterRef> parameters) {
-  LogSize size;
+  const int64_t version = static_cast<int64_t>(snapshot_version);
+  // 1. The snapshot itself, in one transaction: from its commit on, a
+  //    restart starts from it and ignores the log entries it covers.
   absl::Status status = Write([&](SqliteDb& db) -> absl::Status {
     absl::StatusOr<SqliteStatement*> versions = db.Cached(
         "SELECT snapshot_version, latest_version FROM models WHERE id = ?1");
@@ -378,36 +385,54 @@ absl::StatusOr<LogSize> SqliteStore::WriteSnapshot(
     if (!*found) {
       return absl::NotFoundError(absl::StrCat("store: no model with id ", id));
     }
-    const int64_t version = static_cast<int64_t>(snapshot_version);
     if (version > latest) {
       return absl::FailedPreconditionError(
           absl::StrCat("store: snapshot version ", version,
                        " is newer than the latest, ", latest));
     }
-    if (version > stored) {
-      absl::StatusOr<SqliteStatement*> drop = db.Cached(
-          "DELETE FROM snapshot_parameters WHERE model_id = ?1");
-      if (!drop.ok()) return drop.status();
-      (*drop)->BindInt(1, id);
-      absl::Status status = (*drop)->Run("replace the snapshot");
-      if (status.ok()) status = InsertSnapshot(db, id, parameters);
-      if (!status.ok()) return status;
-      for (const char* sql :
-           {"UPDATE models SET snapshot_version = ?2 WHERE id = ?1",
-            "DELETE FROM log_updates WHERE model_id = ?1 AND version <= ?2"}) {
-        absl::StatusOr<SqliteStatement*> stmt = db.Cached(sql);
-        if (!stmt.ok()) return stmt.status();
-        (*stmt)->BindInt(1, id);
-        (*stmt)->BindInt(2, version);
-        status = (*stmt)->Run("fold the log into the snapshot");
-        if (!status.ok()) return status;
-      }
-    }
+    if (version <= stored) return absl::OkStatus();  // nothing newer
+    absl::StatusOr<SqliteStatement*> drop =
+        db.Cached("DELETE FROM snapshot_parameters WHERE model_id = ?1");
+    if (!drop.ok()) return drop.status();
+    (*drop)->BindInt(1, id);
+    absl::Status replaced = (*drop)->Run("replace the snapshot");
+    if (replaced.ok()) replaced = InsertSnapshot(db, id, parameters);
+    if (!replaced.ok()) return replaced;
+    absl::StatusOr<SqliteStatement*> mark = db.Cached(
+        "UPDATE models SET snapshot_version = ?2 WHERE id = ?1");
+    if (!mark.ok()) return mark.status();
+    (*mark)->BindInt(1, id);
+    (*mark)->BindInt(2, version);
+    return (*mark)->Run("record the snapshot's version");
+  });
+  if (!status.ok()) return status;
+  // 2. The covered entries go in small transactions, so appends (of this
+  //    and other models) interleave instead of waiting behind one big
+  //    delete. An interrupted trim leaves entries a restart ignores.
+  bool more = true;
+  while (more) {
+    status = Write([&](SqliteDb& db) -> absl::Status {
+      absl::StatusOr<SqliteStatement*> trim = db.Cached(
+          "DELETE FROM log_updates WHERE rowid IN (SELECT rowid FROM"
+          " log_updates WHERE model_id = ?1 AND version <= ?2 LIMIT 64)");
+      if (!trim.ok()) return trim.status();
+      (*trim)->BindInt(1, id);
+      (*trim)->BindInt(2, version);
+      absl::Status trimmed = (*trim)->Run("trim the log");
+      if (!trimmed.ok()) return trimmed;
+      more = db.changes() > 0;
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+  }
+  LogSize size;
+  status = Write([&](SqliteDb& db) -> absl::Status {
     absl::StatusOr<SqliteStatement*> rest = db.Cached(
         "SELECT count(DISTINCT version), coalesce(sum(length(data)), 0)"
-        " FROM log_updates WHERE model_id = ?1");
+        " FROM log_updates WHERE model_id = ?1 AND version > ?2");
     if (!rest.ok()) return rest.status();
     (*rest)->BindInt(1, id);
+    (*rest)->BindInt(2, version);
     absl::StatusOr<bool> row = (*rest)->Step("measure the log");
     if (row.ok() && *row) {
       size.entries = (*rest)->ColumnInt(0);
@@ -487,9 +512,10 @@ absl::StatusOr<StoredModel> SqliteStore::LoadModel(
   }
   absl::StatusOr<std::unique_ptr<SqliteStatement>> log = db.Prepare(
       "SELECT version, layer, name, mode, shape, data, crc FROM log_updates"
-      " WHERE model_id = ?1 ORDER BY version, position");
+      " WHERE model_id = ?1 AND version > ?2 ORDER BY version, position");
   if (!log.ok()) return log.status();
   (*log)->BindInt(1, id);
+  (*log)->BindInt(2, static_cast<int64_t>(snapshot_version));
   while (true) {
     absl::StatusOr<bool> row = (*log)->Step("read the log");
     if (!row.ok()) return row.status();

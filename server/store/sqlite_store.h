@@ -8,8 +8,13 @@
 // id: a file from a newer brainserve, or one that is not a brainserve store,
 // is refused at open with a message naming the file. Open() also runs
 // SQLite's quick_check, so a corrupted or truncated file is refused before
-// anything is served. The connection holds the file's lock exclusively, so a
-// second server on the same file fails to start instead of diverging.
+// anything is served. A lock file (PATH.lock, flock) is held for the store's
+// life, so a second server on the same file fails to start instead of
+// diverging.
+//
+// Commits only append to the WAL and fsync it; a SqliteCheckpointer moves
+// the WAL into the database file in the background (no checkpoint ever runs
+// on a commit's path).
 //
 // Schema (version 1):
 //   models(id, name UNIQUE, request, request_crc, snapshot_version,
@@ -31,8 +36,10 @@
 #include <string>
 #include <vector>
 
+#include "server/store/file_lock.h"
 #include "server/store/group_commit.h"
 #include "server/store/model_store.h"
+#include "server/store/sqlite_checkpointer.h"
 #include "server/store/sqlite_db.h"
 
 namespace brainserve::server::store {
@@ -62,9 +69,11 @@ class SqliteStore final : public ModelStore {
 
   // Most changes one transaction has carried (group commit), for tests.
   int64_t largest_commit_group() const { return group_->largest_group(); }
+  // Background WAL checkpoints completed, for tests.
+  int64_t checkpoints() const { return checkpointer_->checkpoints(); }
 
  private:
-  explicit SqliteStore(std::unique_ptr<SqliteDb> db);
+  SqliteStore(std::unique_ptr<FileLock> lock, std::unique_ptr<SqliteDb> db);
 
   absl::Status Initialize();
   // Runs `op` in a group-committed transaction, holding the connection.
@@ -77,10 +86,14 @@ class SqliteStore final : public ModelStore {
                                         uint64_t snapshot_version,
                                         uint64_t latest_version);
 
+  // Declaration order is destruction order, reversed: the checkpointer's
+  // connection closes before the writer's, and the lock goes last.
+  const std::unique_ptr<FileLock> lock_;
   // Every use of the connection after Initialize() runs inside group_ (one
   // leader at a time), which is what serializes it.
   const std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<GroupCommit> group_;
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;
 };
 
 }  // namespace brainserve::server::store

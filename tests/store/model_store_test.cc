@@ -3,6 +3,7 @@
 // gives back every model, snapshot and log entry bitwise.
 #include <memory>
 #include <string>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -203,6 +204,32 @@ TEST(SqliteStore, ConcurrentUpdatesToManyModelsShareCommits) {
   }
   std::printf("largest commit group: %lld of %d writers\n",
               static_cast<long long>((*store)->largest_commit_group()), kModels);
+}
+
+TEST(SqliteStore, BigCommitsAreCheckpointedInTheBackground) {
+  const std::string path = FreshDir() + "/state.db";
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  // One 8 MiB parameter: far past the checkpointer's 4 MiB threshold.
+  std::vector<int64_t> shape = {2048, 1024};
+  std::vector<float> data(2048 * 1024, 0.25f);
+  const ParameterRef big{"fc", "weight", {shape, data}};
+  v1::CreateModelRequest request = LinearRequest("big");
+  ASSERT_TRUE((*store)->CreateModel(request, 1, {big}).ok());
+  bool checkpointed = false;
+  for (int i = 0; i < 5000 && !checkpointed; ++i) {
+    checkpointed = (*store)->checkpoints() >= 1;
+    if (!checkpointed) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(checkpointed) << "no checkpoint within 10 s";
+  // And the data is intact after the checkpoint and a reopen.
+  store->reset();
+  store = SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok());
+  absl::StatusOr<std::vector<StoredModel>> models = (*store)->LoadAll();
+  ASSERT_TRUE(models.ok()) << models.status();
+  ASSERT_EQ(models->size(), 1u);
+  EXPECT_EQ((*models)[0].snapshot.parameters[0].value.data, data);
 }
 
 }  // namespace
