@@ -17,7 +17,55 @@ DOCKER_ENV_CACHE_DIR="${BRAINSERVE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/br
 DOCKER_ENV_STARTED_PID=""
 DOCKER_ENV_RUN_DIR=""
 DOCKER_ENV_DATA_ROOT=""
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The Debian mirrors come from this machine's apt configuration (never hard-coded): the image is
+# built from the same mirrors, and through the same apt proxy, as the host's own packages.
+# DEBIAN_MIRROR / DEBIAN_SECURITY_MIRROR override them.
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-}"
+DEBIAN_SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-}"
+
+# Prints the first URI of the host's enabled apt sources (deb822 *.sources and one-line
+# sources.list) whose suites include $1 exactly (e.g. "bookworm" or "bookworm-security").
+docker_env_host_apt_uri() {
+  local suite="$1" file
+  for file in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$file" ] || continue
+    awk -v want="$suite" '
+      function flush() {
+        if (types ~ /(^| )deb( |$)/ && enabled != "no" && uri != "") {
+          n = split(suites, s, " "); for (i = 1; i <= n; i++) if (s[i] == want) { print uri; exit }
+        }
+        types = ""; suites = ""; uri = ""; enabled = ""
+      }
+      /^[[:space:]]*$/ { flush(); next }
+      /^[[:space:]]*#/ { next }
+      tolower($1) == "types:" { $1 = ""; types = $0 }
+      tolower($1) == "suites:" { $1 = ""; suites = $0 }
+      tolower($1) == "uris:" { uri = $2 }
+      tolower($1) == "enabled:" { enabled = tolower($2) }
+      END { flush() }' "$file"
+  done | head -n 1 | grep . && return 0
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$file" ] || continue
+    # deb [options] URI SUITE COMPONENTS...
+    sed -e 's/\[[^]]*\]//' "$file" | awk -v want="$suite" '$1 == "deb" && $3 == want { print $2; exit }'
+  done | head -n 1 | grep .
+}
+
+# Sets DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR from the host's apt sources when not given.
+docker_env_resolve_mirrors() {
+  if [ -z "$DEBIAN_MIRROR" ]; then
+    DEBIAN_MIRROR="$(docker_env_host_apt_uri bookworm || true)"
+  fi
+  if [ -z "$DEBIAN_MIRROR" ]; then
+    docker_env_log "no bookworm mirror in this machine's apt sources; set DEBIAN_MIRROR"
+    return 1
+  fi
+  if [ -z "$DEBIAN_SECURITY_MIRROR" ]; then
+    DEBIAN_SECURITY_MIRROR="$(docker_env_host_apt_uri bookworm-security || true)"
+  fi
+  docker_env_log "Debian mirror from the host's apt sources: $DEBIAN_MIRROR" \
+    "(security: ${DEBIAN_SECURITY_MIRROR:-none})"
+}
 
 docker_env_log() { echo "[docker-env] $*" >&2; }
 
@@ -192,6 +240,7 @@ docker_env_has_image() { $DOCKER image inspect "$1" >/dev/null 2>&1; }
 docker_env_debootstrap_tarballs() {
   local out_full="$1" out_slim="$2" root
   command -v debootstrap >/dev/null 2>&1 || docker_env_apt_install debootstrap
+  docker_env_resolve_mirrors || return 1
   root="$(mktemp -d /tmp/bsroot.XXXXXX)"
   docker_env_log "debootstrap --variant=minbase bookworm from $DEBIAN_MIRROR"
   if ! docker_env_as_root debootstrap --variant=minbase bookworm "$root" "$DEBIAN_MIRROR" \
@@ -203,19 +252,19 @@ docker_env_debootstrap_tarballs() {
   # Make it look like the official images: updates and security suites, no downloaded .debs or
   # package lists left behind, apt configured to clean up after itself.
   rm -f "$root/etc/apt/sources.list"
-  cat >"$root/etc/apt/sources.list.d/debian.sources" <<'EOF'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+  {
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\n' \
+      "$DEBIAN_MIRROR"
+    printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+    if [ -n "$DEBIAN_SECURITY_MIRROR" ]; then
+      printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-security\nComponents: main\n' \
+        "$DEBIAN_SECURITY_MIRROR"
+      printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+    fi
+  } >"$root/etc/apt/sources.list.d/debian.sources"
+  # The host's apt proxy, if it has one, so apt inside the image reaches the same mirrors.
+  apt-config dump 2>/dev/null | grep -iE '^Acquire::(https?|ftp)::Proxy' \
+    >"$root/etc/apt/apt.conf.d/01proxy" || rm -f "$root/etc/apt/apt.conf.d/01proxy"
   cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'EOF'
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
 APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
