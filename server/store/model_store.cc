@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/store/memory_store.h"
+#include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 
 namespace brainserve::server::store {
@@ -37,9 +38,16 @@ absl::StatusOr<std::unique_ptr<ModelStore>> OpenStore(const std::string& url) {
     if (!store.ok()) return store.status();
     return std::unique_ptr<ModelStore>(*std::move(store));
   }
+  if (absl::StartsWith(url, "postgresql://") ||
+      absl::StartsWith(url, "postgres://")) {
+    absl::StatusOr<std::unique_ptr<PostgresStore>> store =
+        PostgresStore::Open(url);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<ModelStore>(*std::move(store));
+  }
   return absl::InvalidArgumentError(absl::StrCat(
       "--store: unknown store '", url,
-      "'; expected sqlite:PATH or memory:"));
+      "'; expected sqlite:PATH, memory: or postgresql://..."));
 }
 
 }  // namespace brainserve::server::store

@@ -112,6 +112,36 @@ struct LogSize {
   int64_t bytes = 0;  // parameter bytes of the logged values
 };
 
+// A stored model's identity and latest version (shared stores: what a
+// replica compares against its own state after a lost change feed).
+struct ModelHead {
+  ModelId id = 0;
+  std::string name;
+  uint64_t latest_version = 0;
+};
+
+// A change another server (or this one) committed to a shared store.
+struct StoreEvent {
+  enum class Kind { kCreated, kUpdated, kDeleted };
+  Kind kind = Kind::kUpdated;
+  ModelId id = 0;
+  uint64_t version = 0;           // kUpdated: the version committed
+  double committed_unix_seconds = 0;  // the store's clock at commit
+};
+
+// Receives a shared store's change feed, on the store's feed thread, in
+// commit order. Implementations must not block for long.
+class StoreSubscriber {
+ public:
+  virtual ~StoreSubscriber() = default;
+  virtual void OnEvent(const StoreEvent& event) = 0;
+  // The feed (re)connected: events may have been missed since the last one,
+  // so compare everything (ListModels) and catch up.
+  virtual void OnResync() = 0;
+  // Whether the store is reachable (the feed's connection is up).
+  virtual void OnConnection(bool up) = 0;
+};
+
 // Bytes of the float32 values an entry's updates carry.
 int64_t LoggedBytes(absl::Span<const UpdateRef> updates);
 int64_t LoggedBytes(const std::vector<StoredUpdate>& updates);
@@ -141,6 +171,33 @@ class ModelStore {
   virtual absl::Status AppendUpdate(ModelId id, uint64_t version,
                                     absl::Span<const UpdateRef> updates) = 0;
 
+  // --- Shared stores (several servers on one store); the embedded stores
+  // answer UNIMPLEMENTED. ---
+
+  // True if other servers may change this store concurrently.
+  virtual bool shared() const { return false; }
+  // Starts delivering the change feed to `subscriber` (not owned; must
+  // outlive the store or Unsubscribe()).
+  virtual absl::Status Subscribe(StoreSubscriber* subscriber) {
+    return absl::UnimplementedError("this store has no change feed");
+  }
+  virtual void Unsubscribe() {}
+  // Every live model's id, name and latest version.
+  virtual absl::StatusOr<std::vector<ModelHead>> ListModels() {
+    return absl::UnimplementedError("not a shared store");
+  }
+  // One model as LoadAll() would give it; NOT_FOUND if deleted.
+  virtual absl::StatusOr<StoredModel> LoadModel(ModelId id) {
+    return absl::UnimplementedError("not a shared store");
+  }
+  // The log entries after `after_version`, in order. OUT_OF_RANGE if a
+  // snapshot newer than `after_version` has replaced the entries in between
+  // (then LoadModel). NOT_FOUND if the model was deleted.
+  virtual absl::StatusOr<std::vector<LogEntry>> ReadLog(ModelId id,
+                                                        uint64_t after_version) {
+    return absl::UnimplementedError("not a shared store");
+  }
+
   // Replaces the model's snapshot with `parameters` at `version` (a version
   // the model has reached: <= latest) and drops the log entries it covers.
   // A snapshot not newer than the stored one is a no-op. Returns what is
@@ -152,7 +209,9 @@ class ModelStore {
 
 // Opens the store named by `url` (the --store flag):
 //   sqlite:PATH   the embedded store in file PATH (its directory is created);
-//   memory:       nothing is kept across restarts.
+//   memory:       nothing is kept across restarts;
+//   postgresql://... or postgres://...  the shared store (a libpq URI; the
+//                 password from PGPASSWORD, PGPASSFILE or ~/.pgpass).
 // INVALID_ARGUMENT naming --store for an unknown scheme or an empty path;
 // the implementation's errors (naming the file) otherwise.
 absl::StatusOr<std::unique_ptr<ModelStore>> OpenStore(const std::string& url);

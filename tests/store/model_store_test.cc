@@ -13,6 +13,7 @@
 #include "server/store/model_store.h"
 #include "server/store/sqlite_store.h"
 #include "tests/store/store_test_util.h"
+#include "tests/testing/postgres_cluster.h"
 
 namespace brainserve::server::store {
 namespace {
@@ -35,16 +36,35 @@ void ExpectSameTensor(const Tensor& got, const Tensor& want) {
 
 class ModelStoreContract : public ::testing::TestWithParam<std::string> {
  protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<brainserve::testing::PostgresCluster>> cluster =
+        brainserve::testing::PostgresCluster::Start();
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = cluster->release();
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+
   void SetUp() override {
-    const std::string url = GetParam() == "sqlite"
-                                ? "sqlite:" + FreshDir() + "/state.db"
-                                : "memory:";
+    std::string url = "memory:";
+    if (GetParam() == "sqlite") url = "sqlite:" + FreshDir() + "/state.db";
+    if (GetParam() == "postgres") {
+      ASSERT_NE(cluster_, nullptr);
+      absl::StatusOr<std::string> database = cluster_->NewDatabase();
+      ASSERT_TRUE(database.ok()) << database.status();
+      url = *database;
+    }
     absl::StatusOr<std::unique_ptr<ModelStore>> store = OpenStore(url);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
   std::unique_ptr<ModelStore> store_;
+  static brainserve::testing::PostgresCluster* cluster_;
 };
+
+brainserve::testing::PostgresCluster* ModelStoreContract::cluster_ = nullptr;
 
 TEST_P(ModelStoreContract, CreateTwiceIsAlreadyExists) {
   const auto params = LinearParameters(1);
@@ -107,7 +127,7 @@ TEST_P(ModelStoreContract, SnapshotFoldsTheLog) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, ModelStoreContract,
-                         ::testing::Values("memory", "sqlite"));
+                         ::testing::Values("memory", "sqlite", "postgres"));
 
 TEST(OpenStore, RejectsUnknownSchemesNamingTheFlag) {
   for (const std::string url : {"", "postgres-typo://x", "sqlite:", "file:x"}) {

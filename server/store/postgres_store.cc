@@ -1,0 +1,501 @@
+#include "server/store/postgres_store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/store/crc32c.h"
+#include "server/store/float_blob.h"
+
+namespace brainserve::server::store {
+namespace {
+
+// Serializes schema creation across replicas starting at once.
+constexpr int64_t kSchemaLockKey = 0x42525356;  // "BRSV"
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS brainserve_schema(version integer NOT NULL);
+CREATE TABLE IF NOT EXISTS brainserve_models(
+  id bigserial PRIMARY KEY,
+  name text NOT NULL,
+  request bytea NOT NULL,
+  request_crc bigint NOT NULL,
+  snapshot_version bigint NOT NULL,
+  latest_version bigint NOT NULL,
+  deleted boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS brainserve_models_live_name
+  ON brainserve_models(name) WHERE NOT deleted;
+CREATE TABLE IF NOT EXISTS brainserve_snapshot_parameters(
+  model_id bigint NOT NULL REFERENCES brainserve_models(id),
+  position integer NOT NULL,
+  layer text NOT NULL,
+  name text NOT NULL,
+  shape text NOT NULL,
+  data bytea NOT NULL,
+  crc bigint NOT NULL,
+  PRIMARY KEY(model_id, position)
+);
+CREATE TABLE IF NOT EXISTS brainserve_log_updates(
+  model_id bigint NOT NULL REFERENCES brainserve_models(id),
+  version bigint NOT NULL,
+  position integer NOT NULL,
+  layer text NOT NULL,
+  name text NOT NULL,
+  mode smallint NOT NULL,
+  shape text NOT NULL,
+  data bytea NOT NULL,
+  crc bigint NOT NULL,
+  PRIMARY KEY(model_id, version, position)
+);
+)sql";
+
+// The NOTIFY of a change, sent inside its transaction.
+std::string NotifySql(const std::string& payload) {
+  return absl::StrCat(
+      "SELECT pg_notify('", kNotifyChannel, "', '", payload,
+      " ' || extract(epoch from clock_timestamp())::text)");
+}
+
+// Binds a float blob (little-endian) and its CRC-32C.
+void AddFloats(PgParams& params, absl::Span<const float> values,
+               std::string& scratch) {
+  const void* data = values.data();
+  const size_t size = values.size() * sizeof(float);
+  if (!kHostIsLittleEndian) {
+    scratch = FloatsToBlob(values);
+    data = scratch.data();
+  }
+  params.Bytes(data, size).Int(Crc32c(data, size));
+}
+
+absl::StatusOr<Tensor> ReadTensor(const PgResult& rows, int row, int shape_column,
+                                  absl::string_view what) {
+  Tensor tensor;
+  absl::StatusOr<std::vector<int64_t>> shape =
+      TextToShape(rows.Bytes(row, shape_column), what);
+  if (!shape.ok()) return shape.status();
+  tensor.shape = *std::move(shape);
+  const absl::string_view blob = rows.Bytes(row, shape_column + 1);
+  if (Crc32c(blob.data(), blob.size()) !=
+      static_cast<uint32_t>(rows.Int64(row, shape_column + 2))) {
+    return absl::DataLossError(
+        absl::StrCat(what, ": checksum mismatch (the stored bytes changed)"));
+  }
+  absl::StatusOr<std::vector<float>> data =
+      BlobToFloats(blob, NumElements(tensor.shape), what);
+  if (!data.ok()) return data.status();
+  tensor.data = *std::move(data);
+  return tensor;
+}
+
+}  // namespace
+
+PostgresStore::PostgresStore(std::string conninfo, std::string what)
+    : conninfo_(std::move(conninfo)),
+      what_(std::move(what)),
+      pool_(conninfo_, what_, /*max_idle=*/8) {}
+
+PostgresStore::~PostgresStore() { Unsubscribe(); }
+
+absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
+    const std::string& conninfo) {
+  std::unique_ptr<PostgresStore> store(
+      new PostgresStore(conninfo, DescribePostgres(conninfo)));
+  absl::Status status = store->Transaction([&](PgConnection& conn) -> absl::Status {
+    absl::Status s = conn.Exec("SELECT pg_advisory_xact_lock($1)",
+                               PgParams().Int(kSchemaLockKey), "lock the schema")
+                         .status();
+    if (s.ok()) s = conn.Run(kSchema, "create the schema");
+    if (!s.ok()) return s;
+    absl::StatusOr<PgResult> version = conn.Exec(
+        "SELECT max(version)::bigint FROM brainserve_schema", PgParams(),
+        "read the schema version");
+    if (!version.ok()) return version.status();
+    if (version->IsNull(0, 0)) {
+      return conn.Exec("INSERT INTO brainserve_schema(version) VALUES($1)",
+                       PgParams().Int(kPostgresSchemaVersion),
+                       "write the schema version")
+          .status();
+    }
+    if (version->Int64(0, 0) > kPostgresSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "store '", store->what_, "': written by a newer brainserve (schema "
+          "version ", version->Int64(0, 0), "; this binary reads up to ",
+          kPostgresSchemaVersion, ")"));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return store;
+}
+
+absl::Status PostgresStore::Transaction(
+    const std::function<absl::Status(PgConnection&)>& body) {
+  absl::StatusOr<PgPool::Lease> conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  absl::Status status = (*conn)->Run("BEGIN", "begin");
+  if (!status.ok()) return status;
+  status = body(**conn);
+  if (status.ok()) return (*conn)->Run("COMMIT", "commit");
+  (*conn)->Run("ROLLBACK", "rollback").IgnoreError();
+  return status;
+}
+
+absl::Status PostgresStore::InsertSnapshot(
+    PgConnection& conn, ModelId id, absl::Span<const ParameterRef> parameters) {
+  std::string scratch;
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const ParameterRef& p = parameters[i];
+    PgParams params;
+    params.Int(id).Int(static_cast<int64_t>(i)).Text(p.layer).Text(p.name).Text(
+        ShapeToText(p.value.shape));
+    AddFloats(params, p.value.data, scratch);
+    absl::Status status =
+        conn.Exec("INSERT INTO brainserve_snapshot_parameters(model_id, position,"
+                  " layer, name, shape, data, crc) VALUES($1, $2, $3, $4, $5,"
+                  " $6, $7)",
+                  params, "write a snapshot parameter")
+            .status();
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ModelId> PostgresStore::CreateModel(
+    const v1::CreateModelRequest& request, uint64_t version,
+    absl::Span<const ParameterRef> parameters) {
+  const std::string blob = request.SerializeAsString();
+  ModelId id = 0;
+  absl::Status status = Transaction([&](PgConnection& conn) -> absl::Status {
+    PgParams params;
+    params.Text(request.name())
+        .Bytes(blob.data(), blob.size())
+        .Int(Crc32c(blob.data(), blob.size()))
+        .Int(static_cast<int64_t>(version));
+    absl::StatusOr<PgResult> row = conn.Exec(
+        "INSERT INTO brainserve_models(name, request, request_crc,"
+        " snapshot_version, latest_version) VALUES($1, $2, $3, $4, $4)"
+        " ON CONFLICT (name) WHERE NOT deleted DO NOTHING RETURNING id",
+        params, "create the model");
+    if (!row.ok()) return row.status();
+    if (row->rows() == 0) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("model '", request.name(), "' already exists"));
+    }
+    id = row->Int64(0, 0);
+    absl::Status inserted = InsertSnapshot(conn, id, parameters);
+    if (!inserted.ok()) return inserted;
+    return conn.Run(NotifySql(absl::StrCat("c ", id)), "notify");
+  });
+  if (!status.ok()) return status;
+  return id;
+}
+
+absl::Status PostgresStore::DeleteModel(ModelId id) {
+  return Transaction([&](PgConnection& conn) -> absl::Status {
+    absl::StatusOr<PgResult> row = conn.Exec(
+        "UPDATE brainserve_models SET deleted = true WHERE id = $1 AND NOT"
+        " deleted RETURNING id",
+        PgParams().Int(id), "delete the model");
+    if (!row.ok()) return row.status();
+    if (row->rows() == 0) {
+      return absl::NotFoundError(absl::StrCat("store: no model with id ", id));
+    }
+    for (const char* sql :
+         {"DELETE FROM brainserve_log_updates WHERE model_id = $1",
+          "DELETE FROM brainserve_snapshot_parameters WHERE model_id = $1"}) {
+      absl::Status status = conn.Exec(sql, PgParams().Int(id), "delete the model").status();
+      if (!status.ok()) return status;
+    }
+    return conn.Run(NotifySql(absl::StrCat("d ", id)), "notify");
+  });
+}
+
+absl::Status PostgresStore::AppendUpdate(ModelId id, uint64_t version,
+                                         absl::Span<const UpdateRef> updates) {
+  return Transaction([&](PgConnection& conn) -> absl::Status {
+    // The row lock orders concurrent writers of one model: the database,
+    // not a replica, decides the next version.
+    absl::StatusOr<PgResult> row = conn.Exec(
+        "SELECT latest_version FROM brainserve_models WHERE id = $1 AND NOT"
+        " deleted FOR UPDATE",
+        PgParams().Int(id), "lock the model");
+    if (!row.ok()) return row.status();
+    if (row->rows() == 0) {
+      return absl::NotFoundError(absl::StrCat("store: no model with id ", id));
+    }
+    const uint64_t latest = static_cast<uint64_t>(row->Int64(0, 0));
+    if (version != latest + 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the cluster's latest version is ", latest, "; version ", version,
+          " cannot follow it"));
+    }
+    std::string scratch;
+    for (size_t i = 0; i < updates.size(); ++i) {
+      const UpdateRef& u = updates[i];
+      PgParams params;
+      params.Int(id)
+          .Int(static_cast<int64_t>(version))
+          .Int(static_cast<int64_t>(i))
+          .Text(u.layer)
+          .Text(u.name)
+          .Int(u.mode == UpdateMode::kAdd ? 1 : 0)
+          .Text(ShapeToText(u.value.shape));
+      AddFloats(params, u.value.data, scratch);
+      absl::Status status =
+          conn.Exec("INSERT INTO brainserve_log_updates(model_id, version,"
+                    " position, layer, name, mode, shape, data, crc) VALUES($1,"
+                    " $2, $3, $4, $5, $6, $7, $8, $9)",
+                    params, "append the update")
+              .status();
+      if (!status.ok()) return status;
+    }
+    absl::Status status =
+        conn.Exec("UPDATE brainserve_models SET latest_version = $2 WHERE id = $1",
+                  PgParams().Int(id).Int(static_cast<int64_t>(version)),
+                  "advance the model's version")
+            .status();
+    if (!status.ok()) return status;
+    return conn.Run(NotifySql(absl::StrCat("u ", id, " ", version)), "notify");
+  });
+}
+
+absl::StatusOr<LogSize> PostgresStore::WriteSnapshot(
+    ModelId id, uint64_t snapshot_version,
+    absl::Span<const ParameterRef> parameters) {
+  const int64_t version = static_cast<int64_t>(snapshot_version);
+  LogSize size;
+  absl::Status status = Transaction([&](PgConnection& conn) -> absl::Status {
+    // Concurrent snapshot writers (any replica may write one) serialize on
+    // the row lock; an older snapshot never replaces a newer one.
+    absl::StatusOr<PgResult> row = conn.Exec(
+        "SELECT snapshot_version, latest_version FROM brainserve_models WHERE"
+        " id = $1 AND NOT deleted FOR UPDATE",
+        PgParams().Int(id), "lock the model");
+    if (!row.ok()) return row.status();
+    if (row->rows() == 0) {
+      return absl::NotFoundError(absl::StrCat("store: no model with id ", id));
+    }
+    const int64_t stored = row->Int64(0, 0), latest = row->Int64(0, 1);
+    if (version > latest) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("store: snapshot version ", version,
+                       " is newer than the latest, ", latest));
+    }
+    if (version > stored) {
+      absl::Status s = conn.Exec(
+          "DELETE FROM brainserve_snapshot_parameters WHERE model_id = $1",
+          PgParams().Int(id), "replace the snapshot").status();
+      if (s.ok()) s = InsertSnapshot(conn, id, parameters);
+      if (s.ok()) {
+        s = conn.Exec("UPDATE brainserve_models SET snapshot_version = $2 WHERE id = $1",
+                      PgParams().Int(id).Int(version), "record the snapshot").status();
+      }
+      if (s.ok()) {
+        s = conn.Exec("DELETE FROM brainserve_log_updates WHERE model_id = $1 AND"
+                      " version <= $2",
+                      PgParams().Int(id).Int(version), "trim the log").status();
+      }
+      if (!s.ok()) return s;
+    }
+    absl::StatusOr<PgResult> rest = conn.Exec(
+        "SELECT count(DISTINCT version)::bigint, coalesce(sum(length(data)),"
+        " 0)::bigint FROM brainserve_log_updates WHERE model_id = $1 AND"
+        " version > $2",
+        PgParams().Int(id).Int(std::max(version, stored)), "measure the log");
+    if (!rest.ok()) return rest.status();
+    size.entries = rest->Int64(0, 0);
+    size.bytes = rest->Int64(0, 1);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return size;
+}
+
+absl::StatusOr<std::vector<ModelHead>> PostgresStore::ListModels() {
+  absl::StatusOr<PgPool::Lease> conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  absl::StatusOr<PgResult> rows = (*conn)->Exec(
+      "SELECT id, name, latest_version FROM brainserve_models WHERE NOT"
+      " deleted ORDER BY name",
+      PgParams(), "list the models");
+  if (!rows.ok()) return rows.status();
+  std::vector<ModelHead> heads;
+  for (int r = 0; r < rows->rows(); ++r) {
+    heads.push_back({rows->Int64(r, 0), std::string(rows->Bytes(r, 1)),
+                     static_cast<uint64_t>(rows->Int64(r, 2))});
+  }
+  return heads;
+}
+
+absl::StatusOr<std::vector<StoredModel>> PostgresStore::LoadAll() {
+  std::vector<StoredModel> models;
+  // One REPEATABLE READ transaction: a consistent view of every model.
+  absl::Status status = Transaction([&](PgConnection& conn) -> absl::Status {
+    absl::Status s = conn.Run(
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin");
+    if (!s.ok()) return s;
+    absl::StatusOr<PgResult> ids = conn.Exec(
+        "SELECT id FROM brainserve_models WHERE NOT deleted ORDER BY name",
+        PgParams(), "list the models");
+    if (!ids.ok()) return ids.status();
+    for (int r = 0; r < ids->rows(); ++r) {
+      absl::StatusOr<StoredModel> model = LoadModelOn(conn, ids->Int64(r, 0));
+      if (!model.ok()) return model.status();
+      models.push_back(*std::move(model));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return models;
+}
+
+absl::StatusOr<StoredModel> PostgresStore::LoadModel(ModelId id) {
+  StoredModel model;
+  absl::Status status = Transaction([&](PgConnection& conn) -> absl::Status {
+    absl::Status s = conn.Run(
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin");
+    if (!s.ok()) return s;
+    absl::StatusOr<StoredModel> loaded = LoadModelOn(conn, id);
+    if (!loaded.ok()) return loaded.status();
+    model = *std::move(loaded);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return model;
+}
+
+absl::StatusOr<StoredModel> PostgresStore::LoadModelOn(PgConnection& conn,
+                                                       ModelId id) {
+  absl::StatusOr<PgResult> head = conn.Exec(
+      "SELECT name, request, request_crc, snapshot_version, latest_version"
+      " FROM brainserve_models WHERE id = $1 AND NOT deleted",
+      PgParams().Int(id), "read the model");
+  if (!head.ok()) return head.status();
+  if (head->rows() == 0) {
+    return absl::NotFoundError(absl::StrCat("store: no model with id ", id));
+  }
+  const std::string name(head->Bytes(0, 0));
+  const std::string where =
+      absl::StrCat("store '", what_, "': model '", name, "'");
+  StoredModel model;
+  model.id = id;
+  const absl::string_view request = head->Bytes(0, 1);
+  if (Crc32c(request.data(), request.size()) !=
+          static_cast<uint32_t>(head->Int64(0, 2)) ||
+      !model.request.ParseFromArray(request.data(),
+                                    static_cast<int>(request.size()))) {
+    return absl::DataLossError(
+        absl::StrCat(where, ": its CreateModelRequest is unreadable"));
+  }
+  model.snapshot.version = static_cast<uint64_t>(head->Int64(0, 3));
+  const uint64_t latest = static_cast<uint64_t>(head->Int64(0, 4));
+  absl::StatusOr<PgResult> params = conn.Exec(
+      "SELECT layer, name, shape, data, crc FROM brainserve_snapshot_parameters"
+      " WHERE model_id = $1 ORDER BY position",
+      PgParams().Int(id), "read the snapshot");
+  if (!params.ok()) return params.status();
+  for (int r = 0; r < params->rows(); ++r) {
+    StoredParameter p;
+    p.layer = std::string(params->Bytes(r, 0));
+    p.name = std::string(params->Bytes(r, 1));
+    absl::StatusOr<Tensor> value = ReadTensor(
+        *params, r, 2,
+        absl::StrCat(where, ": snapshot parameter ", p.layer, "/", p.name));
+    if (!value.ok()) return value.status();
+    p.value = *std::move(value);
+    model.snapshot.parameters.push_back(std::move(p));
+  }
+  absl::StatusOr<std::vector<LogEntry>> log =
+      ReadLogOn(conn, id, model.snapshot.version, where);
+  if (!log.ok()) return log.status();
+  model.log = *std::move(log);
+  const uint64_t reached =
+      model.log.empty() ? model.snapshot.version : model.log.back().version;
+  if (reached != latest) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": the log ends at version ", reached, " but the model is at ",
+        latest));
+  }
+  return model;
+}
+
+absl::StatusOr<std::vector<LogEntry>> PostgresStore::ReadLog(
+    ModelId id, uint64_t after_version) {
+  std::vector<LogEntry> log;
+  absl::Status status = Transaction([&](PgConnection& conn) -> absl::Status {
+    absl::Status s = conn.Run(
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin");
+    if (!s.ok()) return s;
+    absl::StatusOr<PgResult> head = conn.Exec(
+        "SELECT name, snapshot_version FROM brainserve_models WHERE id = $1"
+        " AND NOT deleted",
+        PgParams().Int(id), "read the model");
+    if (!head.ok()) return head.status();
+    if (head->rows() == 0) {
+      return absl::NotFoundError(absl::StrCat("store: no model with id ", id));
+    }
+    const uint64_t snapshot = static_cast<uint64_t>(head->Int64(0, 1));
+    if (after_version < snapshot) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "store: the log before version ", snapshot,
+          " was folded into a snapshot; load the model again"));
+    }
+    absl::StatusOr<std::vector<LogEntry>> entries = ReadLogOn(
+        conn, id, after_version,
+        absl::StrCat("store '", what_, "': model '", head->Bytes(0, 0), "'"));
+    if (!entries.ok()) return entries.status();
+    log = *std::move(entries);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return log;
+}
+
+absl::StatusOr<std::vector<LogEntry>> PostgresStore::ReadLogOn(
+    PgConnection& conn, ModelId id, uint64_t after_version,
+    const std::string& where) {
+  absl::StatusOr<PgResult> rows = conn.Exec(
+      "SELECT version, layer, name, mode::bigint, shape, data, crc FROM"
+      " brainserve_log_updates WHERE model_id = $1 AND version > $2 ORDER BY"
+      " version, position",
+      PgParams().Int(id).Int(static_cast<int64_t>(after_version)),
+      "read the log");
+  if (!rows.ok()) return rows.status();
+  std::vector<LogEntry> log;
+  for (int r = 0; r < rows->rows(); ++r) {
+    const uint64_t version = static_cast<uint64_t>(rows->Int64(r, 0));
+    if (log.empty() || log.back().version != version) {
+      const uint64_t expected =
+          log.empty() ? after_version + 1 : log.back().version + 1;
+      if (version != expected) {
+        return absl::DataLossError(absl::StrCat(
+            where, ": the log jumps to version ", version, " where ", expected,
+            " was expected"));
+      }
+      log.push_back(LogEntry{version, {}});
+    }
+    StoredUpdate update;
+    update.layer = std::string(rows->Bytes(r, 1));
+    update.name = std::string(rows->Bytes(r, 2));
+    update.mode = rows->Int64(r, 3) == 1 ? UpdateMode::kAdd : UpdateMode::kReplace;
+    absl::StatusOr<Tensor> value = ReadTensor(
+        *rows, r, 4,
+        absl::StrCat(where, ": update ", version, " of ", update.layer, "/",
+                     update.name));
+    if (!value.ok()) return value.status();
+    update.value = *std::move(value);
+    log.back().updates.push_back(std::move(update));
+  }
+  return log;
+}
+
+absl::Status PostgresStore::Subscribe(StoreSubscriber* subscriber) {
+  listener_ = std::make_unique<PgListener>(conninfo_, what_, subscriber);
+  return absl::OkStatus();
+}
+
+void PostgresStore::Unsubscribe() { listener_.reset(); }
+
+}  // namespace brainserve::server::store
