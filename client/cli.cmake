@@ -11,9 +11,11 @@ add_library(brainserve_client STATIC
 target_include_directories(brainserve_client PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(brainserve_client PUBLIC
   brainserve_grpc
+  absl::flat_hash_map
   absl::status
   absl::statusor
-  absl::strings)
+  absl::strings
+  absl::synchronization)
 
 # brainserve_cli_lib: brainserve-cli's flags, parsing and subcommands, linked
 # by the binary and by its unit tests.

@@ -3,6 +3,7 @@
 #ifndef BRAINSERVE_CLIENT_CLI_COMMAND_H_
 #define BRAINSERVE_CLIENT_CLI_COMMAND_H_
 
+#include <optional>
 #include <istream>
 #include <ostream>
 #include <string>
@@ -41,6 +42,11 @@ absl::StatusOr<std::string> ReadInput(const CommandContext& context,
                                       const std::string& path);
 absl::StatusOr<HostTensor> ReadInputTensor(const CommandContext& context,
                                            const std::string& path);
+
+// --min-version when given (forward, get, params); INVALID_ARGUMENT naming
+// the flag for anything but a non-negative integer.
+absl::StatusOr<std::optional<uint64_t>> MinVersionFlag(
+    const CommandContext& context);
 
 // Prints "error: <message>" and returns kExitUsage.
 int ReportUsageError(std::ostream& err, const absl::Status& status);

@@ -31,6 +31,10 @@ ABSL_FLAG(std::string, mode, "replace", "update: replace or add");
 ABSL_FLAG(std::string, expected_version, "",
           "update: fail with FAILED_PRECONDITION unless the model is at this "
           "version");
+ABSL_FLAG(std::string, min_version, "",
+          "forward/get/params: read-your-writes; answer only from this "
+          "version or newer (e.g. the version an update printed), waiting "
+          "for a replica that has not applied it yet");
 ABSL_FLAG(std::string, updates, "",
           "update: an UpdateParametersRequest in protobuf JSON (several "
           "updates applied atomically)");

@@ -31,6 +31,8 @@ ABSL_DECLARE_FLAG(std::string, value);
 ABSL_DECLARE_FLAG(std::string, mode);
 ABSL_DECLARE_FLAG(std::string, expected_version);
 ABSL_DECLARE_FLAG(std::string, updates);
+// forward / get / params
+ABSL_DECLARE_FLAG(std::string, min_version);
 // health
 ABSL_DECLARE_FLAG(std::string, service);
 

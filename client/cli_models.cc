@@ -2,6 +2,7 @@
 // and the health check.
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli_command.h"
 #include "client/cli_flags.h"
@@ -41,6 +42,20 @@ absl::StatusOr<HostTensor> ReadInputTensor(const CommandContext& context,
   return ReadTensor(path, context.in);
 }
 
+absl::StatusOr<std::optional<uint64_t>> MinVersionFlag(
+    const CommandContext& context) {
+  if (context.invocation.flags_set.count("min_version") == 0) {
+    return std::optional<uint64_t>();
+  }
+  const std::string text = absl::GetFlag(FLAGS_min_version);
+  uint64_t version = 0;
+  if (!absl::SimpleAtoi(text, &version)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--min-version must be a non-negative integer, got '", text, "'"));
+  }
+  return std::optional<uint64_t>(version);
+}
+
 int ReportUsageError(std::ostream& err, const absl::Status& status) {
   err << "error: " << status.message() << "\n";
   return kExitUsage;
@@ -69,8 +84,10 @@ int RunList(const CommandContext& context) {
 }
 
 int RunGet(const CommandContext& context) {
+  absl::StatusOr<std::optional<uint64_t>> min_version = MinVersionFlag(context);
+  if (!min_version.ok()) return ReportUsageError(context.err, min_version.status());
   absl::StatusOr<v1::ModelInfo> info =
-      context.client.GetModel(context.invocation.args[0]);
+      context.client.GetModel(context.invocation.args[0], *min_version);
   if (!info.ok()) return ReportRpcError(context.err, info.status());
   if (context.json) return PrintJson(context, *info);
   context.out << FormatModelInfo(*info);

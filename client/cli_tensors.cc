@@ -125,8 +125,11 @@ int RunForward(const CommandContext& context) {
   absl::StatusOr<HostTensor> input =
       ReadInputTensor(context, absl::GetFlag(FLAGS_input));
   if (!input.ok()) return ReportUsageError(context.err, input.status());
+  absl::StatusOr<std::optional<uint64_t>> min_version = MinVersionFlag(context);
+  if (!min_version.ok()) return ReportUsageError(context.err, min_version.status());
   v1::ForwardRequest request;
   request.set_model(context.invocation.args[0]);
+  if (min_version->has_value()) request.set_min_version(**min_version);
   *request.mutable_input() = ToProto(*input, *encoding);
   absl::Status masks = AddMasks(context, *encoding, &request);
   if (!masks.ok()) return ReportUsageError(context.err, masks);
@@ -170,8 +173,11 @@ int RunUpdate(const CommandContext& context) {
 }
 
 int RunParams(const CommandContext& context) {
+  absl::StatusOr<std::optional<uint64_t>> min_version = MinVersionFlag(context);
+  if (!min_version.ok()) return ReportUsageError(context.err, min_version.status());
   v1::GetParametersRequest request;
   request.set_model(context.invocation.args[0]);
+  if (min_version->has_value()) request.set_min_version(**min_version);
   request.set_layer(absl::GetFlag(FLAGS_layer));
   request.set_name(absl::GetFlag(FLAGS_param));
   absl::StatusOr<v1::GetParametersResponse> response =

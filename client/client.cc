@@ -100,10 +100,39 @@ absl::StatusOr<v1::ModelInfo> Client::CreateModel(
   return Call(&v1::ModelService::Stub::CreateModel, request);
 }
 
-absl::StatusOr<v1::ModelInfo> Client::GetModel(const std::string& name) const {
+void Client::Saw(const std::string& model, uint64_t version) const {
+  if (!options_.read_your_writes) return;
+  absl::MutexLock lock(&seen_mu_);
+  uint64_t& seen = seen_[model];
+  if (version > seen) seen = version;
+}
+
+uint64_t Client::last_seen_version(const std::string& model) const {
+  absl::MutexLock lock(&seen_mu_);
+  auto it = seen_.find(model);
+  return it == seen_.end() ? 0 : it->second;
+}
+
+template <typename Request>
+Request Client::WithMinVersion(const Request& request,
+                               const std::string& model) const {
+  Request copy = request;
+  if (options_.read_your_writes && !copy.has_min_version()) {
+    const uint64_t seen = last_seen_version(model);
+    if (seen > 0) copy.set_min_version(seen);
+  }
+  return copy;
+}
+
+absl::StatusOr<v1::ModelInfo> Client::GetModel(
+    const std::string& name, std::optional<uint64_t> min_version) const {
   v1::GetModelRequest request;
   request.set_name(name);
-  return Call(&v1::ModelService::Stub::GetModel, request);
+  if (min_version.has_value()) request.set_min_version(*min_version);
+  absl::StatusOr<v1::ModelInfo> info = Call(
+      &v1::ModelService::Stub::GetModel, WithMinVersion(request, name));
+  if (info.ok()) Saw(name, info->version());
+  return info;
 }
 
 absl::StatusOr<v1::ListModelsResponse> Client::ListModels() const {
@@ -118,17 +147,30 @@ absl::Status Client::DeleteModel(const std::string& name) const {
 
 absl::StatusOr<v1::ForwardResponse> Client::Forward(
     const v1::ForwardRequest& request) const {
-  return Call(&v1::ModelService::Stub::Forward, request);
+  absl::StatusOr<v1::ForwardResponse> response =
+      options_.read_your_writes
+          ? Call(&v1::ModelService::Stub::Forward,
+                 WithMinVersion(request, request.model()))
+          : Call(&v1::ModelService::Stub::Forward, request);
+  if (response.ok()) Saw(request.model(), response->version());
+  return response;
 }
 
 absl::StatusOr<v1::UpdateParametersResponse> Client::UpdateParameters(
     const v1::UpdateParametersRequest& request) const {
-  return Call(&v1::ModelService::Stub::UpdateParameters, request);
+  absl::StatusOr<v1::UpdateParametersResponse> response =
+      Call(&v1::ModelService::Stub::UpdateParameters, request);
+  if (response.ok()) Saw(request.model(), response->version());
+  return response;
 }
 
 absl::StatusOr<v1::GetParametersResponse> Client::GetParameters(
     const v1::GetParametersRequest& request) const {
-  return Call(&v1::ModelService::Stub::GetParameters, request);
+  absl::StatusOr<v1::GetParametersResponse> response = Call(
+      &v1::ModelService::Stub::GetParameters,
+      WithMinVersion(request, request.model()));
+  if (response.ok()) Saw(request.model(), response->version());
+  return response;
 }
 
 absl::StatusOr<ServingStatus> Client::Health(const std::string& service) const {

@@ -11,8 +11,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "brainserve/v1/model_service.grpc.pb.h"
@@ -27,6 +31,12 @@ struct ClientOptions {
   // Largest message the client sends or accepts, in bytes (gRPC's own
   // default for received messages is only 4 MiB).
   int64_t max_message_bytes = 64 << 20;
+  // Read-your-writes across replicas: remember the highest version seen per
+  // model (from Forward, UpdateParameters, GetModel, GetParameters) and send
+  // it as min_version on later Forward, GetModel and GetParameters calls
+  // that do not set one, so no answer comes from an older version, whichever
+  // replica serves it.
+  bool read_your_writes = false;
 };
 
 // grpc.health.v1.HealthCheckResponse.ServingStatus.
@@ -61,7 +71,8 @@ class Client {
   absl::StatusOr<brainserve::v1::ModelInfo> CreateModel(
       const brainserve::v1::CreateModelRequest& request) const;
   absl::StatusOr<brainserve::v1::ModelInfo> GetModel(
-      const std::string& name) const;
+      const std::string& name,
+      std::optional<uint64_t> min_version = std::nullopt) const;
   absl::StatusOr<brainserve::v1::ListModelsResponse> ListModels() const;
   absl::Status DeleteModel(const std::string& name) const;
   absl::StatusOr<brainserve::v1::ForwardResponse> Forward(
@@ -77,6 +88,9 @@ class Client {
 
   const ClientOptions& options() const { return options_; }
 
+  // The highest version of `model` this client has seen (0 if none).
+  uint64_t last_seen_version(const std::string& model) const;
+
  private:
   Client(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options);
 
@@ -90,7 +104,15 @@ class Client {
   // Applies the deadline to a fresh context.
   void PrepareContext(grpc::ClientContext* context) const;
 
+  // Read-your-writes bookkeeping.
+  void Saw(const std::string& model, uint64_t version) const;
+  template <typename Request>
+  Request WithMinVersion(const Request& request, const std::string& model) const;
+
   const ClientOptions options_;
+  mutable absl::Mutex seen_mu_;
+  mutable absl::flat_hash_map<std::string, uint64_t> seen_
+      ABSL_GUARDED_BY(seen_mu_);
   const std::shared_ptr<grpc::Channel> channel_;
   const std::unique_ptr<brainserve::v1::ModelService::Stub> stub_;
 };

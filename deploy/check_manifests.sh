@@ -54,9 +54,32 @@ if ! grep -q "name: brainserve_queue_seconds_per_request" "$WORK/queue-time.yaml
   exit 1
 fi
 
+log "kubectl kustomize: deploy/k8s + components/postgres"
+mkdir -p "$WORK/overlay-pg"
+rel="$(realpath --relative-to="$WORK/overlay-pg" "$ROOT/deploy/k8s")"
+printf '%s\n' \
+  "apiVersion: kustomize.config.k8s.io/v1beta1" \
+  "kind: Kustomization" \
+  "resources:" \
+  "  - $rel" \
+  "components:" \
+  "  - $rel/components/postgres" >"$WORK/overlay-pg/kustomization.yaml"
+kubectl kustomize "$WORK/overlay-pg" >"$WORK/postgres.yaml"
+for want in "--store=postgresql://brainserve@brainserve-postgres:5432/brainserve" \
+            "name: PGPASSWORD" "kind: StatefulSet" "storage: 10Gi"; do
+  if ! grep -qF -- "$want" "$WORK/postgres.yaml"; then
+    echo "FAIL: the postgres component rendering lacks: $want" >&2
+    exit 1
+  fi
+done
+if grep -qF -- "--store=sqlite:" "$WORK/postgres.yaml"; then
+  echo "FAIL: the postgres component left the sqlite --store flag in place" >&2
+  exit 1
+fi
+
 log "validate the renderings (and a known-good fixture)"
 node "$VALIDATE/validate.mjs" "$WORK/base.yaml" "$WORK/queue-time.yaml" \
-  "$VALIDATE/testdata/good-minimal.yaml"
+  "$WORK/postgres.yaml" "$VALIDATE/testdata/good-minimal.yaml"
 
 log "the validator rejects known-bad fixtures and mutated renderings of deploy/k8s"
 mutants=()

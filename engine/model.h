@@ -111,6 +111,13 @@ class Model {
       std::optional<uint64_t> expected_version,
       const UpdateCommitHook& commit = nullptr) = 0;
 
+  // Replaces every parameter with `values` (as in Restore()) at `version`,
+  // which must be newer than the current one: a replica that fell behind a
+  // snapshot of a shared store jumps to it. INVALID_ARGUMENT naming the
+  // parameter, or FAILED_PRECONDITION if `version` is not newer.
+  virtual absl::Status Rebase(std::vector<DenseTensor> values,
+                              uint64_t version) = 0;
+
   // Checks masks for a batch of `batch` rows: NOT_FOUND for a name that is not
   // a layer, INVALID_ARGUMENT for a non-layer_norm layer or a shape that does
   // not broadcast to [batch, *layer_input].

@@ -119,13 +119,22 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Restore(
       Build(spec, options);
   if (!model.ok()) return model.status();
   SequentialModel& m = **model;
-  if (values.size() != m.infos_.size()) {
+  absl::Status checked = m.CheckValues(values);
+  if (!checked.ok()) return checked;
+  absl::Status status = m.Publish(version, std::move(values));
+  if (!status.ok()) return status;
+  return model;
+}
+
+absl::Status SequentialModel::CheckValues(
+    const std::vector<DenseTensor>& values) const {
+  if (values.size() != infos_.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("values: ", values.size(), " parameters given, the spec has ",
-                     m.infos_.size()));
+                     infos_.size()));
   }
   for (size_t i = 0; i < values.size(); ++i) {
-    const ParameterInfo& info = m.infos_[i];
+    const ParameterInfo& info = infos_[i];
     const std::string field =
         absl::StrCat("values[", i, "] (", info.layer, "/", info.name, ")");
     if (values[i].shape != info.shape ||
@@ -138,9 +147,21 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Restore(
     absl::Status finite = CheckAllFinite(values[i], field);
     if (!finite.ok()) return finite;
   }
-  absl::Status status = m.Publish(version, std::move(values));
-  if (!status.ok()) return status;
-  return model;
+  return absl::OkStatus();
+}
+
+absl::Status SequentialModel::Rebase(std::vector<DenseTensor> values,
+                                     uint64_t version) {
+  absl::MutexLock update_lock(&update_mu_);
+  const uint64_t current = this->current()->version();
+  if (version <= current) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("version: ", version, " is not newer than the current ",
+                     current));
+  }
+  absl::Status checked = CheckValues(values);
+  if (!checked.ok()) return checked;
+  return Publish(version, std::move(values));
 }
 
 absl::StatusOr<std::shared_ptr<const SnapshotImpl>>

@@ -65,6 +65,8 @@ class SequentialModel final : public Model {
       const std::vector<ParameterUpdate>& updates,
       std::optional<uint64_t> expected_version,
       const UpdateCommitHook& commit) override;
+  absl::Status Rebase(std::vector<DenseTensor> values,
+                      uint64_t version) override;
   absl::Status ValidateMasks(const MaskMap& masks,
                              int64_t batch) const override;
   absl::StatusOr<DenseTensor> ExpandMask(absl::string_view layer,
@@ -85,6 +87,8 @@ class SequentialModel final : public Model {
       const brainserve::v1::ModelSpec& spec, const EngineOptions& options);
   // Builds the first snapshot from `values` and makes it current.
   absl::Status Publish(uint64_t version, std::vector<DenseTensor> values);
+  // INVALID_ARGUMENT naming the parameter unless `values` match infos_.
+  absl::Status CheckValues(const std::vector<DenseTensor>& values) const;
 
   // The snapshot for `values`: layers flagged in `changed` (all when
   // `previous` is null) get freshly derived weights, the others share

@@ -62,14 +62,16 @@ std::vector<engine::ParameterUpdate> ToEngineUpdates(
 ModelManager::ModelManager(const ModelManagerOptions& options,
                            ModelRegistry* registry, metrics::Reporter* reporter,
                            ComputeBudget* budget, store::ModelStore* store,
-                           WorkQueue* retirer, WorkQueue* maintenance)
+                           WorkQueue* retirer, WorkQueue* maintenance,
+                           DeadlineTimer* timer)
     : options_(options),
       registry_(registry),
       reporter_(reporter),
       budget_(budget),
       store_(store),
       retirer_(retirer),
-      maintenance_(maintenance) {}
+      maintenance_(maintenance),
+      timer_(timer) {}
 
 engine::EngineOptions ModelManager::EngineOptionsFor(
     const ModelBatchingOptions& batching) const {
@@ -182,7 +184,7 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
   }
   auto model = std::make_shared<ServedModel>(
       request.name(), request.spec(), std::move(engine_model), batching,
-      model_reporter, *std::move(executor), *id);
+      model_reporter, *std::move(executor), *id, timer_);
   for (const LoggedVersion& entry : pending_log) {
     model->log().Append(entry.version, entry.bytes);
   }
@@ -190,6 +192,26 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
   model_reporter->SetVersion(model->engine().snapshot()->version());
   model_reporter->SetStoreLogEntries(model->log().size().entries);
   return model;
+}
+
+absl::StatusOr<uint64_t> ModelManager::UpdateOnce(
+    const std::shared_ptr<ServedModel>& model,
+    const std::vector<engine::ParameterUpdate>& updates,
+    std::optional<uint64_t> expected, bool* store_conflict) {
+  const std::vector<store::UpdateRef> refs = UpdateRefs(updates);
+  // The engine calls the hook with the prepared snapshot's version, under
+  // the model's update lock, and publishes only if the append committed.
+  auto append = [&](uint64_t next) {
+    const absl::Time commit_start = absl::Now();
+    absl::Status status = store_->AppendUpdate(model->store_id(), next, refs);
+    if (absl::IsFailedPrecondition(status)) *store_conflict = true;
+    return Committed(StoreOperation::kAppendUpdate, commit_start, status);
+  };
+  absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> snapshot =
+      model->engine().Update(updates, expected, append);
+  if (!snapshot.ok()) return snapshot.status();
+  model->log().Append((*snapshot)->version(), store::LoggedBytes(refs));
+  return (*snapshot)->version();
 }
 
 absl::StatusOr<uint64_t> ModelManager::Update(
@@ -202,34 +224,47 @@ absl::StatusOr<uint64_t> ModelManager::Update(
     if (!updates.ok()) return updates.status();
     std::optional<uint64_t> expected;
     if (request.has_expected_version()) expected = request.expected_version();
-    // The engine calls the hook with the prepared snapshot's version, under
-    // the model's update lock, and publishes only if the append committed.
-    const std::vector<store::UpdateRef> refs = UpdateRefs(*updates);
-    auto append = [&](uint64_t next) {
-      const absl::Time commit_start = absl::Now();
-      return Committed(StoreOperation::kAppendUpdate, commit_start,
-                       store_->AppendUpdate(model->store_id(), next, refs));
-    };
-    absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> snapshot =
-        model->engine().Update(*updates, expected, append);
-    if (!snapshot.ok()) return snapshot.status();
-    model->log().Append((*snapshot)->version(), store::LoggedBytes(refs));
-    return (*snapshot)->version();
+    constexpr int kMaxAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+      bool store_conflict = false;
+      absl::StatusOr<uint64_t> result =
+          UpdateOnce(model, *updates, expected, &store_conflict);
+      // On a shared store, a version mismatch may only mean this replica is
+      // behind the cluster: catch up, then decide again.
+      if (!store_->shared() || !absl::IsFailedPrecondition(result.status()) ||
+          attempt == kMaxAttempts) {
+        return result;
+      }
+      const uint64_t before = model->engine().snapshot()->version();
+      absl::Status caught_up = CatchUp(model);
+      if (!caught_up.ok()) return caught_up;
+      const uint64_t after = model->engine().snapshot()->version();
+      if (after == before && !store_conflict) {
+        // Not behind: the expected_version itself is stale.
+        return result;
+      }
+    }
   }();
   model->reporter()->RecordParameterUpdate(
       version.status().code(), absl::ToDoubleSeconds(absl::Now() - start));
   if (version.ok()) {
-    model->reporter()->SetVersion(*version);
-    model->reporter()->SetStoreLogEntries(model->log().size().entries);
+    VersionApplied(*model);
     MaybeCompact(model);
   }
   return version;
 }
 
+void ModelManager::VersionApplied(ServedModel& model) {
+  const uint64_t version = model.engine().snapshot()->version();
+  model.gate().Advance(version);
+  model.reporter()->SetVersion(version);
+  model.reporter()->SetStoreLogEntries(model.log().size().entries);
+}
+
 absl::Status ModelManager::Delete(const std::string& name) {
   absl::Status status = ValidateModelName(name, "name");
   if (!status.ok()) return status;
-  absl::StatusOr<std::shared_ptr<ServedModel>> model = registry_->Get(name);
+  absl::StatusOr<std::shared_ptr<ServedModel>> model = FindOrLoad(name);
   if (!model.ok()) return model.status();
   const absl::Time start = absl::Now();
   status = Committed(StoreOperation::kDeleteModel, start,
@@ -239,9 +274,18 @@ absl::Status ModelManager::Delete(const std::string& name) {
     return absl::NotFoundError(absl::StrCat("model '", name, "' not found"));
   }
   if (!status.ok()) return status;
+  Retire(*std::move(model),
+         absl::NotFoundError(absl::StrCat("model '", name, "' was deleted")));
+  return absl::OkStatus();
+}
+
+void ModelManager::Retire(std::shared_ptr<ServedModel> model,
+                          const absl::Status& why) {
   absl::StatusOr<std::shared_ptr<ServedModel>> removed =
-      registry_->Remove(name, model->get());
-  if (!removed.ok()) return removed.status();
+      registry_->Remove(model->name(), model.get());
+  if (!removed.ok()) return;  // already gone
+  // Calls waiting for a version of this model get `why`.
+  (*removed)->gate().Close(why);
   // Drain off this thread. If the retirer is already stopped (server
   // shutdown), the model's destructor drains when the last user lets go.
   retirer_
@@ -249,7 +293,97 @@ absl::Status ModelManager::Delete(const std::string& name) {
         model->executor().Shutdown(/*drain=*/true);
       })
       .IgnoreError();
+}
+
+absl::Status ModelManager::CatchUp(const std::shared_ptr<ServedModel>& model) {
+  const std::string where = absl::StrCat("store '", store_->Describe(),
+                                         "': model '", model->name(), "'");
+  engine::Model& engine = model->engine();
+  absl::StatusOr<std::vector<store::LogEntry>> log =
+      store_->ReadLog(model->store_id(), engine.snapshot()->version());
+  if (absl::IsOutOfRange(log.status())) {
+    // The entries this replica needs were folded into a snapshot: jump to
+    // it, then apply what follows it.
+    absl::StatusOr<store::StoredModel> stored =
+        store_->LoadModel(model->store_id());
+    if (!stored.ok()) return stored.status();
+    std::vector<engine::DenseTensor> values;
+    for (store::StoredParameter& p : stored->snapshot.parameters) {
+      values.push_back({std::move(p.value.shape), std::move(p.value.data)});
+    }
+    if (stored->snapshot.version > engine.snapshot()->version()) {
+      absl::Status rebased =
+          engine.Rebase(std::move(values), stored->snapshot.version);
+      if (!rebased.ok() && !absl::IsFailedPrecondition(rebased)) {
+        return absl::DataLossError(
+            absl::StrCat(where, ": loading its snapshot: ", rebased.message()));
+      }
+      model->log().FoldedUpTo(stored->snapshot.version);
+    }
+    log = std::move(stored->log);
+  }
+  if (!log.ok()) return log.status();
+  for (store::LogEntry& entry : *log) {
+    if (entry.version <= engine.snapshot()->version()) continue;
+    const int64_t bytes = store::LoggedBytes(entry.updates);
+    absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> next =
+        engine.Update(ToEngineUpdates(entry.updates), entry.version - 1);
+    if (absl::IsFailedPrecondition(next.status())) continue;  // raced: applied
+    if (!next.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          where, ": applying version ", entry.version, ": ",
+          next.status().message()));
+    }
+    model->log().Append(entry.version, bytes);
+  }
+  VersionApplied(*model);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::FindOrLoad(
+    const std::string& name) {
+  absl::StatusOr<std::shared_ptr<ServedModel>> local = registry_->Get(name);
+  if (local.ok() || !store_->shared()) return local;
+  absl::StatusOr<std::vector<store::ModelHead>> heads = store_->ListModels();
+  if (!heads.ok()) return heads.status();
+  for (const store::ModelHead& head : *heads) {
+    if (head.name != name) continue;
+    absl::StatusOr<store::StoredModel> stored = store_->LoadModel(head.id);
+    if (!stored.ok()) return stored.status();
+    absl::Status added = AddRemote(*std::move(stored));
+    // ALREADY_EXISTS: the replicator is loading it right now.
+    if (!added.ok() && !absl::IsAlreadyExists(added)) return added;
+    for (int i = 0; i < 500; ++i) {
+      local = registry_->Get(name);
+      if (local.ok()) return local;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return local;
+  }
+  return local;  // NOT_FOUND: not in the store either
+}
+
+absl::Status ModelManager::AddRemote(store::StoredModel stored) {
+  for (const std::shared_ptr<ServedModel>& local : registry_->List()) {
+    if (local->store_id() == stored.id) return absl::OkStatus();  // have it
+    if (local->name() == stored.request.name()) {
+      // A model of that name this replica still serves was deleted
+      // elsewhere (its deletion event may still be on its way).
+      Retire(local, absl::NotFoundError(absl::StrCat(
+                        "model '", local->name(), "' was deleted")));
+    }
+  }
+  int64_t replayed = 0;
+  return Restore(stored, &replayed).status();
+}
+
+void ModelManager::RemoveRemote(store::ModelId id) {
+  for (const std::shared_ptr<ServedModel>& local : registry_->List()) {
+    if (local->store_id() == id) {
+      Retire(local, absl::NotFoundError(absl::StrCat(
+                        "model '", local->name(), "' was deleted")));
+    }
+  }
 }
 
 void ModelManager::MaybeCompact(const std::shared_ptr<ServedModel>& model) {
@@ -383,6 +517,7 @@ absl::StatusOr<RestoreSummary> ModelManager::RestoreAll() {
 
 void ModelManager::ShutdownAll(bool drain) {
   for (const std::shared_ptr<ServedModel>& model : registry_->RemoveAll()) {
+    model->gate().Close(absl::UnavailableError("the server is shutting down"));
     model->executor().Shutdown(drain);
   }
 }

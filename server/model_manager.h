@@ -31,6 +31,13 @@
 // read-only, I/O error, connection lost) and INTERNAL for anything else; the
 // message names the store.
 //
+// Shared stores (PostgreSQL): the store decides each version. An update
+// that loses the race for version v+1 to another replica (or that finds
+// this replica behind) catches the model up from the store's log and tries
+// again (up to 5 times); with expected_version set, the retry's check is
+// against the cluster's latest version, so a stale expected_version is
+// FAILED_PRECONDITION naming the cluster's version.
+//
 // Create(), Update() and Delete() block on the store (an fsync); run them off
 // gRPC's threads. Thread-safe. Pointers given to the constructor are borrowed
 // and must outlive the manager.
@@ -39,6 +46,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +60,7 @@
 #include "server/model_registry.h"
 #include "server/served_model.h"
 #include "server/store/model_store.h"
+#include "server/deadline_timer.h"
 #include "server/work_queue.h"
 
 namespace brainserve::server {
@@ -80,7 +89,7 @@ class ModelManager {
   ModelManager(const ModelManagerOptions& options, ModelRegistry* registry,
                metrics::Reporter* reporter, ComputeBudget* budget,
                store::ModelStore* store, WorkQueue* retirer,
-               WorkQueue* maintenance);
+               WorkQueue* maintenance, DeadlineTimer* timer);
 
   ModelManager(const ModelManager&) = delete;
   ModelManager& operator=(const ModelManager&) = delete;
@@ -105,6 +114,26 @@ class ModelManager {
   // UNAVAILABLE / INTERNAL (store).
   absl::Status Delete(const std::string& name);
 
+  // --- Shared stores: applying what other replicas committed. ---
+
+  bool shared_store() const { return store_->shared(); }
+  // The served model `name`. On a shared store, a model another replica
+  // created and this one has not loaded yet is loaded first (blocks on the
+  // store: run it off gRPC's threads). NOT_FOUND otherwise.
+  absl::StatusOr<std::shared_ptr<ServedModel>> FindOrLoad(
+      const std::string& name);
+
+  // Applies the store's log to `model` (reading it after the local
+  // version; reloading the snapshot if the log was folded meanwhile) until
+  // it has the cluster's latest version. Safe to run concurrently with
+  // updates and other catch-ups of the same model.
+  absl::Status CatchUp(const std::shared_ptr<ServedModel>& model);
+  // Serves a model another replica created (replacing a stale local model
+  // of the same name).
+  absl::Status AddRemote(store::StoredModel stored);
+  // Stops serving the model with store id `id` (deleted elsewhere).
+  void RemoveRemote(store::ModelId id);
+
   // Unpublishes every model and shuts its executor down (drain=true runs the
   // queued forwards; false answers them UNAVAILABLE). Blocks: server shutdown.
   void ShutdownAll(bool drain);
@@ -127,6 +156,14 @@ class ModelManager {
       const std::vector<LoggedVersion>& pending_log);
   absl::StatusOr<std::shared_ptr<ServedModel>> Restore(
       store::StoredModel& stored, int64_t* replayed);
+  // Unpublishes `model` and drains it off this thread.
+  void Retire(std::shared_ptr<ServedModel> model, const absl::Status& why);
+  // Publishes the model's current version to its gate and metrics.
+  void VersionApplied(ServedModel& model);
+  absl::StatusOr<uint64_t> UpdateOnce(
+      const std::shared_ptr<ServedModel>& model,
+      const std::vector<engine::ParameterUpdate>& updates,
+      std::optional<uint64_t> expected, bool* store_conflict);
   // Times a store commit and records it; maps its status for the caller.
   absl::Status Committed(metrics::StoreOperation op, absl::Time start,
                          absl::Status status) const;
@@ -142,6 +179,7 @@ class ModelManager {
   store::ModelStore* const store_;
   WorkQueue* const retirer_;
   WorkQueue* const maintenance_;
+  DeadlineTimer* const timer_;
 };
 
 }  // namespace brainserve::server

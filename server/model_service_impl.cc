@@ -52,12 +52,31 @@ ModelServiceImpl::ModelServiceImpl(ModelRegistry* registry,
                                    ModelManager* manager,
                                    WorkQueue* admin_queue,
                                    WorkQueue* update_queue,
-                                   metrics::Reporter* reporter)
+                                   metrics::Reporter* reporter,
+                                   absl::Duration max_min_version_wait)
     : registry_(registry),
       manager_(manager),
       admin_queue_(admin_queue),
       update_queue_(update_queue),
-      reporter_(reporter) {}
+      reporter_(reporter),
+      max_min_version_wait_(max_min_version_wait) {}
+
+void ModelServiceImpl::AwaitVersion(grpc::CallbackServerContext* context,
+                                    const ServedModel& model,
+                                    uint64_t min_version,
+                                    VersionGate::Ready then) const {
+  absl::Time deadline = absl::Now() + max_min_version_wait_;
+  absl::StatusCode code = absl::StatusCode::kUnavailable;
+  const auto call_deadline = context->deadline();
+  if (call_deadline != std::chrono::system_clock::time_point::max()) {
+    const absl::Time client = absl::FromChrono(call_deadline);
+    if (client < deadline) {
+      deadline = client;
+      code = absl::StatusCode::kDeadlineExceeded;
+    }
+  }
+  model.gate().WhenAtLeast(min_version, deadline, code, std::move(then));
+}
 
 absl::StatusOr<std::shared_ptr<ServedModel>> ModelServiceImpl::Lookup(
     absl::string_view name, absl::string_view field) const {
@@ -85,14 +104,34 @@ grpc::ServerUnaryReactor* ModelServiceImpl::CreateModel(
 grpc::ServerUnaryReactor* ModelServiceImpl::GetModel(
     grpc::CallbackServerContext* context, const v1::GetModelRequest* request,
     v1::ModelInfo* response) {
-  RpcRecorder recorder(reporter_, Method::kGetModel);
+  auto recorder = std::make_shared<RpcRecorder>(reporter_, Method::kGetModel);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       Lookup(request->name(), "name");
-  if (model.ok()) {
-    recorder.Attribute((*model)->reporter());
-    (*model)->FillInfo(response);
+  if (!model.ok() && !request->has_min_version()) {
+    return FinishNow(context, *recorder, model.status());
   }
-  return FinishNow(context, recorder, model.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FindForRead(model, request->name(),
+              [this, context, request, response, reactor,
+               recorder](absl::StatusOr<std::shared_ptr<ServedModel>> found) {
+                if (!found.ok()) {
+                  reactor->Finish(recorder->Complete(found.status()));
+                  return;
+                }
+                recorder->Attribute((*found)->reporter());
+                auto answer = [model = *found, recorder, response,
+                               reactor](const absl::Status& status) {
+                  if (status.ok()) model->FillInfo(response);
+                  reactor->Finish(recorder->Complete(status));
+                };
+                if (!request->has_min_version()) {
+                  answer(absl::OkStatus());
+                } else {
+                  AwaitVersion(context, **found, request->min_version(),
+                               std::move(answer));
+                }
+              });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ModelServiceImpl::ListModels(
@@ -123,16 +162,62 @@ grpc::ServerUnaryReactor* ModelServiceImpl::Forward(
   RpcRecorder recorder(reporter_, Method::kForward);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       Lookup(request->model(), "model");
-  if (!model.ok()) return FinishNow(context, recorder, model.status());
-  recorder.Attribute((*model)->reporter());
-  absl::StatusOr<ValidatedForward> validated =
-      ValidateForwardRequest(*request, (*model)->engine());
-  if (!validated.ok()) return FinishNow(context, recorder, validated.status());
+  if (!model.ok() && !request->has_min_version()) {
+    return FinishNow(context, recorder, model.status());
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  (*model)->executor().Submit(std::make_unique<ForwardCall>(
-      context, request, response, reactor, *std::move(validated),
-      std::move(recorder)));
+  auto shared_recorder = std::make_shared<RpcRecorder>(std::move(recorder));
+  FindForRead(model, request->model(), [this, context, request, response, reactor,
+                                        shared_recorder](
+                                           absl::StatusOr<std::shared_ptr<ServedModel>> found) {
+    if (!found.ok()) {
+      reactor->Finish(shared_recorder->Complete(found.status()));
+      return;
+    }
+    shared_recorder->Attribute((*found)->reporter());
+    absl::StatusOr<ValidatedForward> validated =
+        ValidateForwardRequest(*request, (*found)->engine());
+    if (!validated.ok()) {
+      reactor->Finish(shared_recorder->Complete(validated.status()));
+      return;
+    }
+    auto call = std::make_unique<ForwardCall>(context, request, response,
+                                              reactor, *std::move(validated),
+                                              std::move(*shared_recorder));
+    if (!request->has_min_version()) {
+      (*found)->executor().Submit(std::move(call));
+      return;
+    }
+    // The batch takes the model's snapshot when it runs: >= min_version.
+    auto parked =
+        std::make_shared<std::unique_ptr<ForwardCall>>(std::move(call));
+    AwaitVersion(context, **found, request->min_version(),
+                 [model = *found, parked](const absl::Status& status) {
+                   if (status.ok()) {
+                     model->executor().Submit(std::move(*parked));
+                   } else {
+                     (*parked)->Finish(status);
+                   }
+                 });
+  });
   return reactor;
+}
+
+void ModelServiceImpl::FindForRead(
+    const absl::StatusOr<std::shared_ptr<ServedModel>>& local,
+    const std::string& name,
+    std::function<void(absl::StatusOr<std::shared_ptr<ServedModel>>)> then) {
+  if (local.ok() || !absl::IsNotFound(local.status()) ||
+      !manager_->shared_store()) {
+    then(local);
+    return;
+  }
+  // The client has seen this model (it sent a min_version): another replica
+  // may have created it and this one not loaded it yet. Look in the store,
+  // off gRPC's thread.
+  absl::Status scheduled = update_queue_->Schedule(
+      [this, name, then] { then(manager_->FindOrLoad(name)); });
+  if (!scheduled.ok()) then(scheduled);
 }
 
 grpc::ServerUnaryReactor* ModelServiceImpl::UpdateParameters(
@@ -143,12 +228,21 @@ grpc::ServerUnaryReactor* ModelServiceImpl::UpdateParameters(
       std::make_shared<RpcRecorder>(reporter_, Method::kUpdateParameters);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       Lookup(request->model(), "model");
-  if (!model.ok()) return FinishNow(context, *recorder, model.status());
-  recorder->Attribute((*model)->reporter());
+  // On a shared store an unknown model may be one another replica created
+  // that this one has not loaded yet: the update thread looks.
+  if (!model.ok() &&
+      !(absl::IsNotFound(model.status()) && manager_->shared_store())) {
+    return FinishNow(context, *recorder, model.status());
+  }
+  if (model.ok()) recorder->Attribute((*model)->reporter());
   return FinishOnQueue(
       update_queue_, context, std::move(recorder),
-      [this, model = *std::move(model), request, response](RpcRecorder&) {
-        absl::StatusOr<uint64_t> version = manager_->Update(model, *request);
+      [this, model, request, response](RpcRecorder& rec) -> absl::Status {
+        absl::StatusOr<std::shared_ptr<ServedModel>> found =
+            model.ok() ? model : manager_->FindOrLoad(request->model());
+        if (!found.ok()) return found.status();
+        if (!model.ok()) rec.Attribute((*found)->reporter());
+        absl::StatusOr<uint64_t> version = manager_->Update(*found, *request);
         if (version.ok()) response->set_version(*version);
         return version.status();
       });
@@ -158,13 +252,37 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetParameters(
     grpc::CallbackServerContext* context,
     const v1::GetParametersRequest* request,
     v1::GetParametersResponse* response) {
-  RpcRecorder recorder(reporter_, Method::kGetParameters);
+  auto recorder =
+      std::make_shared<RpcRecorder>(reporter_, Method::kGetParameters);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       Lookup(request->model(), "model");
-  if (!model.ok()) return FinishNow(context, recorder, model.status());
-  recorder.Attribute((*model)->reporter());
-  return FinishNow(context, recorder,
-                   ReadModelParameters(**model, *request, response));
+  if (!model.ok() && !request->has_min_version()) {
+    return FinishNow(context, *recorder, model.status());
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FindForRead(model, request->model(),
+              [this, context, request, response, reactor,
+               recorder](absl::StatusOr<std::shared_ptr<ServedModel>> found) {
+                if (!found.ok()) {
+                  reactor->Finish(recorder->Complete(found.status()));
+                  return;
+                }
+                recorder->Attribute((*found)->reporter());
+                auto answer = [model = *found, recorder, request, response,
+                               reactor](absl::Status status) {
+                  if (status.ok()) {
+                    status = ReadModelParameters(*model, *request, response);
+                  }
+                  reactor->Finish(recorder->Complete(status));
+                };
+                if (!request->has_min_version()) {
+                  answer(absl::OkStatus());
+                } else {
+                  AwaitVersion(context, **found, request->min_version(),
+                               std::move(answer));
+                }
+              });
+  return reactor;
 }
 
 }  // namespace brainserve::server

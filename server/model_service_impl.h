@@ -13,16 +13,22 @@
 //                       store commit), separate from the admin queue so an
 //                       update never waits behind another model's creation;
 //   the rest         -> cheap lookups and copies, finished inline.
+// A min_version (read-your-writes) on Forward, GetModel or GetParameters
+// parks the call at the model's VersionGate, holding no thread, until the
+// version is applied.
 //
 // Thread safety: handlers run concurrently on gRPC threads; all state they
 // touch is thread-safe. Borrowed pointers must outlive the service.
 #ifndef BRAINSERVE_SERVER_MODEL_SERVICE_IMPL_H_
 #define BRAINSERVE_SERVER_MODEL_SERVICE_IMPL_H_
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "brainserve/v1/model_service.grpc.pb.h"
 #include "server/metrics/reporter.h"
 #include "server/model_manager.h"
@@ -34,9 +40,12 @@ namespace brainserve::server {
 
 class ModelServiceImpl final : public v1::ModelService::CallbackService {
  public:
+  // `max_min_version_wait`: the longest a call with a min_version waits
+  // for this replica to apply that version (then UNAVAILABLE).
   ModelServiceImpl(ModelRegistry* registry, ModelManager* manager,
                    WorkQueue* admin_queue, WorkQueue* update_queue,
-                   metrics::Reporter* reporter);
+                   metrics::Reporter* reporter,
+                   absl::Duration max_min_version_wait);
 
   grpc::ServerUnaryReactor* CreateModel(grpc::CallbackServerContext* context,
                                         const v1::CreateModelRequest* request,
@@ -68,12 +77,26 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
   // Validates the name in `field` and finds the model.
   absl::StatusOr<std::shared_ptr<ServedModel>> Lookup(
       absl::string_view name, absl::string_view field) const;
+  // `then(local)`, or, when `local` is NOT_FOUND on a shared store, then()
+  // with the model looked up in the store (loaded if another replica created
+  // it), off gRPC's thread.
+  void FindForRead(
+      const absl::StatusOr<std::shared_ptr<ServedModel>>& local,
+      const std::string& name,
+      std::function<void(absl::StatusOr<std::shared_ptr<ServedModel>>)> then);
+  // Read-your-writes: `then(OK)` once `model` has applied `min_version`;
+  // then(DEADLINE_EXCEEDED) at the call's deadline or then(UNAVAILABLE)
+  // after max_min_version_wait, whichever comes first.
+  void AwaitVersion(grpc::CallbackServerContext* context,
+                    const ServedModel& model, uint64_t min_version,
+                    VersionGate::Ready then) const;
 
   ModelRegistry* const registry_;
   ModelManager* const manager_;
   WorkQueue* const admin_queue_;
   WorkQueue* const update_queue_;
   metrics::Reporter* const reporter_;
+  const absl::Duration max_min_version_wait_;
 };
 
 }  // namespace brainserve::server

@@ -24,7 +24,7 @@ ServedModel::ServedModel(std::string name, v1::ModelSpec spec,
                          ModelBatchingOptions batching,
                          std::shared_ptr<metrics::ModelReporter> reporter,
                          std::unique_ptr<ForwardExecutor> executor,
-                         store::ModelId store_id)
+                         store::ModelId store_id, DeadlineTimer* timer)
     : name_(std::move(name)),
       spec_(std::move(spec)),
       model_(std::move(model)),
@@ -32,6 +32,9 @@ ServedModel::ServedModel(std::string name, v1::ModelSpec spec,
       batching_(batching),
       reporter_(std::move(reporter)),
       store_id_(store_id),
+      gate_(std::make_shared<VersionGate>(
+          absl::StrCat("model '", name_, "'"),
+          model_->snapshot()->version(), timer)),
       executor_(std::move(executor)) {}
 
 void ServedModel::FillInfo(v1::ModelInfo* info) const {

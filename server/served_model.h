@@ -23,6 +23,7 @@
 #include "server/metrics/reporter.h"
 #include "server/model_log.h"
 #include "server/store/model_store.h"
+#include "server/version_gate.h"
 
 namespace brainserve::server {
 
@@ -33,7 +34,7 @@ class ServedModel {
               ModelBatchingOptions batching,
               std::shared_ptr<metrics::ModelReporter> reporter,
               std::unique_ptr<ForwardExecutor> executor,
-              store::ModelId store_id);
+              store::ModelId store_id, DeadlineTimer* timer);
 
   ServedModel(const ServedModel&) = delete;
   ServedModel& operator=(const ServedModel&) = delete;
@@ -52,6 +53,8 @@ class ServedModel {
   store::ModelId store_id() const { return store_id_; }
   // The store log entries after the model's latest stored snapshot.
   ModelLog& log() const { return log_; }
+  // Where calls with a min_version wait for the version to be applied.
+  VersionGate& gate() const { return *gate_; }
 
   // Set once the model has left the registry.
   void MarkDeleted() { deleted_.store(true, std::memory_order_release); }
@@ -69,6 +72,7 @@ class ServedModel {
   const std::shared_ptr<metrics::ModelReporter> reporter_;
   const store::ModelId store_id_;
   mutable ModelLog log_;
+  const std::shared_ptr<VersionGate> gate_;
   std::atomic<bool> deleted_{false};
   // Declared last: destroyed (drained and joined) first.
   const std::unique_ptr<ForwardExecutor> executor_;

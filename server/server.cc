@@ -52,6 +52,7 @@ absl::Status Server::Start() {
       store::OpenStore(options_.store);
   if (!store.ok()) return store.status();
   store_ = *std::move(store);
+  timer_ = std::make_unique<DeadlineTimer>();
   budget_ = std::make_unique<ComputeBudget>(options_.engine_threads);
   retirer_ = std::make_unique<WorkQueue>(
       WorkQueueOptions{"model retirement", /*num_threads=*/1,
@@ -71,12 +72,13 @@ absl::Status Server::Start() {
   manager_options.snapshot_every_bytes = options_.snapshot_every_bytes;
   manager_ = std::make_unique<ModelManager>(
       manager_options, registry_.get(), reporter_.get(), budget_.get(),
-      store_.get(), retirer_.get(), maintenance_.get());
+      store_.get(), retirer_.get(), maintenance_.get(), timer_.get());
   service_ = std::make_unique<ModelServiceImpl>(
       registry_.get(), manager_.get(), admin_queue_.get(), update_queue_.get(),
-      reporter_.get());
+      reporter_.get(), absl::Milliseconds(options_.max_min_version_wait_ms));
   status = RestoreModels();
   if (status.ok()) status = LoadStartupModels();
+  if (status.ok()) status = StartReplication();
   if (status.ok()) status = StartGrpc();
   if (!status.ok()) StopComponents(/*drain=*/false);
   return status;
@@ -93,6 +95,19 @@ absl::Status Server::RestoreModels() {
                static_cast<long long>(restored->replayed_updates),
                restored->seconds);
   return absl::OkStatus();
+}
+
+absl::Status Server::StartReplication() {
+  if (!store_->shared()) return absl::OkStatus();
+  replicator_ = std::make_unique<Replicator>(
+      store_.get(), manager_.get(), registry_.get(), reporter_.get(),
+      absl::Milliseconds(options_.store_resync_interval_ms));
+  absl::Status status = replicator_->Start();
+  if (!status.ok()) return status;
+  // Readiness waits for this: a replica that joins (or restarts) serves only
+  // once it has every model at the store's latest version.
+  return replicator_->WaitCaughtUp(
+      absl::Milliseconds(options_.store_catch_up_timeout_ms));
 }
 
 absl::Status Server::StartMetrics() {
@@ -123,6 +138,9 @@ absl::Status Server::LoadStartupModels() {
     if (restored_.contains(request.name())) continue;
     absl::StatusOr<std::shared_ptr<ServedModel>> model =
         manager_->Create(request);
+    // On a shared store another replica may have created it first; the
+    // replicator serves that one.
+    if (store_->shared() && absl::IsAlreadyExists(model.status())) continue;
     if (!model.ok()) {
       return absl::Status(
           model.status().code(),
@@ -192,8 +210,10 @@ void Server::Shutdown() {
 }
 
 void Server::StopComponents(bool drain) {
-  // Admin and update work first: a CreateModel still running may add a
-  // model, and an update may schedule a snapshot.
+  // Replication first (it adds, updates and removes models), then admin
+  // and update work: a CreateModel still running may add a model, and an
+  // update may schedule a snapshot.
+  if (replicator_ != nullptr) replicator_->Stop();
   if (admin_queue_ != nullptr) admin_queue_->Shutdown();
   if (update_queue_ != nullptr) update_queue_->Shutdown();
   if (maintenance_ != nullptr) maintenance_->Shutdown();

@@ -35,6 +35,8 @@
 #include "server/model_manager.h"
 #include "server/model_registry.h"
 #include "server/model_service_impl.h"
+#include "server/deadline_timer.h"
+#include "server/replicator.h"
 #include "server/server_options.h"
 #include "server/store/model_store.h"
 #include "server/work_queue.h"
@@ -81,6 +83,8 @@ class Server {
   // Fills restored_ with the names of the models the store had.
   absl::Status RestoreModels();
   absl::Status LoadStartupModels();
+  // Shared stores: subscribes to the change feed and waits until caught up.
+  absl::Status StartReplication();
   absl::Status StartGrpc();
   void StopComponents(bool drain);
 
@@ -90,6 +94,7 @@ class Server {
   std::unique_ptr<metrics::Reporter> reporter_;
   std::unique_ptr<ComputeBudget> budget_;
   std::unique_ptr<store::ModelStore> store_;
+  std::unique_ptr<DeadlineTimer> timer_;
   std::unique_ptr<WorkQueue> retirer_;
   std::unique_ptr<WorkQueue> maintenance_;
   std::unique_ptr<WorkQueue> admin_queue_;
@@ -97,6 +102,8 @@ class Server {
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<ModelManager> manager_;
   std::unique_ptr<ModelServiceImpl> service_;
+  // Shared stores only: applies what other replicas commit.
+  std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
   // Models restored from the store at Start() (the models file skips them).

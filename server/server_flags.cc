@@ -45,9 +45,24 @@ ABSL_FLAG(int32_t, update_threads,
           "an update never waits behind another model's creation).");
 ABSL_FLAG(std::string, store, brainserve::server::ServerOptions().store,
           "Where model state is kept: sqlite:PATH (the embedded store; PATH "
-          "is relative to the working directory, its directory is created) "
-          "or memory: (nothing survives a restart). Every create, update and "
-          "delete is committed here before it is acknowledged.");
+          "is relative to the working directory, its directory is created), "
+          "memory: (nothing survives a restart) or postgresql://HOST:PORT/DB "
+          "(a libpq URI; shared by every replica; the password comes from "
+          "PGPASSWORD, PGPASSFILE or ~/.pgpass, never the URI in manifests). "
+          "Every create, update and delete is committed here before it is "
+          "acknowledged.");
+ABSL_FLAG(int64_t, max_min_version_wait_ms,
+          brainserve::server::ServerOptions().max_min_version_wait_ms,
+          "Read-your-writes: the longest a call with min_version waits for "
+          "this server to apply that version, then UNAVAILABLE.");
+ABSL_FLAG(int64_t, store_resync_interval_ms,
+          brainserve::server::ServerOptions().store_resync_interval_ms,
+          "Shared store: how often every stored model is compared with what "
+          "this replica serves (a safety net; changes arrive by LISTEN/NOTIFY).");
+ABSL_FLAG(int64_t, store_catch_up_timeout_ms,
+          brainserve::server::ServerOptions().store_catch_up_timeout_ms,
+          "Shared store: the longest start-up may take to catch up with the "
+          "store before it fails.");
 ABSL_FLAG(int64_t, snapshot_every_updates,
           brainserve::server::ServerOptions().snapshot_every_updates,
           "Fold a model's logged updates into a stored snapshot once it has "
@@ -86,6 +101,10 @@ ServerOptions ServerOptionsFromFlags() {
   options.admin_threads = absl::GetFlag(FLAGS_admin_threads);
   options.update_threads = absl::GetFlag(FLAGS_update_threads);
   options.store = absl::GetFlag(FLAGS_store);
+  options.max_min_version_wait_ms = absl::GetFlag(FLAGS_max_min_version_wait_ms);
+  options.store_resync_interval_ms = absl::GetFlag(FLAGS_store_resync_interval_ms);
+  options.store_catch_up_timeout_ms =
+      absl::GetFlag(FLAGS_store_catch_up_timeout_ms);
   options.snapshot_every_updates = absl::GetFlag(FLAGS_snapshot_every_updates);
   options.snapshot_every_bytes = absl::GetFlag(FLAGS_snapshot_every_bytes);
 #ifdef BRAINSERVE_VERSION

@@ -59,6 +59,15 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
                      0);
   }
   if (status.ok()) {
+    status = AtLeast("max_min_version_wait_ms", options.max_min_version_wait_ms, 0);
+  }
+  if (status.ok()) {
+    status = AtLeast("store_resync_interval_ms", options.store_resync_interval_ms, 100);
+  }
+  if (status.ok()) {
+    status = AtLeast("store_catch_up_timeout_ms", options.store_catch_up_timeout_ms, 1);
+  }
+  if (status.ok()) {
     status =
         AtLeast("snapshot_every_bytes", options.snapshot_every_bytes, 0);
   }

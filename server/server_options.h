@@ -45,8 +45,19 @@ struct ServerOptions {
   // Most UpdateParameters calls waiting for an update thread.
   int64_t update_queue_size = 1024;
   // Where model state is kept (see server/store/model_store.h):
-  // "sqlite:PATH" (relative to the working directory) or "memory:".
+  // "sqlite:PATH" (relative to the working directory), "memory:" or
+  // "postgresql://..." (shared by every replica).
   std::string store = "sqlite:brainserve-data/state.db";
+  // Read-your-writes: the longest a call with a min_version waits for this
+  // server to apply that version before UNAVAILABLE (the call's own
+  // deadline, if sooner, gives DEADLINE_EXCEEDED).
+  int64_t max_min_version_wait_ms = 5000;
+  // Shared stores: how often the replica compares every stored model with
+  // what it serves, as a safety net behind the change feed.
+  int64_t store_resync_interval_ms = 5000;
+  // Shared stores: how long start-up may take to catch up with the store
+  // before the server gives up (exit 1) instead of serving stale state.
+  int64_t store_catch_up_timeout_ms = 60000;
   // Compaction: fold a model's store log into a snapshot once it holds this
   // many updates or this many parameter bytes (0 = no such trigger).
   int64_t snapshot_every_updates = 1000;

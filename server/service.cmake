@@ -6,6 +6,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/batched_forward_executor.cc
   ${CMAKE_CURRENT_LIST_DIR}/batching_config.cc
   ${CMAKE_CURRENT_LIST_DIR}/compute_budget.cc
+  ${CMAKE_CURRENT_LIST_DIR}/deadline_timer.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_batch.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_call.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_log.cc
@@ -13,6 +14,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/model_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_service_impl.cc
   ${CMAKE_CURRENT_LIST_DIR}/parameter_ops.cc
+  ${CMAKE_CURRENT_LIST_DIR}/replicator.cc
   ${CMAKE_CURRENT_LIST_DIR}/request_validation.cc
   ${CMAKE_CURRENT_LIST_DIR}/rpc_recorder.cc
   ${CMAKE_CURRENT_LIST_DIR}/served_model.cc
@@ -21,6 +23,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/startup_models.cc
   ${CMAKE_CURRENT_LIST_DIR}/status_util.cc
   ${CMAKE_CURRENT_LIST_DIR}/tensor_codec.cc
+  ${CMAKE_CURRENT_LIST_DIR}/version_gate.cc
   ${CMAKE_CURRENT_LIST_DIR}/work_queue.cc
 )
 

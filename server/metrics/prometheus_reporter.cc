@@ -107,6 +107,22 @@ absl::StatusOr<std::unique_ptr<PrometheusReporter>> PrometheusReporter::Create(
                    "(compaction), including the copy and the commit.")
              .Register(*registry)
              .Add({}, internal::DurationBucketsSeconds());
+    server.store_up =
+        &prometheus::BuildGauge()
+             .Name(internal::kStoreUpName)
+             .Help("1 while the model store is reachable (for a shared store: "
+                   "its change feed is connected), 0 otherwise. Forwards are "
+                   "served either way; changes need the store.")
+             .Register(*registry)
+             .Add({});
+    server.store_up->Set(1);
+    server.apply_lag =
+        &prometheus::BuildHistogram()
+             .Name(internal::kApplyLagName)
+             .Help("Time from a version's commit in the shared store (the "
+                   "store's clock) to this replica having applied it.")
+             .Register(*registry)
+             .Add({}, internal::DurationBucketsSeconds());
     prometheus::BuildGauge()
         .Name(internal::kBuildInfoName)
         .Help("Always 1; the version label carries the brainserve version.")
@@ -199,6 +215,14 @@ void PrometheusReporter::RecordStoreCommit(StoreOperation op, bool ok,
   if (internal::SanitizeSeconds(&seconds)) {
     server_.store_commit[index]->Observe(seconds);
   }
+}
+
+void PrometheusReporter::SetStoreUp(bool up) {
+  server_.store_up->Set(up ? 1 : 0);
+}
+
+void PrometheusReporter::RecordApplyLag(double seconds) {
+  if (internal::SanitizeSeconds(&seconds)) server_.apply_lag->Observe(seconds);
 }
 
 void PrometheusReporter::RecordStoreSnapshot(double seconds) {

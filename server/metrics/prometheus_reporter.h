@@ -72,6 +72,8 @@ class PrometheusReporter final : public Reporter {
   void SetModelCount(int64_t models) override;
   void RecordStoreCommit(StoreOperation op, bool ok, double seconds) override;
   void RecordStoreSnapshot(double seconds) override;
+  void SetStoreUp(bool up) override;
+  void RecordApplyLag(double seconds) override;
 
   // The bound HTTP port (the real one when listening on port 0); 0 if no
   // exposer runs.
@@ -89,6 +91,8 @@ class PrometheusReporter final : public Reporter {
     prometheus::Histogram* store_commit[kNumStoreOperations] = {};
     prometheus::Counter* store_failures[kNumStoreOperations] = {};
     prometheus::Histogram* store_snapshot = nullptr;
+    prometheus::Gauge* store_up = nullptr;
+    prometheus::Histogram* apply_lag = nullptr;
   };
 
   PrometheusReporter(

@@ -117,6 +117,11 @@ class Reporter {
   // One snapshot written (compaction):
   // brainserve_store_snapshot_duration_seconds.
   virtual void RecordStoreSnapshot(double seconds) {}
+  // Whether the model store is reachable (brainserve_store_up, 1 or 0).
+  virtual void SetStoreUp(bool up) {}
+  // Time from another replica's commit of a version to this replica having
+  // applied it (brainserve_replication_apply_lag_seconds).
+  virtual void RecordApplyLag(double seconds) {}
 };
 
 // A Reporter that does nothing (metrics off): for tests and

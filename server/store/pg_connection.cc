@@ -114,6 +114,10 @@ bool PgConnection::healthy() const {
          PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
+bool PgConnection::connected() const {
+  return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK;
+}
+
 absl::StatusOr<PgResult> PgConnection::Exec(absl::string_view sql,
                                             const PgParams& params,
                                             absl::string_view what) {

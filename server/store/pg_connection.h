@@ -86,7 +86,9 @@ class PgConnection {
   PgConnection& operator=(const PgConnection&) = delete;
 
   PGconn* raw() const { return conn_; }
+  // Connected and not inside a transaction: ready for a new holder.
   bool healthy() const;
+  bool connected() const;
 
   // Runs one statement; rows come back in binary format.
   absl::StatusOr<PgResult> Exec(absl::string_view sql, const PgParams& params,
@@ -118,6 +120,7 @@ class PgPool {
         : pool_(pool), conn_(std::move(conn)) {}
     ~Lease() { pool_->Release(std::move(conn_)); }
     Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = default;
     PgConnection* operator->() const { return conn_.get(); }
     PgConnection& operator*() const { return *conn_; }
 

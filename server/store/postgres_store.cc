@@ -135,6 +135,14 @@ absl::Status PostgresStore::Transaction(
   absl::StatusOr<PgPool::Lease> conn = pool_.Acquire();
   if (!conn.ok()) return conn.status();
   absl::Status status = (*conn)->Run("BEGIN", "begin");
+  if (!status.ok() && !(*conn)->connected()) {
+    // A pooled connection that the server dropped (a restart, an idle
+    // timeout) fails its first statement; nothing was sent yet, so try
+    // once more on a new connection.
+    conn = pool_.Acquire();
+    if (!conn.ok()) return conn.status();
+    status = (*conn)->Run("BEGIN", "begin");
+  }
   if (!status.ok()) return status;
   status = body(**conn);
   if (status.ok()) return (*conn)->Run("COMMIT", "commit");
@@ -314,18 +322,20 @@ absl::StatusOr<LogSize> PostgresStore::WriteSnapshot(
 }
 
 absl::StatusOr<std::vector<ModelHead>> PostgresStore::ListModels() {
-  absl::StatusOr<PgPool::Lease> conn = pool_.Acquire();
-  if (!conn.ok()) return conn.status();
-  absl::StatusOr<PgResult> rows = (*conn)->Exec(
-      "SELECT id, name, latest_version FROM brainserve_models WHERE NOT"
-      " deleted ORDER BY name",
-      PgParams(), "list the models");
-  if (!rows.ok()) return rows.status();
   std::vector<ModelHead> heads;
-  for (int r = 0; r < rows->rows(); ++r) {
-    heads.push_back({rows->Int64(r, 0), std::string(rows->Bytes(r, 1)),
-                     static_cast<uint64_t>(rows->Int64(r, 2))});
-  }
+  absl::Status status = Transaction([&](PgConnection& conn) -> absl::Status {
+    absl::StatusOr<PgResult> rows = conn.Exec(
+        "SELECT id, name, latest_version FROM brainserve_models WHERE NOT"
+        " deleted ORDER BY name",
+        PgParams(), "list the models");
+    if (!rows.ok()) return rows.status();
+    for (int r = 0; r < rows->rows(); ++r) {
+      heads.push_back({rows->Int64(r, 0), std::string(rows->Bytes(r, 1)),
+                       static_cast<uint64_t>(rows->Int64(r, 2))});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
   return heads;
 }
 

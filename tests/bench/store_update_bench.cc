@@ -11,6 +11,13 @@
 //                      updates/s per server (group commit at work).
 //   --mode=fill        pushes --updates ADDs of W2's out/bias to one server
 //                      (for the restart-time measurement).
+//   --mode=propagation replicas on one shared store: the first --servers
+//                      entry takes --rate updates/s of --update (bias or
+//                      fc2_weight) for --seconds while every entry serves
+//                      forwards; for each acknowledged version, the time
+//                      until each other replica answers a GetModel with
+//                      that min_version (so, at most, propagation plus one
+//                      round trip); prints p50/p99/max per update kind.
 //
 // Not a test: nothing is asserted; figures go to docs/PERFORMANCE.md.
 #include <algorithm>
@@ -18,6 +25,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -39,6 +47,10 @@ ABSL_FLAG(int, rounds, 200, "latency: updates per case and server.");
 ABSL_FLAG(int, writers, 8, "throughput: concurrent writers.");
 ABSL_FLAG(double, seconds, 5, "throughput: seconds per measurement.");
 ABSL_FLAG(int, updates, 10000, "fill: ADD updates to push.");
+ABSL_FLAG(double, rate, 10, "propagation: updates per second.");
+ABSL_FLAG(std::string, update, "bias", "propagation: bias or fc2_weight.");
+ABSL_FLAG(int, forward_threads, 1,
+          "propagation: closed-loop forward callers per replica.");
 
 namespace {
 
@@ -210,6 +222,118 @@ int Throughput(std::vector<Server>& servers) {
   return 0;
 }
 
+int Propagation(std::vector<Server>& servers) {
+  if (servers.size() < 2) {
+    std::fprintf(stderr, "propagation needs a writer and at least one replica\n");
+    return 2;
+  }
+  if (!Create(*servers[0].stub, kW2, "")) return 1;
+  // Every replica has the model before the clock starts.
+  for (Server& s : servers) {
+    for (int i = 0; i < 500; ++i) {
+      grpc::ClientContext context;
+      brainserve::v1::GetModelRequest request;
+      request.set_name("w2");
+      request.set_min_version(1);
+      brainserve::v1::ModelInfo info;
+      if (s.stub->GetModel(&context, request, &info).ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> forwards{0}, forward_errors{0};
+  std::vector<std::thread> load;
+  // Forward latencies on the replicas that only apply (not the writer).
+  std::mutex forward_mu;
+  std::vector<double> replica_forward_ms;
+  for (size_t index = 0; index < servers.size(); ++index) {
+    Server& s = servers[index];
+    for (int t = 0; t < absl::GetFlag(FLAGS_forward_threads); ++t) {
+      load.emplace_back([&, index, stub = s.stub.get()] {
+        brainserve::v1::ForwardRequest request;
+        request.set_model("w2");
+        request.mutable_input()->add_shape(1);
+        request.mutable_input()->add_shape(1024);
+        std::vector<float> x(1024, 0.5f);
+        request.mutable_input()->set_raw(x.data(), x.size() * sizeof(float));
+        std::vector<double> mine;
+        while (!stop.load()) {
+          grpc::ClientContext context;
+          brainserve::v1::ForwardResponse response;
+          const auto start = std::chrono::steady_clock::now();
+          if (stub->Forward(&context, request, &response).ok()) {
+            forwards.fetch_add(1);
+            mine.push_back(std::chrono::duration<double, std::milli>(
+                               std::chrono::steady_clock::now() - start).count());
+          } else {
+            forward_errors.fetch_add(1);
+          }
+        }
+        if (index > 0) {
+          std::lock_guard<std::mutex> lock(forward_mu);
+          replica_forward_ms.insert(replica_forward_ms.end(), mine.begin(), mine.end());
+        }
+      });
+    }
+  }
+  const std::string which = absl::GetFlag(FLAGS_update);
+  const double rate = absl::GetFlag(FLAGS_rate);
+  if (rate <= 0) {
+    // The baseline: forwards only, for as long as a run with updates.
+    std::this_thread::sleep_for(std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds)));
+    stop = true;
+    for (std::thread& t : load) t.join();
+    std::printf("| none | 0 | | | | %lld | %lld | %.3f | %.3f |\n",
+                static_cast<long long>(forwards.load()),
+                static_cast<long long>(forward_errors.load()),
+                Percentile(replica_forward_ms, 0.5), Percentile(replica_forward_ms, 0.99));
+    return 0;
+  }
+  const auto period = std::chrono::duration<double>(1.0 / rate);
+  const int total = static_cast<int>(absl::GetFlag(FLAGS_seconds) * rate);
+  std::vector<double> lag_ms;
+  std::mutex lag_mu;
+  auto next = std::chrono::steady_clock::now();
+  for (int i = 0; i < total; ++i) {
+    std::this_thread::sleep_until(next);
+    next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);
+    grpc::ClientContext context;
+    brainserve::v1::UpdateParametersResponse response;
+    if (!servers[0].stub->UpdateParameters(&context, W2Update(which, 0.001f * (i % 100)),
+                                           &response).ok()) {
+      std::fprintf(stderr, "update failed\n");
+      continue;
+    }
+    const auto acked = std::chrono::steady_clock::now();
+    std::vector<std::thread> probes;
+    for (size_t r = 1; r < servers.size(); ++r) {
+      probes.emplace_back([&, r] {
+        grpc::ClientContext probe;
+        brainserve::v1::GetModelRequest request;
+        request.set_name("w2");
+        request.set_min_version(response.version());
+        brainserve::v1::ModelInfo info;
+        if (!servers[r].stub->GetModel(&probe, request, &info).ok()) return;
+        const double ms = std::chrono::duration<double, std::milli>(
+                              std::chrono::steady_clock::now() - acked).count();
+        std::lock_guard<std::mutex> lock(lag_mu);
+        lag_ms.push_back(ms);
+      });
+    }
+    for (std::thread& t : probes) t.join();
+  }
+  stop = true;
+  for (std::thread& t : load) t.join();
+  if (lag_ms.empty()) return 1;
+  std::printf("| %s | %zu | %.2f | %.2f | %.2f | %lld | %lld | %.3f | %.3f |\n",
+              which.c_str(), lag_ms.size(), Percentile(lag_ms, 0.5),
+              Percentile(lag_ms, 0.99), *std::max_element(lag_ms.begin(), lag_ms.end()),
+              static_cast<long long>(forwards.load()),
+              static_cast<long long>(forward_errors.load()),
+              Percentile(replica_forward_ms, 0.5), Percentile(replica_forward_ms, 0.99));
+  return 0;
+}
+
 int Fill(std::vector<Server>& servers) {
   using brainserve::v1::ParameterUpdate;
   Server& s = servers.front();
@@ -239,6 +363,7 @@ int main(int argc, char** argv) {
   if (mode == "latency") return Latency(servers);
   if (mode == "throughput") return Throughput(servers);
   if (mode == "fill") return Fill(servers);
+  if (mode == "propagation") return Propagation(servers);
   std::fprintf(stderr, "unknown --mode %s\n", mode.c_str());
   return 2;
 }

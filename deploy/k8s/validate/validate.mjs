@@ -225,8 +225,22 @@ function checkBrainserve(objects, problems) {
         fail(`ConfigMap ${configMap.metadata.name}: ${item.key}: ${e.message}`);
       }
     }
-    // Everything that selects the pods must select these pods.
+    // Everything that selects the pods must select these pods. Services of
+    // other workloads in the rendering (the postgres component's
+    // StatefulSet) must select one of theirs, on a port it has.
     for (const svc of byKind("Service")) {
+      const other = byKind("StatefulSet").find((ss) =>
+        matches(svc.spec.selector, ss.spec.template.metadata?.labels ?? {}));
+      if (other) {
+        const otherPorts = new Set(other.spec.template.spec.containers
+          .flatMap((c) => (c.ports ?? []).map((p) => p.name)));
+        for (const p of svc.spec.ports) {
+          if (typeof p.targetPort === "string" && !otherPorts.has(p.targetPort)) {
+            fail(`Service ${svc.metadata.name}: targetPort ${p.targetPort} is not a port of StatefulSet ${other.metadata.name}`);
+          }
+        }
+        continue;
+      }
       if (!matches(svc.spec.selector, podLabels)) fail(`Service ${svc.metadata.name} selects no brainserve pod`);
       for (const p of svc.spec.ports) {
         if (typeof p.targetPort === "string" && !portNames.has(p.targetPort)) {
