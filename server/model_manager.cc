@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "server/batched_forward_executor.h"
 #include "server/request_validation.h"
+#include "server/store/log_fold.h"
 
 namespace brainserve::server {
 namespace {
@@ -445,6 +446,18 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Restore(
   if (!status.ok()) return fail(status);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       [&]() -> absl::StatusOr<std::shared_ptr<ServedModel>> {
+    // The log is folded into the snapshot's values first (bitwise what
+    // replaying it through the engine gives), so a long log costs one pass,
+    // not one engine snapshot per entry.
+    std::vector<LoggedVersion> logged;
+    for (const store::LogEntry& entry : stored.log) {
+      logged.push_back({entry.version, store::LoggedBytes(entry.updates)});
+    }
+    absl::Status folded = store::FoldLog(stored.snapshot.parameters, stored.log);
+    if (!folded.ok()) return folded;
+    const uint64_t version =
+        stored.log.empty() ? stored.snapshot.version : stored.log.back().version;
+    *replayed += static_cast<int64_t>(stored.log.size());
     std::vector<std::string> names;
     std::vector<engine::DenseTensor> values;
     for (store::StoredParameter& p : stored.snapshot.parameters) {
@@ -454,8 +467,8 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Restore(
     }
     const engine::EngineOptions engine_options = EngineOptionsFor(*batching);
     absl::StatusOr<std::unique_ptr<engine::Model>> restored =
-        engine::Model::Restore(request.spec(), std::move(values),
-                               stored.snapshot.version, engine_options);
+        engine::Model::Restore(request.spec(), std::move(values), version,
+                               engine_options);
     if (!restored.ok()) return restored.status();
     std::shared_ptr<engine::Model> engine_model = *std::move(restored);
     const std::vector<engine::ParameterInfo>& infos =
@@ -467,18 +480,6 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Restore(
             "snapshot parameter ", i, " is '", names[i], "', the spec has '",
             expected, "'"));
       }
-    }
-    std::vector<LoggedVersion> logged;
-    for (store::LogEntry& entry : stored.log) {
-      logged.push_back({entry.version, store::LoggedBytes(entry.updates)});
-      absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> next =
-          engine_model->Update(ToEngineUpdates(entry.updates),
-                               entry.version - 1);
-      if (!next.ok()) {
-        return absl::DataLossError(absl::StrCat(
-            "replaying version ", entry.version, ": ", next.status().message()));
-      }
-      ++*replayed;
     }
     absl::Status warmed = engine_model->Warmup(batching->max_batch_size);
     if (!warmed.ok()) return warmed;

@@ -235,6 +235,23 @@ TEST_F(CliTest, UpdateSingleParameter) {
   EXPECT_EQ(sent.updates(0).value().raw().size(), 8u);
 }
 
+TEST_F(CliTest, MinVersionIsSentByForwardGetAndParams) {
+  ASSERT_EQ(Run({"forward", "zeta", "--min-version", "12"}, "[[1, 2]]").exit_code, 0);
+  EXPECT_EQ(server_.service().last_forward().min_version(), 12u);
+  ASSERT_EQ(Run({"get", "zeta", "--min-version=13"}).exit_code, 0);
+  EXPECT_EQ(server_.service().last_get_model().min_version(), 13u);
+  ASSERT_EQ(Run({"params", "zeta", "--min-version", "14"}).exit_code, 0);
+  EXPECT_EQ(server_.service().last_get_parameters().min_version(), 14u);
+  // Not given: not sent.
+  ASSERT_EQ(Run({"get", "zeta"}).exit_code, 0);
+  EXPECT_FALSE(server_.service().last_get_model().has_min_version());
+  // Bad values and commands that take none are usage errors.
+  CliResult bad = Run({"get", "zeta", "--min-version", "soon"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--min-version"));
+  EXPECT_EQ(Run({"delete", "zeta", "--min-version", "3"}).exit_code, 2);
+}
+
 TEST_F(CliTest, UpdateFromRequestFile) {
   const std::string file = WriteText("updates.json",
                                      R"({"model": "ignored", "updates": [

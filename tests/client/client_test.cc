@@ -33,6 +33,62 @@ TEST(ClientTest, CreateValidatesArguments) {
   EXPECT_FALSE(Client::Create("localhost:1", zero_size).ok());
 }
 
+TEST(ClientTest, ReadYourWritesSendsTheHighestVersionSeenAsMinVersion) {
+  FakeServer server;
+  testing::FakeModelService::Script script;
+  script.model.set_name("m");
+  script.model.set_version(3);
+  script.version = 7;  // what Update, Forward and GetParameters answer
+  server.service().SetScript(script);
+  ClientOptions options;
+  options.read_your_writes = true;
+  std::unique_ptr<Client> client = Connect(server, options);
+
+  // Nothing seen yet: no min_version.
+  ASSERT_TRUE(client->GetModel("m").ok());
+  EXPECT_FALSE(server.service().last_get_model().has_min_version());
+  EXPECT_EQ(client->last_seen_version("m"), 3u);
+
+  v1::UpdateParametersRequest update;
+  update.set_model("m");
+  ASSERT_TRUE(client->UpdateParameters(update).ok());
+  EXPECT_EQ(client->last_seen_version("m"), 7u);
+
+  v1::ForwardRequest forward;
+  forward.set_model("m");
+  ASSERT_TRUE(client->Forward(forward).ok());
+  EXPECT_EQ(server.service().last_forward().min_version(), 7u);
+  v1::GetParametersRequest params;
+  params.set_model("m");
+  ASSERT_TRUE(client->GetParameters(params).ok());
+  EXPECT_EQ(server.service().last_get_parameters().min_version(), 7u);
+  ASSERT_TRUE(client->GetModel("m").ok());
+  EXPECT_EQ(server.service().last_get_model().min_version(), 7u);
+  // A lower version seen later does not lower it; other models are apart.
+  EXPECT_EQ(client->last_seen_version("m"), 7u);
+  EXPECT_EQ(client->last_seen_version("other"), 0u);
+  // An explicit min_version wins.
+  forward.set_min_version(2);
+  ASSERT_TRUE(client->Forward(forward).ok());
+  EXPECT_EQ(server.service().last_forward().min_version(), 2u);
+}
+
+TEST(ClientTest, WithoutReadYourWritesNoMinVersionIsSent) {
+  FakeServer server;
+  testing::FakeModelService::Script script;
+  script.version = 7;
+  server.service().SetScript(script);
+  std::unique_ptr<Client> client = Connect(server);
+  v1::UpdateParametersRequest update;
+  update.set_model("m");
+  ASSERT_TRUE(client->UpdateParameters(update).ok());
+  v1::ForwardRequest forward;
+  forward.set_model("m");
+  ASSERT_TRUE(client->Forward(forward).ok());
+  EXPECT_FALSE(server.service().last_forward().has_min_version());
+  EXPECT_EQ(client->last_seen_version("m"), 0u);
+}
+
 TEST(ClientTest, CallsEveryRpc) {
   FakeServer server;
   FakeServer& s = server;

@@ -28,6 +28,7 @@ grpc::Status FakeModelService::GetModel(grpc::ServerContext*,
                                         v1::ModelInfo* response) {
   absl::MutexLock lock(&mu_);
   last_name_ = request->name();
+  last_get_model_ = *request;
   if (!script_.error.ok()) return script_.error;
   *response = script_.model;
   return grpc::Status::OK;

@@ -48,6 +48,10 @@ class FakeModelService final : public brainserve::v1::ModelService::Service {
     absl::MutexLock lock(&mu_);
     return last_get_parameters_;
   }
+  brainserve::v1::GetModelRequest last_get_model() const {
+    absl::MutexLock lock(&mu_);
+    return last_get_model_;
+  }
   std::string last_name() const {  // GetModel / DeleteModel
     absl::MutexLock lock(&mu_);
     return last_name_;
@@ -83,6 +87,7 @@ class FakeModelService final : public brainserve::v1::ModelService::Service {
   brainserve::v1::ForwardRequest last_forward_ ABSL_GUARDED_BY(mu_);
   brainserve::v1::UpdateParametersRequest last_update_ ABSL_GUARDED_BY(mu_);
   brainserve::v1::CreateModelRequest last_create_ ABSL_GUARDED_BY(mu_);
+  brainserve::v1::GetModelRequest last_get_model_ ABSL_GUARDED_BY(mu_);
   brainserve::v1::GetParametersRequest last_get_parameters_
       ABSL_GUARDED_BY(mu_);
   std::string last_name_ ABSL_GUARDED_BY(mu_);
