@@ -1,6 +1,8 @@
 // brainserve.v1.ModelService on gRPC's callback API.
 //
-// Every handler times the call (RpcRecorder), validates, calls the
+// Every handler times the call (RpcRecorder), authorizes it (Admit: the
+// caller's token must carry the role auth/method_roles.h assigns; changes
+// also start their audit record, AdmitChange), validates, calls the
 // implementation, converts the status in one place (status_util.h), records
 // metrics and finishes the reactor. Nothing blocks or computes on gRPC's
 // threads:
@@ -24,9 +26,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "brainserve/v1/model_service.grpc.pb.h"
+#include "server/auth/audit_log.h"
+#include "server/auth/grpc_authorizer.h"
 #include "server/metrics/reporter.h"
 #include "server/model_manager.h"
 #include "server/model_registry.h"
+#include "server/rpc_recorder.h"
 #include "server/served_model.h"
 #include "server/work_queue.h"
 
@@ -34,9 +39,13 @@ namespace brainserve::server {
 
 class ModelServiceImpl final : public v1::ModelService::CallbackService {
  public:
+  // `authorizer` must not be null (it admits everyone when authentication
+  // is off); `audit_log` null writes no audit lines.
   ModelServiceImpl(ModelRegistry* registry, ModelManager* manager,
                    WorkQueue* admin_queue, WorkQueue* update_queue,
-                   metrics::Reporter* reporter);
+                   metrics::Reporter* reporter,
+                   const auth::GrpcAuthorizer* authorizer,
+                   auth::AuditLog* audit_log);
 
   grpc::ServerUnaryReactor* CreateModel(grpc::CallbackServerContext* context,
                                         const v1::CreateModelRequest* request,
@@ -65,6 +74,16 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
       v1::GetParametersResponse* response) override;
 
  private:
+  // The authorization check every handler starts with.
+  absl::Status Admit(grpc::CallbackServerContext* context,
+                     absl::string_view method) const;
+  // Admit() for a change: also gives `recorder` the call's audit record
+  // (`event` plus caller and origin), written when the call completes,
+  // whether it was refused, failed or succeeded.
+  absl::Status AdmitChange(grpc::CallbackServerContext* context,
+                           absl::string_view method, auth::AuditEvent event,
+                           RpcRecorder& recorder) const;
+
   // Validates the name in `field` and finds the model.
   absl::StatusOr<std::shared_ptr<ServedModel>> Lookup(
       absl::string_view name, absl::string_view field) const;
@@ -74,6 +93,8 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
   WorkQueue* const admin_queue_;
   WorkQueue* const update_queue_;
   metrics::Reporter* const reporter_;
+  const auth::GrpcAuthorizer* const authorizer_;
+  auth::AuditLog* const audit_log_;
 };
 
 }  // namespace brainserve::server

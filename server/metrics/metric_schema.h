@@ -40,6 +40,7 @@ inline constexpr char kStoreCommitFailuresName[] =
     "brainserve_store_commit_failures_total";
 inline constexpr char kStoreSnapshotDurationName[] =
     "brainserve_store_snapshot_duration_seconds";
+inline constexpr char kAuthDeniedName[] = "brainserve_auth_denied_total";
 
 // absl::StatusCode values 0..16 map 1:1 to gRPC canonical codes.
 inline constexpr int kNumStatusCodes = 17;
