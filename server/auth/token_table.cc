@@ -1,5 +1,7 @@
 #include "server/auth/token_table.h"
 
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -79,11 +81,22 @@ absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text,
 }
 
 const TokenEntry* TokenTable::Find(const Sha256Digest& digest) const {
+  uint64_t want[4];
+  std::memcpy(want, digest.data(), sizeof(want));
   const TokenEntry* found = nullptr;
   for (const TokenEntry& entry : entries_) {
-    // Branch-free select: the same work whether or not this entry matches.
-    const bool match = DigestsEqual(entry.digest, digest);
-    const uintptr_t mask = -static_cast<uintptr_t>(match);
+    // Every byte of every entry is compared (OR of XORs, no early exit) and
+    // the result selected without a branch: the same work whether or not,
+    // and wherever, an entry matches. Four 64-bit words instead of
+    // CRYPTO_memcmp's byte loop: ~10x cheaper per entry.
+    uint64_t have[4];
+    std::memcpy(have, entry.digest.data(), sizeof(have));
+    const uint64_t diff = (have[0] ^ want[0]) | (have[1] ^ want[1]) |
+                          (have[2] ^ want[2]) | (have[3] ^ want[3]);
+    // 1 iff diff == 0, computed without a comparison the compiler could
+    // turn into a branch.
+    const uint64_t match = 1 ^ ((diff | (0 - diff)) >> 63);
+    const uintptr_t mask = 0 - static_cast<uintptr_t>(match);
     found = reinterpret_cast<const TokenEntry*>(
         (reinterpret_cast<uintptr_t>(&entry) & mask) |
         (reinterpret_cast<uintptr_t>(found) & ~mask));
