@@ -33,7 +33,8 @@ class BearerTokenInterceptor final : public grpc::experimental::Interceptor {
   explicit BearerTokenInterceptor(const std::string* header)
       : header_(header) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::
                 PRE_SEND_INITIAL_METADATA)) {
@@ -117,8 +118,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> CreateSecureChannel(
   if (security.token.empty()) {
     return grpc::CreateCustomChannel(target, credentials, args);
   }
-  std::vector<std::unique_ptr<
-      grpc::experimental::ClientInterceptorFactoryInterface>>
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(std::make_unique<BearerTokenFactory>(security.token));
   return grpc::experimental::CreateCustomChannelWithInterceptors(

@@ -61,8 +61,9 @@ int main(int argc, char** argv) {
   // lock/unlock); lock order is covered by the tests instead.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  // Block the shutdown signals (and SIGHUP) before any thread starts (threads inherit the
-  // mask); this thread then receives them synchronously with sigwait().
+  // Block the shutdown signals (and SIGHUP) before any thread starts (threads
+  // inherit the mask); this thread then receives them synchronously with
+  // sigwait().
   sigset_t shutdown_signals;
   sigemptyset(&shutdown_signals);
   sigaddset(&shutdown_signals, SIGTERM);
@@ -87,9 +88,9 @@ int main(int argc, char** argv) {
                (*server)->grpc_address().c_str(), metrics.c_str());
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   if (!ready_file.empty()) {
-    status = WriteReadyFile(ready_file, (*server)->grpc_port(),
-                            (*server)->metrics_port(),
-                            (*server)->health_port());
+    status =
+        WriteReadyFile(ready_file, (*server)->grpc_port(),
+                       (*server)->metrics_port(), (*server)->health_port());
     if (!status.ok()) return Fail(status);
   }
 

@@ -51,13 +51,10 @@ grpc::ServerUnaryReactor* FinishOnQueue(
 
 }  // namespace
 
-ModelServiceImpl::ModelServiceImpl(ModelRegistry* registry,
-                                   ModelManager* manager,
-                                   WorkQueue* admin_queue,
-                                   WorkQueue* update_queue,
-                                   metrics::Reporter* reporter,
-                                   const auth::GrpcAuthorizer* authorizer,
-                                   auth::AuditLog* audit_log)
+ModelServiceImpl::ModelServiceImpl(
+    ModelRegistry* registry, ModelManager* manager, WorkQueue* admin_queue,
+    WorkQueue* update_queue, metrics::Reporter* reporter,
+    const auth::GrpcAuthorizer* authorizer, auth::AuditLog* audit_log)
     : registry_(registry),
       manager_(manager),
       admin_queue_(admin_queue),
@@ -100,17 +97,17 @@ grpc::ServerUnaryReactor* ModelServiceImpl::CreateModel(
   absl::Status admitted = AdmitChange(context, methods::kCreateModel,
                                       AuditEventFor(*request), *recorder);
   if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
-  return FinishOnQueue(
-      admin_queue_, context, std::move(recorder),
-      [this, request, response](RpcRecorder& rec) {
-        absl::StatusOr<std::shared_ptr<ServedModel>> model =
-            manager_->Create(*request);
-        if (!model.ok()) return model.status();
-        rec.Attribute((*model)->reporter());
-        rec.audit()->new_version = (*model)->engine().snapshot()->version();
-        (*model)->FillInfo(response);
-        return absl::OkStatus();
-      });
+  return FinishOnQueue(admin_queue_, context, std::move(recorder),
+                       [this, request, response](RpcRecorder& rec) {
+                         absl::StatusOr<std::shared_ptr<ServedModel>> model =
+                             manager_->Create(*request);
+                         if (!model.ok()) return model.status();
+                         rec.Attribute((*model)->reporter());
+                         rec.audit()->new_version =
+                             (*model)->engine().snapshot()->version();
+                         (*model)->FillInfo(response);
+                         return absl::OkStatus();
+                       });
 }
 
 grpc::ServerUnaryReactor* ModelServiceImpl::GetModel(
@@ -149,17 +146,17 @@ grpc::ServerUnaryReactor* ModelServiceImpl::DeleteModel(
   absl::Status admitted = AdmitChange(context, methods::kDeleteModel,
                                       AuditEventFor(*request), *recorder);
   if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
-  return FinishOnQueue(
-      admin_queue_, context, std::move(recorder),
-      [this, request](RpcRecorder& rec) {
-        // The version being deleted, for the audit line.
-        absl::StatusOr<std::shared_ptr<ServedModel>> model =
-            Lookup(request->name(), "name");
-        if (model.ok()) {
-          rec.audit()->old_version = (*model)->engine().snapshot()->version();
-        }
-        return manager_->Delete(request->name());
-      });
+  return FinishOnQueue(admin_queue_, context, std::move(recorder),
+                       [this, request](RpcRecorder& rec) {
+                         // The version being deleted, for the audit line.
+                         absl::StatusOr<std::shared_ptr<ServedModel>> model =
+                             Lookup(request->name(), "name");
+                         if (model.ok()) {
+                           rec.audit()->old_version =
+                               (*model)->engine().snapshot()->version();
+                         }
+                         return manager_->Delete(request->name());
+                       });
 }
 
 grpc::ServerUnaryReactor* ModelServiceImpl::Forward(

@@ -48,12 +48,14 @@ ServerSecurity::~ServerSecurity() { Shutdown(); }
 absl::StatusOr<std::unique_ptr<ServerSecurity>> ServerSecurity::Create(
     const ServerOptions& options) {
   std::unique_ptr<ServerSecurity> security(new ServerSecurity(options));
-  absl::StatusOr<auth::TlsSummary> tls = auth::CheckTlsFiles(security->tls_files_);
+  absl::StatusOr<auth::TlsSummary> tls =
+      auth::CheckTlsFiles(security->tls_files_);
   if (!tls.ok()) return tls.status();
   if (!options.auth_tokens_file.empty()) {
     // Watch before the first read, so that no change is missed.
-    security->poller_.Watch(options.auth_tokens_file,
-                            [s = security.get()] { s->LoadTokens().IgnoreError(); });
+    security->poller_.Watch(options.auth_tokens_file, [s = security.get()] {
+      s->LoadTokens().IgnoreError();
+    });
     absl::Status status = security->LoadTokens();
     if (!status.ok()) return status;
   }
@@ -76,15 +78,13 @@ absl::Status ServerSecurity::LoadTokens() {
   const std::string& path = options_.auth_tokens_file;
   absl::StatusOr<std::string> text = ReadFile(path, "auth_tokens_file");
   absl::StatusOr<auth::TokenTable> table =
-      text.ok() ? auth::TokenTable::Parse(*text,
-                                          absl::StrCat("--auth_tokens_file '",
-                                                       path, "'"))
+      text.ok() ? auth::TokenTable::Parse(
+                      *text, absl::StrCat("--auth_tokens_file '", path, "'"))
                 : absl::StatusOr<auth::TokenTable>(text.status());
   if (!table.ok()) {
     if (tokens_ != nullptr) {
       Log(absl::StrCat("auth: ERROR: ", table.status().message(),
-                       "; keeping the previous ",
-                       tokens_->table()->Summary()));
+                       "; keeping the previous ", tokens_->table()->Summary()));
     }
     return table.status();
   }
@@ -103,11 +103,10 @@ absl::Status ServerSecurity::LoadMetricsUsers() {
   const std::string& path = options_.metrics_basic_auth_file;
   absl::StatusOr<std::string> text = ReadFile(path, "metrics_basic_auth_file");
   absl::StatusOr<std::vector<auth::BasicAuthUser>> users =
-      text.ok() ? auth::ParseBasicAuthUsers(
-                      *text, absl::StrCat("--metrics_basic_auth_file '", path,
-                                          "'"))
-                : absl::StatusOr<std::vector<auth::BasicAuthUser>>(
-                      text.status());
+      text.ok()
+          ? auth::ParseBasicAuthUsers(
+                *text, absl::StrCat("--metrics_basic_auth_file '", path, "'"))
+          : absl::StatusOr<std::vector<auth::BasicAuthUser>>(text.status());
   if (!users.ok()) {
     if (metrics_users_ != nullptr) {
       Log(absl::StrCat("metrics: ERROR: ", users.status().message(),

@@ -43,8 +43,8 @@ class ServerSecurity {
 
   // The check for PrometheusReporterOptions::basic_auth; an empty function
   // without --metrics_basic_auth_file.
-  std::function<bool(const std::string&, const std::string&)>
-  MetricsBasicAuth() const;
+  std::function<bool(const std::string&, const std::string&)> MetricsBasicAuth()
+      const;
 
   // `reporter` (borrowed) counts refused calls.
   void Start(metrics::Reporter* reporter);

@@ -203,8 +203,7 @@ absl::Status Server::StartHealthListener() {
 void Server::SetServing(bool serving) {
   for (grpc::Server* server : {grpc_server_.get(), health_server_.get()}) {
     if (server == nullptr) continue;
-    grpc::HealthCheckServiceInterface* health =
-        server->GetHealthCheckService();
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
     health->SetServingStatus("", serving);
     health->SetServingStatus(kModelServiceName, serving);
   }

@@ -165,8 +165,7 @@ absl::StatusOr<std::string> HttpGet(absl::string_view url_text,
                          absl::Base64Escape(url->userinfo), "\r\n");
   const std::string request = absl::StrCat(
       "GET ", url->path, " HTTP/1.0\r\nHost: ", url->host, ":", url->port,
-      "\r\n", authorization,
-      "Accept: text/plain\r\nConnection: close\r\n\r\n");
+      "\r\n", authorization, "Accept: text/plain\r\nConnection: close\r\n\r\n");
   size_t sent = 0;
   while (sent < request.size()) {
     if (absl::Status s = WaitFd(socket.fd(), POLLOUT, deadline); !s.ok()) {

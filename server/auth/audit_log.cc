@@ -145,8 +145,7 @@ void AuditLog::Write(const AuditEvent& event) {
   } while (written < 0 && errno == EINTR);
   if (written == static_cast<ssize_t>(line.size())) return;
   write_failures_.fetch_add(1, std::memory_order_relaxed);
-  std::fprintf(stderr,
-               "brainserve-server: AUDIT WRITE FAILED (%s): %s",
+  std::fprintf(stderr, "brainserve-server: AUDIT WRITE FAILED (%s): %s",
                path_.empty() ? "stderr" : path_.c_str(), line.c_str());
 }
 

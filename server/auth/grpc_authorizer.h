@@ -38,8 +38,7 @@ class GrpcAuthorizer {
  public:
   // `tokens` null: authentication is off and every call proceeds as
   // AnonymousCaller(). Both pointers are borrowed; `reporter` is not null.
-  GrpcAuthorizer(const TokenAuthenticator* tokens,
-                 metrics::Reporter* reporter);
+  GrpcAuthorizer(const TokenAuthenticator* tokens, metrics::Reporter* reporter);
 
   // OK or the refusal. With `caller` given, it describes the token whenever
   // the token is known (see TokenAuthenticator::Check), and stays

@@ -20,25 +20,30 @@ namespace brainserve::auth {
 
 namespace methods {
 // brainserve.v1.ModelService.
-inline constexpr char kCreateModel[] = "/brainserve.v1.ModelService/CreateModel";
+inline constexpr char kCreateModel[] =
+    "/brainserve.v1.ModelService/CreateModel";
 inline constexpr char kGetModel[] = "/brainserve.v1.ModelService/GetModel";
 inline constexpr char kListModels[] = "/brainserve.v1.ModelService/ListModels";
-inline constexpr char kDeleteModel[] = "/brainserve.v1.ModelService/DeleteModel";
+inline constexpr char kDeleteModel[] =
+    "/brainserve.v1.ModelService/DeleteModel";
 inline constexpr char kForward[] = "/brainserve.v1.ModelService/Forward";
 inline constexpr char kUpdateParameters[] =
     "/brainserve.v1.ModelService/UpdateParameters";
 inline constexpr char kGetParameters[] =
     "/brainserve.v1.ModelService/GetParameters";
 // inference.GRPCInferenceService (Open Inference Protocol / KServe v2).
-inline constexpr char kServerLive[] = "/inference.GRPCInferenceService/ServerLive";
+inline constexpr char kServerLive[] =
+    "/inference.GRPCInferenceService/ServerLive";
 inline constexpr char kServerReady[] =
     "/inference.GRPCInferenceService/ServerReady";
 inline constexpr char kServerMetadata[] =
     "/inference.GRPCInferenceService/ServerMetadata";
-inline constexpr char kModelReady[] = "/inference.GRPCInferenceService/ModelReady";
+inline constexpr char kModelReady[] =
+    "/inference.GRPCInferenceService/ModelReady";
 inline constexpr char kModelMetadata[] =
     "/inference.GRPCInferenceService/ModelMetadata";
-inline constexpr char kModelInfer[] = "/inference.GRPCInferenceService/ModelInfer";
+inline constexpr char kModelInfer[] =
+    "/inference.GRPCInferenceService/ModelInfer";
 }  // namespace methods
 
 struct MethodRule {

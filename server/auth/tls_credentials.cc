@@ -37,8 +37,7 @@ std::string OpenSslError() {
   return buffer;
 }
 
-absl::StatusOr<BioPtr> OpenFile(const std::string& path,
-                                const char* flag) {
+absl::StatusOr<BioPtr> OpenFile(const std::string& path, const char* flag) {
   BioPtr bio(BIO_new_file(path.c_str(), "r"));
   if (bio == nullptr) {
     ERR_clear_error();
@@ -59,8 +58,8 @@ absl::StatusOr<std::vector<X509Ptr>> ReadCertificates(const std::string& path,
   }
   ERR_clear_error();  // the end of the file reads as an error
   if (certificates.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, ": '", path, "' holds no PEM certificate"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": '", path, "' holds no PEM certificate"));
   }
   return certificates;
 }
@@ -104,10 +103,9 @@ absl::StatusOr<TlsSummary> CheckTlsFiles(const TlsFiles& files) {
   KeyPtr key(
       PEM_read_bio_PrivateKey(key_bio->get(), nullptr, nullptr, nullptr));
   if (key == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--tls_key_file: '", files.key_file,
-                     "' holds no unencrypted PEM private key: ",
-                     OpenSslError()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls_key_file: '", files.key_file,
+        "' holds no unencrypted PEM private key: ", OpenSslError()));
   }
   X509* leaf = chain->front().get();
   if (X509_check_private_key(leaf, key.get()) != 1) {

@@ -60,9 +60,9 @@ absl::Status TokenAuthenticator::Check(absl::string_view authorization,
     caller->token_id = entry->id;
   }
   if (!Grants(entry->role, needed)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "needs role '", RoleName(needed), "'; token '", entry->id,
-        "' has role '", RoleName(entry->role), "'"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("needs role '", RoleName(needed), "'; token '", entry->id,
+                     "' has role '", RoleName(entry->role), "'"));
   }
   return absl::OkStatus();
 }

@@ -18,8 +18,8 @@ constexpr size_t kMaxIdLength = 128;
 bool ValidId(absl::string_view id) {
   if (id.empty() || id.size() > kMaxIdLength) return false;
   for (char c : id) {
-    if (!absl::ascii_isalnum(c) && absl::string_view("._:@/+-").find(c) ==
-                                       absl::string_view::npos) {
+    if (!absl::ascii_isalnum(c) &&
+        absl::string_view("._:@/+-").find(c) == absl::string_view::npos) {
       return false;
     }
   }
@@ -109,9 +109,9 @@ std::string TokenTable::Summary() const {
   for (const TokenEntry& entry : entries_) {
     ++counts[static_cast<int>(entry.role)];
   }
-  return absl::StrCat(entries_.size(), entries_.size() == 1 ? " token" : " tokens",
-                      " (", counts[3], " admin, ", counts[2], " writer, ",
-                      counts[1], " reader)");
+  return absl::StrCat(
+      entries_.size(), entries_.size() == 1 ? " token" : " tokens", " (",
+      counts[3], " admin, ", counts[2], " writer, ", counts[1], " reader)");
 }
 
 }  // namespace brainserve::auth

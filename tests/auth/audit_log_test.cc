@@ -20,8 +20,8 @@ namespace brainserve::auth {
 namespace {
 
 using ::testing::EndsWith;
-using ::testing::Not;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 google::protobuf::Struct ParseJson(const std::string& line) {
   google::protobuf::Struct parsed;

@@ -21,8 +21,8 @@ TEST(MethodRolesTest, EveryModelServiceMethodHasARowAndNeedsAToken) {
   }
   ASSERT_GT(service->method_count(), 0);
   for (int i = 0; i < service->method_count(); ++i) {
-    const std::string full = "/" + service->full_name() + "/" +
-                             service->method(i)->name();
+    const std::string full =
+        "/" + service->full_name() + "/" + service->method(i)->name();
     EXPECT_TRUE(in_table.count(full)) << full << " has no row in the table";
     EXPECT_FALSE(RuleFor(full).open) << full;
   }

@@ -22,9 +22,9 @@ TokenTable Table(const std::string& text) {
 }
 
 std::string Tokens() {
-  return absl::StrCat("reader ", Sha256Hex("r-secret"), " dash\n",
-                      "writer ", Sha256Hex("w-secret"), " trainer-1\n",
-                      "admin ", Sha256Hex("a-secret"), " ops\n");
+  return absl::StrCat("reader ", Sha256Hex("r-secret"), " dash\n", "writer ",
+                      Sha256Hex("w-secret"), " trainer-1\n", "admin ",
+                      Sha256Hex("a-secret"), " ops\n");
 }
 
 TEST(TokenAuthenticatorTest, EveryOutcome) {

@@ -27,9 +27,9 @@ Sha256Digest DigestOf(absl::string_view token) {
 
 TEST(TokenTableTest, ParsesRolesIdsCommentsAndBlankLines) {
   const std::string text = absl::StrCat(
-      "# brainserve tokens\n\n", Line("reader", "r-token", "dashboard"),
-      "  ", Line("writer", "w-token", "trainer-1"), "\t",
-      "admin ", Sha256Hex("a-token"), "   # the operator\r\n");
+      "# brainserve tokens\n\n", Line("reader", "r-token", "dashboard"), "  ",
+      Line("writer", "w-token", "trainer-1"), "\t", "admin ",
+      Sha256Hex("a-token"), "   # the operator\r\n");
   absl::StatusOr<TokenTable> table = TokenTable::Parse(text, "tokens");
   ASSERT_TRUE(table.ok()) << table.status();
   ASSERT_EQ(table->size(), 3u);
@@ -49,8 +49,8 @@ TEST(TokenTableTest, ParsesRolesIdsCommentsAndBlankLines) {
 TEST(TokenTableTest, FindsTheMatchAtAnyPosition) {
   std::string text;
   for (int i = 0; i < 20; ++i) {
-    absl::StrAppend(&text, Line("reader", absl::StrCat("t", i),
-                                absl::StrCat("id", i)));
+    absl::StrAppend(
+        &text, Line("reader", absl::StrCat("t", i), absl::StrCat("id", i)));
   }
   absl::StatusOr<TokenTable> table = TokenTable::Parse(text, "tokens");
   ASSERT_TRUE(table.ok());

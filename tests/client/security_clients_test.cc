@@ -70,8 +70,7 @@ class SecurityClientsTest : public ::testing::Test {
                     const std::vector<std::string>& env = {}) {
     args.insert(args.begin(), {BRAINSERVE_CLI_PATH, "--server=" + Address(),
                                "--timeout_ms=10000"});
-    absl::StatusOr<ProcessResult> result =
-        RunProcess(args, "", env);
+    absl::StatusOr<ProcessResult> result = RunProcess(args, "", env);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : ProcessResult{};
   }
@@ -151,21 +150,20 @@ TEST_F(SecurityClientsTest, PythonExampleWithMutualTlsAndToken) {
        "--tls_ca_file", pki_->ca.cert_file, "--tls_cert_file",
        pki_->client.cert_file, "--tls_key_file", pki_->client.key_file},
       "",
-      {"PYTHONDONTWRITEBYTECODE=1",
-       absl::StrCat("BRAINSERVE_TOKEN=", kAdmin)});
+      {"PYTHONDONTWRITEBYTECODE=1", absl::StrCat("BRAINSERVE_TOKEN=", kAdmin)});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->exit_code, 0) << result->out << result->err;
   EXPECT_THAT(result->out, HasSubstr("versions: 1 -> 2 -> 3; every output "
                                      "matched the NumPy reference\n"));
 
   // A reader may not create the model: the script fails with the code.
-  absl::StatusOr<ProcessResult> refused = RunProcess(
-      {"/usr/bin/python3", BRAINSERVE_PYTHON_EXAMPLE, "--server", Address(),
-       "--stubs-dir", stubs, "--proto-dir", BRAINSERVE_PROTO_DIR,
-       "--tls-ca-file", pki_->ca.cert_file, "--tls-cert-file",
-       pki_->client.cert_file, "--tls-key-file", pki_->client.key_file,
-       "--token", kReader},
-      "", {"PYTHONDONTWRITEBYTECODE=1"});
+  absl::StatusOr<ProcessResult> refused =
+      RunProcess({"/usr/bin/python3", BRAINSERVE_PYTHON_EXAMPLE, "--server",
+                  Address(), "--stubs-dir", stubs, "--proto-dir",
+                  BRAINSERVE_PROTO_DIR, "--tls-ca-file", pki_->ca.cert_file,
+                  "--tls-cert-file", pki_->client.cert_file, "--tls-key-file",
+                  pki_->client.key_file, "--token", kReader},
+                 "", {"PYTHONDONTWRITEBYTECODE=1"});
   ASSERT_TRUE(refused.ok());
   EXPECT_NE(refused->exit_code, 0);
   EXPECT_THAT(refused->err, HasSubstr("PERMISSION_DENIED"));

@@ -27,9 +27,9 @@
 namespace brainserve::testing {
 namespace {
 
+using grpc::StatusCode;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using grpc::StatusCode;
 
 constexpr char kReader[] = "reader-token-6b1f";
 constexpr char kWriter[] = "writer-token-93ac";
@@ -47,11 +47,10 @@ std::string TokensFile() {
 }
 
 std::string TempPath(const std::string& name) {
-  return absl::StrCat(::testing::TempDir(), "/auth-test-",
-                      ::testing::UnitTest::GetInstance()
-                          ->current_test_info()
-                          ->name(),
-                      "-", name);
+  return absl::StrCat(
+      ::testing::TempDir(), "/auth-test-",
+      ::testing::UnitTest::GetInstance()->current_test_info()->name(), "-",
+      name);
 }
 
 server::ServerOptions AuthOptions(const std::string& tokens_path) {
@@ -68,9 +67,8 @@ std::string Spec(const std::string& name) {
 }
 
 // One RPC of the table: calls it with `token`; `tag` makes names unique.
-using RpcCall = std::function<grpc::Status(v1::ModelService::Stub&,
-                                           const std::string& token,
-                                           const std::string& tag)>;
+using RpcCall = std::function<grpc::Status(
+    v1::ModelService::Stub&, const std::string& token, const std::string& tag)>;
 
 struct RpcRow {
   std::string method;
@@ -95,7 +93,8 @@ std::vector<RpcRow> Rows() {
          v1::ForwardResponse response;
          return stub.Forward(TokenContext(token).get(), request, &response);
        },
-       {U, U, K, K, K}, "reader"},
+       {U, U, K, K, K},
+       "reader"},
       {"GetModel",
        [](v1::ModelService::Stub& stub, const std::string& token,
           const std::string&) {
@@ -104,7 +103,8 @@ std::vector<RpcRow> Rows() {
          v1::ModelInfo response;
          return stub.GetModel(TokenContext(token).get(), request, &response);
        },
-       {U, U, K, K, K}, "reader"},
+       {U, U, K, K, K},
+       "reader"},
       {"ListModels",
        [](v1::ModelService::Stub& stub, const std::string& token,
           const std::string&) {
@@ -112,7 +112,8 @@ std::vector<RpcRow> Rows() {
          return stub.ListModels(TokenContext(token).get(),
                                 v1::ListModelsRequest(), &response);
        },
-       {U, U, K, K, K}, "reader"},
+       {U, U, K, K, K},
+       "reader"},
       {"UpdateParameters",
        [](v1::ModelService::Stub& stub, const std::string& token,
           const std::string&) {
@@ -127,7 +128,8 @@ std::vector<RpcRow> Rows() {
          return stub.UpdateParameters(TokenContext(token).get(), request,
                                       &response);
        },
-       {U, U, P, K, K}, "writer"},
+       {U, U, P, K, K},
+       "writer"},
       {"GetParameters",
        [](v1::ModelService::Stub& stub, const std::string& token,
           const std::string&) {
@@ -137,7 +139,8 @@ std::vector<RpcRow> Rows() {
          return stub.GetParameters(TokenContext(token).get(), request,
                                    &response);
        },
-       {U, U, P, K, K}, "writer"},
+       {U, U, P, K, K},
+       "writer"},
       {"CreateModel",
        [](v1::ModelService::Stub& stub, const std::string& token,
           const std::string& tag) {
@@ -146,24 +149,24 @@ std::vector<RpcRow> Rows() {
                                  CreateRequestFromJson(Spec("new-" + tag)),
                                  &response);
        },
-       {U, U, P, P, K}, "admin"},
+       {U, U, P, P, K},
+       "admin"},
       {"DeleteModel",
        [](v1::ModelService::Stub& stub, const std::string& token,
           const std::string& tag) {
          // A model of its own to delete, created with the admin token.
          v1::ModelInfo info;
-         grpc::Status created =
-             stub.CreateModel(TokenContext(kAdmin).get(),
-                              CreateRequestFromJson(Spec("doomed-" + tag)),
-                              &info);
+         grpc::Status created = stub.CreateModel(
+             TokenContext(kAdmin).get(),
+             CreateRequestFromJson(Spec("doomed-" + tag)), &info);
          if (!created.ok()) return created;
          v1::DeleteModelRequest request;
          request.set_name("doomed-" + tag);
          v1::DeleteModelResponse response;
-         return stub.DeleteModel(TokenContext(token).get(), request,
-                                 &response);
+         return stub.DeleteModel(TokenContext(token).get(), request, &response);
        },
-       {U, U, P, P, K}, "admin"},
+       {U, U, P, P, K},
+       "admin"},
   };
 }
 
@@ -172,12 +175,12 @@ struct Credential {
   std::string token;
 };
 const std::vector<Credential>& Credentials() {
-  static const auto* const kCredentials = new std::vector<Credential>{
-      {"none", ""},
-      {"wrong", "not-a-known-token"},
-      {"reader", kReader},
-      {"writer", kWriter},
-      {"admin", kAdmin}};
+  static const auto* const kCredentials =
+      new std::vector<Credential>{{"none", ""},
+                                  {"wrong", "not-a-known-token"},
+                                  {"reader", kReader},
+                                  {"writer", kWriter},
+                                  {"admin", kAdmin}};
   return *kCredentials;
 }
 
@@ -192,9 +195,8 @@ class AuthTest : public ::testing::Test {
   grpc::Status CreateModelAs(const std::string& token,
                              const std::string& name) {
     v1::ModelInfo info;
-    return server_->stub().CreateModel(TokenContext(token).get(),
-                                       CreateRequestFromJson(Spec(name)),
-                                       &info);
+    return server_->stub().CreateModel(
+        TokenContext(token).get(), CreateRequestFromJson(Spec(name)), &info);
   }
 
   grpc::Status ListAs(const std::string& token) {
@@ -221,7 +223,8 @@ class AuthTest : public ::testing::Test {
   std::unique_ptr<TestServer> server_;
 };
 
-std::string Field(const google::protobuf::Struct& line, const std::string& key) {
+std::string Field(const google::protobuf::Struct& line,
+                  const std::string& key) {
   auto it = line.fields().find(key);
   if (it == line.fields().end()) return "<absent>";
   if (it->second.has_null_value()) return "null";
@@ -263,9 +266,9 @@ TEST_F(AuthTest, EveryRpcEveryCredentialExactCode) {
         ++denied_by_reason[absl::StrCat(row.method, "/insufficient_role")];
       }
       if (status.error_code() == StatusCode::UNAUTHENTICATED) {
-        ++denied_by_reason[absl::StrCat(
-            row.method, credential.token.empty() ? "/missing_token"
-                                                 : "/invalid_token")];
+        ++denied_by_reason[absl::StrCat(row.method, credential.token.empty()
+                                                        ? "/missing_token"
+                                                        : "/invalid_token")];
       }
       EXPECT_THAT(status.error_message(), Not(HasSubstr(kReader)));
     }
@@ -283,10 +286,11 @@ TEST_F(AuthTest, EveryRpcEveryCredentialExactCode) {
     }
   }
   // ...and also appears in the request counters with its code.
-  EXPECT_GE(MetricValue(scrape, "brainserve_requests_total",
-                        {{"method", "DeleteModel"}, {"code", "UNAUTHENTICATED"}})
-                .value_or(0),
-            2);
+  EXPECT_GE(
+      MetricValue(scrape, "brainserve_requests_total",
+                  {{"method", "DeleteModel"}, {"code", "UNAUTHENTICATED"}})
+          .value_or(0),
+      2);
 }
 
 TEST_F(AuthTest, HealthAndReflectionNeedNoToken) {
@@ -413,17 +417,17 @@ TEST_F(AuthTest, AuditLineForAnUpdateCarriesTokenIdAndVersionsNeverTheToken) {
   update->set_mode(v1::ParameterUpdate::ADD);
   *update->mutable_value() = ValuesTensor({2}, {0.5, 0.5});
   v1::UpdateParametersResponse response;
-  ASSERT_TRUE(server_->stub()
-                  .UpdateParameters(TokenContext(kWriter).get(), request,
-                                    &response)
-                  .ok());
+  ASSERT_TRUE(
+      server_->stub()
+          .UpdateParameters(TokenContext(kWriter).get(), request, &response)
+          .ok());
   ASSERT_EQ(response.version(), 2u);
   // The same request again: stale expected_version.
-  EXPECT_EQ(server_->stub()
-                .UpdateParameters(TokenContext(kWriter).get(), request,
-                                  &response)
-                .error_code(),
-            StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      server_->stub()
+          .UpdateParameters(TokenContext(kWriter).get(), request, &response)
+          .error_code(),
+      StatusCode::FAILED_PRECONDITION);
   // Refusals are audited too.
   v1::DeleteModelRequest del;
   del.set_name("m");
@@ -432,11 +436,13 @@ TEST_F(AuthTest, AuditLineForAnUpdateCarriesTokenIdAndVersionsNeverTheToken) {
                 .DeleteModel(TokenContext(kWriter).get(), del, &deleted)
                 .error_code(),
             StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(
-      server_->stub().DeleteModel(TokenContext("").get(), del, &deleted).error_code(),
-      StatusCode::UNAUTHENTICATED);
-  ASSERT_TRUE(
-      server_->stub().DeleteModel(TokenContext(kAdmin).get(), del, &deleted).ok());
+  EXPECT_EQ(server_->stub()
+                .DeleteModel(TokenContext("").get(), del, &deleted)
+                .error_code(),
+            StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(server_->stub()
+                  .DeleteModel(TokenContext(kAdmin).get(), del, &deleted)
+                  .ok());
 
   const std::string raw =
       ReadFileOrEmpty(server_->server().options().audit_log_file);

@@ -46,8 +46,8 @@ TEST(SecurityBinaryTest, AllSecurityFlagsAndSighupReload) {
   const std::string tokens = pki->dir + "/tokens";
   const std::string metrics_users = pki->dir + "/metrics-users";
   const std::string audit = pki->dir + "/audit.log";
-  ReplaceFile(tokens, absl::StrCat("admin ", auth::Sha256Hex("old-admin"),
-                                   " ops\n"));
+  ReplaceFile(tokens,
+              absl::StrCat("admin ", auth::Sha256Hex("old-admin"), " ops\n"));
   ReplaceFile(metrics_users,
               absl::StrCat("prometheus ", auth::Sha256Hex("scrape-pw"), "\n"));
   absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(
@@ -80,9 +80,9 @@ TEST(SecurityBinaryTest, AllSecurityFlagsAndSighupReload) {
   ASSERT_TRUE(create("old-admin", "a").ok());
 
   // Probes: plaintext, health only.
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", process.health_port()),
-      grpc::InsecureChannelCredentials()));
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", process.health_port()),
+                          grpc::InsecureChannelCredentials()));
   grpc::health::v1::HealthCheckRequest request;
   request.set_service("brainserve.v1.ModelService");
   grpc::health::v1::HealthCheckResponse response;
@@ -101,8 +101,8 @@ TEST(SecurityBinaryTest, AllSecurityFlagsAndSighupReload) {
   EXPECT_THAT(scraped.body, HasSubstr("brainserve_auth_denied_total"));
 
   // Rotate the admin token and the scrape password; SIGHUP.
-  ReplaceFile(tokens, absl::StrCat("admin ", auth::Sha256Hex("new-admin"),
-                                   " ops-2\n"));
+  ReplaceFile(tokens,
+              absl::StrCat("admin ", auth::Sha256Hex("new-admin"), " ops-2\n"));
   ReplaceFile(metrics_users,
               absl::StrCat("prometheus ", auth::Sha256Hex("new-pw"), "\n"));
   process.Signal(SIGHUP);

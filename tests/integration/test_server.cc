@@ -244,10 +244,10 @@ HttpResponse HttpRequest(int port, const std::string& path,
   const size_t body = response.find("\r\n\r\n");
   if (body == std::string::npos) return result;
   // "HTTP/1.1 200 OK"
-  std::vector<absl::string_view> status_line =
-      absl::StrSplit(absl::string_view(response).substr(0, response.find("\r\n")),
-                     ' ');
-  if (status_line.size() < 2 || !absl::SimpleAtoi(status_line[1], &result.status)) {
+  std::vector<absl::string_view> status_line = absl::StrSplit(
+      absl::string_view(response).substr(0, response.find("\r\n")), ' ');
+  if (status_line.size() < 2 ||
+      !absl::SimpleAtoi(status_line[1], &result.status)) {
     return result;
   }
   result.body = response.substr(body + 4);

@@ -60,13 +60,14 @@ TestPki* TlsTest::pki_ = nullptr;
 TEST_F(TlsTest, PlaintextAndWrongCaAreRefusedRightCaSucceeds) {
   auto server = TestServer::Start(TlsOptions(/*mutual=*/false));
   ASSERT_NE(server, nullptr);
-  const std::string address = absl::StrCat("localhost:", server->server().grpc_port());
+  const std::string address =
+      absl::StrCat("localhost:", server->server().grpc_port());
 
   auto plaintext = FreshStub(address, grpc::InsecureChannelCredentials());
   EXPECT_EQ(List(*plaintext, absl::Seconds(3)).error_code(),
             StatusCode::UNAVAILABLE);
-  auto wrong_ca = FreshStub(
-      address, TlsChannelCredentials(pki_->other_ca.cert_pem()));
+  auto wrong_ca =
+      FreshStub(address, TlsChannelCredentials(pki_->other_ca.cert_pem()));
   EXPECT_EQ(List(*wrong_ca, absl::Seconds(3)).error_code(),
             StatusCode::UNAVAILABLE);
   auto right_ca =
@@ -81,7 +82,8 @@ TEST_F(TlsTest, MutualTlsRefusesClientsWithoutOrWithForeignCertificates) {
   std::remove(options.audit_log_file.c_str());
   auto server = TestServer::Start(options);
   ASSERT_NE(server, nullptr);
-  const std::string address = absl::StrCat("localhost:", server->server().grpc_port());
+  const std::string address =
+      absl::StrCat("localhost:", server->server().grpc_port());
   const std::string ca = pki_->ca.cert_pem();
 
   auto no_cert = FreshStub(address, TlsChannelCredentials(ca));
@@ -92,20 +94,21 @@ TEST_F(TlsTest, MutualTlsRefusesClientsWithoutOrWithForeignCertificates) {
                                      pki_->other_client.key_pem()));
   EXPECT_EQ(List(*foreign, absl::Seconds(3)).error_code(),
             StatusCode::UNAVAILABLE);
-  auto client = FreshStub(address, TlsChannelCredentials(
-                                       ca, pki_->client.cert_pem(),
-                                       pki_->client.key_pem()));
+  auto client =
+      FreshStub(address, TlsChannelCredentials(ca, pki_->client.cert_pem(),
+                                               pki_->client.key_pem()));
   grpc::Status ok = List(*client);
   ASSERT_TRUE(ok.ok()) << ok.error_message();
 
   // The audit line names the verified client certificate.
   v1::ModelInfo info;
-  ASSERT_TRUE(client
-                  ->CreateModel(Context().get(),
-                                CreateRequestFromJson(
-                                    R"({"name": "m", "spec": {"input_shape": [2]}})"),
-                                &info)
-                  .ok());
+  ASSERT_TRUE(
+      client
+          ->CreateModel(Context().get(),
+                        CreateRequestFromJson(
+                            R"({"name": "m", "spec": {"input_shape": [2]}})"),
+                        &info)
+          .ok());
   EXPECT_THAT(ReadFileOrEmpty(options.audit_log_file),
               HasSubstr("\"tls_subject\":\"CN=trainer,O=brainserve test\""));
 }
@@ -122,14 +125,15 @@ TEST_F(TlsTest, RotatedCertificateIsServedToNewConnectionsWithoutRestart) {
   options.tls_key_file = key;
   auto server = TestServer::Start(options);
   ASSERT_NE(server, nullptr);
-  ASSERT_TRUE(CreateModel(*FreshStub(absl::StrCat("localhost:",
-                                                  server->server().grpc_port()),
-                                     TlsChannelCredentials(pki_->ca.cert_pem())),
-                          CreateRequestFromJson(R"({"name": "held",
+  ASSERT_TRUE(
+      CreateModel(
+          *FreshStub(absl::StrCat("localhost:", server->server().grpc_port()),
+                     TlsChannelCredentials(pki_->ca.cert_pem())),
+          CreateRequestFromJson(R"({"name": "held",
                               "spec": {"input_shape": [2]},
                               "batching": {"max_batch_size": 8,
                                            "max_queue_delay_us": 1500000}})"))
-                  .ok());
+          .ok());
   const std::string address =
       absl::StrCat("localhost:", server->server().grpc_port());
 
@@ -146,23 +150,23 @@ TEST_F(TlsTest, RotatedCertificateIsServedToNewConnectionsWithoutRestart) {
     return old_stub->Forward(Context().get(), request, &response);
   });
   auto new_ca_only = [&] {
-    return FreshStub(address,
-                     TlsChannelCredentials(pki_->other_ca.cert_pem()));
+    return FreshStub(address, TlsChannelCredentials(pki_->other_ca.cert_pem()));
   };
   EXPECT_EQ(List(*new_ca_only(), absl::Seconds(3)).error_code(),
             StatusCode::UNAVAILABLE);
 
   ReplaceFile(key, pki_->rotated_server.key_pem());
   ReplaceFile(cert, pki_->rotated_server.cert_pem());
-  EXPECT_TRUE(WaitFor(
-      [&] { return List(*new_ca_only(), absl::Seconds(2)).ok(); },
-      absl::Seconds(20)))
+  EXPECT_TRUE(
+      WaitFor([&] { return List(*new_ca_only(), absl::Seconds(2)).ok(); },
+              absl::Seconds(20)))
       << "the rotated certificate was never served";
   // New connections trusting only the old CA are now refused...
-  EXPECT_EQ(List(*FreshStub(address, TlsChannelCredentials(pki_->ca.cert_pem())),
-                 absl::Seconds(3))
-                .error_code(),
-            StatusCode::UNAVAILABLE);
+  EXPECT_EQ(
+      List(*FreshStub(address, TlsChannelCredentials(pki_->ca.cert_pem())),
+           absl::Seconds(3))
+          .error_code(),
+      StatusCode::UNAVAILABLE);
   // ...while the old connection and its in-flight call carry on.
   grpc::Status forwarded = in_flight.get();
   EXPECT_TRUE(forwarded.ok()) << forwarded.error_message();
@@ -211,8 +215,7 @@ TEST_F(TlsTest, BadFilesFailStartNamingTheFlag) {
       {"/no/such/cert.pem", pki_->server.key_file, "", "--tls_cert_file"},
       {pki_->server.key_file, pki_->server.key_file, "",
        "holds no PEM certificate"},
-      {pki_->server.cert_file, pki_->server.cert_file, "",
-       "--tls_key_file"},
+      {pki_->server.cert_file, pki_->server.cert_file, "", "--tls_key_file"},
       {pki_->server.cert_file, pki_->server.key_file, "/no/such/ca.pem",
        "--tls_client_ca_file"},
   };

@@ -31,16 +31,16 @@ TEST(LoadgenSecurityTest, RunsOverTlsWithATokenAndScrapesWithBasicAuth) {
       BRAINSERVE_SERVER_BINARY,
       {"--models_file=" BRAINSERVE_MODELS_FILE,
        "--tls_cert_file=" + pki->server.cert_file,
-       "--tls_key_file=" + pki->server.key_file,
-       "--auth_tokens_file=" + tokens, "--metrics_basic_auth_file=" + users});
+       "--tls_key_file=" + pki->server.key_file, "--auth_tokens_file=" + tokens,
+       "--metrics_basic_auth_file=" + users});
   ASSERT_TRUE(server.ok()) << server.status();
 
   LoadgenConfig config;
   config.server = absl::StrCat("localhost:", (*server)->grpc_port());
   config.security.tls_ca_file = pki->ca.cert_file;
   config.security.token = "lg-token";
-  config.metrics_url = absl::StrCat("http://prom:pw@127.0.0.1:",
-                                    (*server)->metrics_port(), "/metrics");
+  config.metrics_url = absl::StrCat(
+      "http://prom:pw@127.0.0.1:", (*server)->metrics_port(), "/metrics");
   config.model = "identity";
   config.concurrency = {4};
   config.warmup_ms = 200;

@@ -22,9 +22,8 @@ absl::Status Openssl(const std::vector<std::string>& args) {
   if (result->exit_code != 0) {
     std::string command;
     for (const std::string& a : argv) absl::StrAppend(&command, a, " ");
-    return absl::InternalError(absl::StrCat(command, "exited ",
-                                            result->exit_code, ": ",
-                                            result->err));
+    return absl::InternalError(
+        absl::StrCat(command, "exited ", result->exit_code, ": ", result->err));
   }
   return absl::OkStatus();
 }
@@ -51,9 +50,9 @@ absl::StatusOr<CertKey> Signed(const std::string& dir, const std::string& name,
   const std::string csr = absl::StrCat(dir, "/", name, ".csr");
   const std::string ext = absl::StrCat(dir, "/", name, ".ext");
   std::ofstream(ext) << extensions << "\n";
-  absl::Status status = Openssl(
-      {"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-       "-keyout", ck.key_file, "-out", csr, "-subj", subject});
+  absl::Status status = Openssl({"req", "-newkey", "ec", "-pkeyopt",
+                                 "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                                 ck.key_file, "-out", csr, "-subj", subject});
   if (!status.ok()) return status;
   status = Openssl({"x509", "-req", "-in", csr, "-CA", ca.cert_file, "-CAkey",
                     ca.key_file, "-CAcreateserial", "-out", ck.cert_file,
@@ -77,7 +76,8 @@ absl::StatusOr<TestPki> TestPki::Create() {
       "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
       "extendedKeyUsage=serverAuth";
   constexpr char kClientExt[] = "extendedKeyUsage=clientAuth";
-  absl::StatusOr<CertKey> ca = SelfSigned(pki.dir, "ca", "/CN=brainserve test CA");
+  absl::StatusOr<CertKey> ca =
+      SelfSigned(pki.dir, "ca", "/CN=brainserve test CA");
   if (!ca.ok()) return ca.status();
   pki.ca = *ca;
   absl::StatusOr<CertKey> other_ca =
