@@ -2,7 +2,10 @@
 # Security overhead report (docs/PERFORMANCE.md section 7): W1 (`mlp`) at
 # concurrency 1 and `identity` at concurrency 64 against four servers side by
 # side: plaintext; plaintext + bearer token; mutual TLS; mutual TLS + token
-# (the audit log is on in all). Within each repeat the four run back to back,
+# (the audit log is on in all). Besides latency and throughput it reports CPU
+# time per call on both sides (server: /proc user+system time over its own
+# Forward count; loadgen: its own figure), which a shared machine disturbs
+# far less than wall-clock figures. Within each repeat the four run back to back,
 # in an order that rotates between repeats. Prints Markdown tables of
 # medians and of per-repeat ratios against plaintext.
 #
@@ -69,9 +72,9 @@ printf '%s\n' "$TOKEN" >"$PKI/token"
 cleanup() { if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 
-start_server() {  # start_server TAG [flags...]; sets GRPC_PORT
+start_server() {  # start_server TAG [flags...]; sets GRPC_PORT and METRICS_PORT
   local tag=$1; shift
-  "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen= --store=memory: \
+  "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --store=memory: \
     --models_file="$MODELS" --ready_file="$OUT/$tag.ready" "$@" 2>"$OUT/$tag.server.log" &
   SERVER_PID=$!
   for _ in $(seq 600); do
@@ -80,16 +83,41 @@ start_server() {  # start_server TAG [flags...]; sets GRPC_PORT
     sleep 0.1
   done
   GRPC_PORT=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["grpc_port"])' "$OUT/$tag.ready")
+  METRICS_PORT=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["metrics_port"])' "$OUT/$tag.ready")
+}
+
+# "CPU_SECONDS FORWARD_CALLS" of the server now: its user+system time from
+# /proc and its own count of finished Forward calls (all codes).
+server_usage() {
+  $PY - "$SERVER_PID" "$METRICS_PORT" <<'PYEOF'
+import os, re, sys, urllib.request
+pid, port = sys.argv[1], sys.argv[2]
+fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+calls = sum(float(v) for labels, v in re.findall(r'^brainserve_requests_total\{(.*)\} (\S+)$', body, re.M)
+            if 'method="Forward"' in labels)
+print(cpu, int(calls))
+PYEOF
+}
+
+# lg KEY [loadgen flags...]: one run; its JSON in KEY.json and the server's
+# CPU seconds and Forward calls over the run (warm-up included) in KEY.server.
+lg() {
+  local key=$1; shift
+  local before after
+  before=$(server_usage)
+  "$LOADGEN_BIN" --server="localhost:$GRPC_PORT" "$@" "${MEASURE[@]}" \
+    --json="$OUT/$key.json" >"$OUT/$key.txt"
+  after=$(server_usage)
+  echo "$before $after" >"$OUT/$key.server"
 }
 stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""; }
 
 measure() {  # measure CONFIG REPEAT [client flags...]
   local config=$1 rep=$2; shift 2
-  "$LOADGEN_BIN" --server="localhost:$GRPC_PORT" "$@" --model=mlp --concurrency=1 \
-    "${MEASURE[@]}" --json="$OUT/$config-w1-c1-r$rep.json" >"$OUT/$config-w1-c1-r$rep.txt"
-  "$LOADGEN_BIN" --server="localhost:$GRPC_PORT" "$@" --model=identity --concurrency=64 \
-    "${MEASURE[@]}" --json="$OUT/$config-identity-c64-r$rep.json" \
-    >"$OUT/$config-identity-c64-r$rep.txt"
+  lg "$config-w1-c1-r$rep" "$@" --model=mlp --concurrency=1
+  lg "$config-identity-c64-r$rep" "$@" --model=identity --concurrency=64
 }
 
 {
@@ -130,6 +158,9 @@ def level(config, key, rep):
     return l
 def med(xs): return statistics.median(xs)
 def get(config, key, path, rep):
+    if path == ("server_cpu_us_per_call",):
+        cpu0, calls0, cpu1, calls1 = map(float, open(f"{out}/{config}-{key}-r{rep}.server").read().split())
+        return (cpu1 - cpu0) / (calls1 - calls0) * 1e6
     v = level(config, key, rep)
     for p in path: v = v[p]
     return v
@@ -137,6 +168,7 @@ print(open(f"{out}/machine.txt").read().replace("\n", "; ").rstrip("; ") + "\n")
 rows = []
 for key, label in (("w1-c1", "W1, c=1"), ("identity-c64", "identity, c=64")):
     for metric, path in (("p50 µs", ("latency", "p50_us")), ("req/s", ("throughput_rps",)),
+                         ("server CPU µs/call", ("server_cpu_us_per_call",)),
                          ("loadgen CPU µs/call", ("client_cpu_us_per_call",))):
         rows.append((f"{label} {metric}", key, path))
 print("Medians of " + str(repeats) + " repeats:\n")
