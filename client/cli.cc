@@ -36,6 +36,15 @@ std::string CliUsage() {
       "none)\n"
       "  --max_message_bytes=N   largest message sent or received (default "
       "64 MiB)\n"
+      "  --tls_ca_file=PEM       use TLS, verifying the server with this CA\n"
+      "  --tls_cert_file=PEM --tls_key_file=PEM\n"
+      "                          client certificate and key (mutual TLS)\n"
+      "  --tls_server_name=NAME  name the server certificate must carry "
+      "(default: the host)\n"
+      "  --token=TOKEN           bearer token (default: --token_file=FILE, "
+      "else $BRAINSERVE_TOKEN;\n"
+      "                          prefer those: a command line is visible to "
+      "other users)\n"
       "\ntensors: files are .npy (float32 '<f4'; '<f8', '<i4', '<i8' are "
       "converted) or JSON,\n"
       "either nested arrays [[1,2],[3,4]] or {\"shape\":[2,2],"
@@ -68,6 +77,14 @@ int RunCli(const std::vector<std::string>& args, std::istream& in,
   ClientOptions options;
   options.timeout_ms = absl::GetFlag(FLAGS_timeout_ms);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.security.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  options.security.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.security.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.security.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
+  absl::StatusOr<std::string> token =
+      ResolveToken(absl::GetFlag(FLAGS_token), absl::GetFlag(FLAGS_token_file));
+  if (!token.ok()) return ReportUsageError(err, token.status());
+  options.security.token = *std::move(token);
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Create(server, options);
   if (!client.ok()) return ReportUsageError(err, client.status());

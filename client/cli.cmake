@@ -1,6 +1,7 @@
 # brainserve_client: the synchronous C++ client and the tensor file formats
 # (.npy, JSON) it shares with the load generator. No flags live here.
 add_library(brainserve_client STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/channel_security.cc
   ${CMAKE_CURRENT_LIST_DIR}/client.cc
   ${CMAKE_CURRENT_LIST_DIR}/health_call.cc
   ${CMAKE_CURRENT_LIST_DIR}/host_tensor.cc
@@ -12,6 +13,7 @@ target_include_directories(brainserve_client PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(brainserve_client PUBLIC
   brainserve_grpc
   absl::flat_hash_map
+  gRPC::grpc++
   absl::status
   absl::statusor
   absl::strings

@@ -158,7 +158,9 @@ const std::vector<SubcommandInfo>& Subcommands() {
 
 const std::set<std::string>& GlobalFlags() {
   static const auto* const kGlobal = new std::set<std::string>{
-      "server", "json", "timeout_ms", "max_message_bytes"};
+      "server",        "json",          "timeout_ms",   "max_message_bytes",
+      "tls_ca_file",   "tls_cert_file", "tls_key_file", "tls_server_name",
+      "token",         "token_file"};
   return *kGlobal;
 }
 

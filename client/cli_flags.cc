@@ -11,6 +11,20 @@ ABSL_FLAG(int64_t, timeout_ms, 30000,
           "Deadline of each RPC in milliseconds (0 = none)");
 ABSL_FLAG(int64_t, max_message_bytes, 64 << 20,
           "Largest message sent or received, in bytes");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "Use TLS; verify the server against this PEM CA bundle");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "Use TLS and present this PEM client certificate (mutual TLS)");
+ABSL_FLAG(std::string, tls_key_file, "",
+          "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Verify the server certificate against this name, not the "
+          "address's host");
+ABSL_FLAG(std::string, token, "",
+          "Bearer token sent with every call (default: --token_file, else "
+          "$BRAINSERVE_TOKEN)");
+ABSL_FLAG(std::string, token_file, "",
+          "Read the bearer token from this file's first line");
 ABSL_FLAG(std::string, spec, "",
           "create: CreateModelRequest in protobuf JSON (file or - for stdin)");
 ABSL_FLAG(std::string, name, "", "create: overrides the model name of --spec");

@@ -53,9 +53,10 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
   args.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-      target, grpc::InsecureChannelCredentials(), args);
-  return FromChannel(std::move(channel), options);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      CreateSecureChannel(target, options.security, args);
+  if (!channel.ok()) return channel.status();
+  return FromChannel(*std::move(channel), options);
 }
 
 std::unique_ptr<Client> Client::FromChannel(

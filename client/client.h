@@ -5,7 +5,8 @@
 // returns the response, or the gRPC status converted to absl::Status with its
 // code and message preserved (the numeric codes of gRPC and Abseil agree).
 // A Client owns its channel; it is thread-safe and may be shared by threads.
-// The channel uses insecure (plaintext) credentials.
+// The channel is plaintext unless ClientOptions::security asks for TLS,
+// mutual TLS or a bearer token (channel_security.h).
 #ifndef BRAINSERVE_CLIENT_CLIENT_H_
 #define BRAINSERVE_CLIENT_CLIENT_H_
 
@@ -20,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "brainserve/v1/model_service.grpc.pb.h"
+#include "client/channel_security.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 
@@ -37,6 +39,8 @@ struct ClientOptions {
   // that do not set one, so no answer comes from an older version, whichever
   // replica serves it.
   bool read_your_writes = false;
+  // TLS, mutual TLS and the bearer token.
+  ChannelSecurity security;
 };
 
 // grpc.health.v1.HealthCheckResponse.ServingStatus.
@@ -56,7 +60,8 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 class Client {
  public:
   // Connects lazily to `target` (e.g. "localhost:50051"; any gRPC target
-  // URI). InvalidArgument for an empty target or negative options.
+  // URI). InvalidArgument for an empty target, negative options or
+  // unreadable TLS files (naming the flag).
   static absl::StatusOr<std::unique_ptr<Client>> Create(
       const std::string& target, const ClientOptions& options = {});
 

@@ -2,7 +2,8 @@
 # Validates the Kubernetes manifests offline (no cluster needed); exits non-zero on any failure.
 #   1. deploy/k8s/models.json and prometheusrule.yaml match examples/models.json and
 #      deploy/prometheus/alerts.yml;
-#   2. `kubectl kustomize deploy/k8s` renders, and so does the hpa-queue-time component on top;
+#   2. `kubectl kustomize deploy/k8s` renders, and so do the hpa-queue-time and tls-auth components
+#      on top;
 #   3. every rendered object passes deploy/k8s/validate/validate.mjs: its kubernetes-models schema
 #      (.validate()), `tsc --noEmit --strict` with the object typed by its model interface (catches
 #      misspelled fields), and brainserve's cross-object invariants;
@@ -29,7 +30,7 @@ need node nodejs
 need npm npm
 need promtool prometheus
 
-log "npm ci (kubernetes-models, @kubernetes-models/prometheus-operator, yaml, typescript)"
+log "npm ci (kubernetes-models, @kubernetes-models/prometheus-operator, @kubernetes-models/cert-manager, yaml, typescript)"
 (cd "$VALIDATE" && npm ci --no-audit --no-fund --loglevel=error --prefer-offline >/dev/null)
 
 log "copies in deploy/k8s are up to date"
@@ -77,16 +78,36 @@ if grep -qF -- "--store=sqlite:" "$WORK/postgres.yaml"; then
   exit 1
 fi
 
+
+log "kubectl kustomize: deploy/k8s + components/tls-auth"
+mkdir -p "$WORK/tls-overlay"
+printf '%s\n' \
+  "apiVersion: kustomize.config.k8s.io/v1beta1" \
+  "kind: Kustomization" \
+  "resources:" \
+  "  - $rel" \
+  "components:" \
+  "  - $rel/components/tls-auth" >"$WORK/tls-overlay/kustomization.yaml"
+kubectl kustomize "$WORK/tls-overlay" >"$WORK/tls-auth.yaml"
+for expect in "--tls_client_ca_file=/etc/brainserve/tls/ca.crt" "--health_listen=0.0.0.0:50052" \
+    "kind: Certificate" "basicAuth:"; do
+  if ! grep -q -- "$expect" "$WORK/tls-auth.yaml"; then
+    echo "FAIL: the tls-auth component did not add '$expect'" >&2
+    exit 1
+  fi
+done
+
+
 log "validate the renderings (and a known-good fixture)"
 node "$VALIDATE/validate.mjs" "$WORK/base.yaml" "$WORK/queue-time.yaml" \
-  "$WORK/postgres.yaml" "$VALIDATE/testdata/good-minimal.yaml"
+  "$WORK/postgres.yaml" "$WORK/tls-auth.yaml" "$VALIDATE/testdata/good-minimal.yaml"
 
 log "the validator rejects known-bad fixtures and mutated renderings of deploy/k8s"
 mutants=()
-mutate() {  # mutate NAME EXPECTED-TEXT SED-EXPRESSION
-  local name="$1" expect="$2" expr="$3" file="$WORK/mutant-$1.yaml"
-  { echo "# expect: $expect"; sed -e "$expr" "$WORK/base.yaml"; } >"$file"
-  if cmp -s <(tail -n +2 "$file") "$WORK/base.yaml"; then
+mutate() {  # mutate NAME EXPECTED-TEXT SED-EXPRESSION [RENDERING, default base.yaml]
+  local name="$1" expect="$2" expr="$3" source="$WORK/${4:-base.yaml}" file="$WORK/mutant-$1.yaml"
+  { echo "# expect: $expect"; sed -e "$expr" "$source"; } >"$file"
+  if cmp -s <(tail -n +2 "$file") "$source"; then
     echo "FAIL: mutation $name changed nothing (sed: $expr)" >&2
     exit 1
   fi
@@ -110,6 +131,15 @@ mutate http-probe "readinessProbe is not a gRPC probe" \
   '/readinessProbe:/,/service:/{s/grpc:/tcpSocket:/;/service:/d}'
 mutate replicas-vs-hpa "sets replicas although HPA" \
   's/^  revisionHistoryLimit: 5$/  replicas: 3\n  revisionHistoryLimit: 5/'
+mutate tls-probe-on-grpc "TLS is on: probes need the plaintext --health_listen port" \
+  '0,/port: 50052$/s//port: 50051/' tls-auth.yaml
+mutate tls-tokens-not-secret "--auth_tokens_file=/etc/brainserve/models.json is not in a mounted Secret" \
+  's#--auth_tokens_file=/etc/brainserve/auth/tokens#--auth_tokens_file=/etc/brainserve/models.json#' \
+  tls-auth.yaml
+mutate tls-certificate-secret "no cert-manager Certificate writes the TLS Secret brainserve-tls" \
+  's/^  secretName: brainserve-tls$/  secretName: brainserve-tls-old/' tls-auth.yaml
+mutate tls-health-port "--health_listen (0.0.0.0:50053) must listen on the \"health\" container port" \
+  's/--health_listen=0.0.0.0:50052/--health_listen=0.0.0.0:50053/' tls-auth.yaml
 node "$VALIDATE/validate.mjs" --expect-fail "$VALIDATE"/testdata/bad-*.yaml "${mutants[@]}"
 
 log "Prometheus adapter rule: the metricsQuery parses"

@@ -11,6 +11,7 @@ PKGS=(
   prometheus nghttp2-client valgrind
   docker.io debootstrap docker-compose
   libsqlite3-dev sqlite3 postgresql libpq-dev
+  libssl-dev openssl
 )
 missing=()
 for p in "${PKGS[@]}"; do

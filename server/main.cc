@@ -1,6 +1,7 @@
 // brainserve-server: serves brainserve.v1.ModelService, grpc.health.v1.Health
 // and reflection until SIGTERM or SIGINT, then shuts down gracefully (see
-// server.h) and exits 0. Exit 1: bad flags or start-up failure.
+// server.h) and exits 0. SIGHUP re-reads the token file and the metrics
+// credentials. Exit 1: bad flags or start-up failure.
 #include <pthread.h>
 #include <signal.h>
 
@@ -19,15 +20,17 @@
 
 namespace {
 
-// Writes {"grpc_port":N,"metrics_port":M} to `path` atomically (temp file,
+// Writes {"grpc_port":N,"metrics_port":M,"health_port":H} to `path`
+// atomically (temp file,
 // then rename), so a reader never sees a partial file.
 absl::Status WriteReadyFile(const std::string& path, int grpc_port,
-                            int metrics_port) {
+                            int metrics_port, int health_port) {
   const std::string tmp = absl::StrCat(path, ".tmp");
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << "{\"grpc_port\":" << grpc_port
-        << ",\"metrics_port\":" << metrics_port << "}\n";
+        << ",\"metrics_port\":" << metrics_port
+        << ",\"health_port\":" << health_port << "}\n";
     if (!out.good()) {
       return absl::UnavailableError(
           absl::StrCat("--ready_file: cannot write '", tmp, "'"));
@@ -58,12 +61,14 @@ int main(int argc, char** argv) {
   // lock/unlock); lock order is covered by the tests instead.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  // Block the shutdown signals before any thread starts (threads inherit the
-  // mask); this thread then receives them synchronously with sigwait().
+  // Block the shutdown signals (and SIGHUP) before any thread starts (threads
+  // inherit the mask); this thread then receives them synchronously with
+  // sigwait().
   sigset_t shutdown_signals;
   sigemptyset(&shutdown_signals);
   sigaddset(&shutdown_signals, SIGTERM);
   sigaddset(&shutdown_signals, SIGINT);
+  sigaddset(&shutdown_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
   // A store write over RLIMIT_FSIZE must fail that one commit (EFBIG ->
   // UNAVAILABLE), not kill the server.
@@ -83,13 +88,18 @@ int main(int argc, char** argv) {
                (*server)->grpc_address().c_str(), metrics.c_str());
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   if (!ready_file.empty()) {
-    status = WriteReadyFile(ready_file, (*server)->grpc_port(),
-                            (*server)->metrics_port());
+    status =
+        WriteReadyFile(ready_file, (*server)->grpc_port(),
+                       (*server)->metrics_port(), (*server)->health_port());
     if (!status.ok()) return Fail(status);
   }
 
   int signal_number = 0;
-  sigwait(&shutdown_signals, &signal_number);
+  while (sigwait(&shutdown_signals, &signal_number) == 0 &&
+         signal_number == SIGHUP) {
+    std::fprintf(stderr, "brainserve-server: SIGHUP: re-reading credentials\n");
+    (*server)->ReloadCredentials();
+  }
   std::fprintf(stderr,
                "brainserve-server: %s received, shutting down (grace %gs)\n",
                signal_number == SIGTERM ? "SIGTERM" : "SIGINT",

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/auth/method_roles.h"
+#include "server/change_audit.h"
 #include "server/forward_call.h"
 #include "server/parameter_ops.h"
 #include "server/request_validation.h"
@@ -14,6 +16,7 @@ namespace brainserve::server {
 namespace {
 
 using metrics::Method;
+namespace methods = auth::methods;
 
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
                                     RpcRecorder& recorder,
@@ -48,18 +51,38 @@ grpc::ServerUnaryReactor* FinishOnQueue(
 
 }  // namespace
 
-ModelServiceImpl::ModelServiceImpl(ModelRegistry* registry,
-                                   ModelManager* manager,
-                                   WorkQueue* admin_queue,
-                                   WorkQueue* update_queue,
-                                   metrics::Reporter* reporter,
-                                   absl::Duration max_min_version_wait)
+ModelServiceImpl::ModelServiceImpl(
+    ModelRegistry* registry, ModelManager* manager, WorkQueue* admin_queue,
+    WorkQueue* update_queue, metrics::Reporter* reporter,
+    absl::Duration max_min_version_wait,
+    const auth::GrpcAuthorizer* authorizer, auth::AuditLog* audit_log)
     : registry_(registry),
       manager_(manager),
       admin_queue_(admin_queue),
       update_queue_(update_queue),
       reporter_(reporter),
-      max_min_version_wait_(max_min_version_wait) {}
+      max_min_version_wait_(max_min_version_wait),
+      authorizer_(authorizer),
+      audit_log_(audit_log) {}
+
+absl::Status ModelServiceImpl::Admit(grpc::CallbackServerContext* context,
+                                     absl::string_view method) const {
+  return authorizer_->Authorize(*context, method);
+}
+
+absl::Status ModelServiceImpl::AdmitChange(grpc::CallbackServerContext* context,
+                                           absl::string_view method,
+                                           auth::AuditEvent event,
+                                           RpcRecorder& recorder) const {
+  auth::Caller caller;
+  absl::Status status = authorizer_->Authorize(*context, method, &caller);
+  AddCaller(caller, &event);
+  auth::CallOrigin origin = auth::OriginOf(*context);
+  event.peer = std::move(origin.peer);
+  event.tls_subject = std::move(origin.tls_subject);
+  recorder.Audit(audit_log_, std::move(event));
+  return status;
+}
 
 void ModelServiceImpl::AwaitVersion(grpc::CallbackServerContext* context,
                                     const ServedModel& model,
@@ -90,12 +113,17 @@ grpc::ServerUnaryReactor* ModelServiceImpl::CreateModel(
     v1::ModelInfo* response) {
   auto recorder =
       std::make_shared<RpcRecorder>(reporter_, Method::kCreateModel);
+  absl::Status admitted = AdmitChange(context, methods::kCreateModel,
+                                      AuditEventFor(*request), *recorder);
+  if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   return FinishOnQueue(admin_queue_, context, std::move(recorder),
                        [this, request, response](RpcRecorder& rec) {
                          absl::StatusOr<std::shared_ptr<ServedModel>> model =
                              manager_->Create(*request);
                          if (!model.ok()) return model.status();
                          rec.Attribute((*model)->reporter());
+                         rec.audit()->new_version =
+                             (*model)->engine().snapshot()->version();
                          (*model)->FillInfo(response);
                          return absl::OkStatus();
                        });
@@ -105,6 +133,8 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetModel(
     grpc::CallbackServerContext* context, const v1::GetModelRequest* request,
     v1::ModelInfo* response) {
   auto recorder = std::make_shared<RpcRecorder>(reporter_, Method::kGetModel);
+  absl::Status admitted = Admit(context, methods::kGetModel);
+  if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       Lookup(request->name(), "name");
   if (!model.ok() && !request->has_min_version()) {
@@ -138,6 +168,8 @@ grpc::ServerUnaryReactor* ModelServiceImpl::ListModels(
     grpc::CallbackServerContext* context, const v1::ListModelsRequest* request,
     v1::ListModelsResponse* response) {
   RpcRecorder recorder(reporter_, Method::kListModels);
+  absl::Status admitted = Admit(context, methods::kListModels);
+  if (!admitted.ok()) return FinishNow(context, recorder, admitted);
   for (const std::shared_ptr<ServedModel>& model : registry_->List()) {
     model->FillInfo(response->add_models());
   }
@@ -150,8 +182,18 @@ grpc::ServerUnaryReactor* ModelServiceImpl::DeleteModel(
   // Recorded with model="": the model's own series are gone once it is.
   auto recorder =
       std::make_shared<RpcRecorder>(reporter_, Method::kDeleteModel);
+  absl::Status admitted = AdmitChange(context, methods::kDeleteModel,
+                                      AuditEventFor(*request), *recorder);
+  if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   return FinishOnQueue(admin_queue_, context, std::move(recorder),
-                       [this, request](RpcRecorder&) {
+                       [this, request](RpcRecorder& rec) {
+                         // The version being deleted, for the audit line.
+                         absl::StatusOr<std::shared_ptr<ServedModel>> model =
+                             Lookup(request->name(), "name");
+                         if (model.ok()) {
+                           rec.audit()->old_version =
+                               (*model)->engine().snapshot()->version();
+                         }
                          return manager_->Delete(request->name());
                        });
 }
@@ -160,6 +202,8 @@ grpc::ServerUnaryReactor* ModelServiceImpl::Forward(
     grpc::CallbackServerContext* context, const v1::ForwardRequest* request,
     v1::ForwardResponse* response) {
   RpcRecorder recorder(reporter_, Method::kForward);
+  absl::Status admitted = Admit(context, methods::kForward);
+  if (!admitted.ok()) return FinishNow(context, recorder, admitted);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       Lookup(request->model(), "model");
   if (!model.ok() && !request->has_min_version()) {
@@ -226,6 +270,9 @@ grpc::ServerUnaryReactor* ModelServiceImpl::UpdateParameters(
     v1::UpdateParametersResponse* response) {
   auto recorder =
       std::make_shared<RpcRecorder>(reporter_, Method::kUpdateParameters);
+  absl::Status admitted = AdmitChange(context, methods::kUpdateParameters,
+                                      AuditEventFor(*request), *recorder);
+  if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       Lookup(request->model(), "model");
   // On a shared store an unknown model may be one another replica created
@@ -242,9 +289,14 @@ grpc::ServerUnaryReactor* ModelServiceImpl::UpdateParameters(
             model.ok() ? model : manager_->FindOrLoad(request->model());
         if (!found.ok()) return found.status();
         if (!model.ok()) rec.Attribute((*found)->reporter());
+        rec.audit()->old_version = (*found)->engine().snapshot()->version();
         absl::StatusOr<uint64_t> version = manager_->Update(*found, *request);
-        if (version.ok()) response->set_version(*version);
-        return version.status();
+        if (!version.ok()) return version.status();
+        response->set_version(*version);
+        // Versions grow by exactly 1 per update.
+        rec.audit()->old_version = *version - 1;
+        rec.audit()->new_version = *version;
+        return absl::OkStatus();
       });
 }
 
@@ -254,6 +306,8 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetParameters(
     v1::GetParametersResponse* response) {
   auto recorder =
       std::make_shared<RpcRecorder>(reporter_, Method::kGetParameters);
+  absl::Status admitted = Admit(context, methods::kGetParameters);
+  if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       Lookup(request->model(), "model");
   if (!model.ok() && !request->has_min_version()) {

@@ -1,6 +1,8 @@
 // brainserve.v1.ModelService on gRPC's callback API.
 //
-// Every handler times the call (RpcRecorder), validates, calls the
+// Every handler times the call (RpcRecorder), authorizes it (Admit: the
+// caller's token must carry the role auth/method_roles.h assigns; changes
+// also start their audit record, AdmitChange), validates, calls the
 // implementation, converts the status in one place (status_util.h), records
 // metrics and finishes the reactor. Nothing blocks or computes on gRPC's
 // threads:
@@ -30,9 +32,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "brainserve/v1/model_service.grpc.pb.h"
+#include "server/auth/audit_log.h"
+#include "server/auth/grpc_authorizer.h"
 #include "server/metrics/reporter.h"
 #include "server/model_manager.h"
 #include "server/model_registry.h"
+#include "server/rpc_recorder.h"
 #include "server/served_model.h"
 #include "server/work_queue.h"
 
@@ -42,10 +47,14 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
  public:
   // `max_min_version_wait`: the longest a call with a min_version waits
   // for this replica to apply that version (then UNAVAILABLE).
+  // `authorizer` must not be null (it admits everyone when authentication
+  // is off); `audit_log` null writes no audit lines.
   ModelServiceImpl(ModelRegistry* registry, ModelManager* manager,
                    WorkQueue* admin_queue, WorkQueue* update_queue,
                    metrics::Reporter* reporter,
-                   absl::Duration max_min_version_wait);
+                   absl::Duration max_min_version_wait,
+                   const auth::GrpcAuthorizer* authorizer,
+                   auth::AuditLog* audit_log);
 
   grpc::ServerUnaryReactor* CreateModel(grpc::CallbackServerContext* context,
                                         const v1::CreateModelRequest* request,
@@ -74,6 +83,16 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
       v1::GetParametersResponse* response) override;
 
  private:
+  // The authorization check every handler starts with.
+  absl::Status Admit(grpc::CallbackServerContext* context,
+                     absl::string_view method) const;
+  // Admit() for a change: also gives `recorder` the call's audit record
+  // (`event` plus caller and origin), written when the call completes,
+  // whether it was refused, failed or succeeded.
+  absl::Status AdmitChange(grpc::CallbackServerContext* context,
+                           absl::string_view method, auth::AuditEvent event,
+                           RpcRecorder& recorder) const;
+
   // Validates the name in `field` and finds the model.
   absl::StatusOr<std::shared_ptr<ServedModel>> Lookup(
       absl::string_view name, absl::string_view field) const;
@@ -97,6 +116,8 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
   WorkQueue* const update_queue_;
   metrics::Reporter* const reporter_;
   const absl::Duration max_min_version_wait_;
+  const auth::GrpcAuthorizer* const authorizer_;
+  auth::AuditLog* const audit_log_;
 };
 
 }  // namespace brainserve::server

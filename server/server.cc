@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -14,6 +15,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/auth/method_roles.h"
 #include "server/startup_models.h"
 
 namespace brainserve::server {
@@ -46,8 +48,13 @@ Server::Server(const ServerOptions& options) : options_(options) {}
 Server::~Server() { Shutdown(); }
 
 absl::Status Server::Start() {
+  absl::StatusOr<std::unique_ptr<ServerSecurity>> security =
+      ServerSecurity::Create(options_);
+  if (!security.ok()) return security.status();
+  security_ = *std::move(security);
   absl::Status status = StartMetrics();
   if (!status.ok()) return status;
+  security_->Start(reporter_.get());
   absl::StatusOr<std::unique_ptr<store::ModelStore>> store =
       store::OpenStore(options_.store);
   if (!store.ok()) return store.status();
@@ -75,12 +82,21 @@ absl::Status Server::Start() {
       store_.get(), retirer_.get(), maintenance_.get(), timer_.get());
   service_ = std::make_unique<ModelServiceImpl>(
       registry_.get(), manager_.get(), admin_queue_.get(), update_queue_.get(),
-      reporter_.get(), absl::Milliseconds(options_.max_min_version_wait_ms));
+      reporter_.get(), absl::Milliseconds(options_.max_min_version_wait_ms),
+      security_->authorizer(), security_->audit_log());
   status = RestoreModels();
   if (status.ok()) status = LoadStartupModels();
   if (status.ok()) status = StartReplication();
   if (status.ok()) status = StartGrpc();
-  if (!status.ok()) StopComponents(/*drain=*/false);
+  if (status.ok()) status = StartHealthListener();
+  if (!status.ok()) {
+    if (grpc_server_ != nullptr) {  // the health listener failed
+      grpc_server_->Shutdown(std::chrono::system_clock::now());
+      grpc_server_->Wait();
+      grpc_server_.reset();
+    }
+    StopComponents(/*drain=*/false);
+  }
   return status;
 }
 
@@ -118,6 +134,15 @@ absl::Status Server::StartMetrics() {
   metrics::PrometheusReporterOptions metrics_options;
   metrics_options.listen_address = options_.metrics_listen_address;
   metrics_options.version = options_.version;
+  metrics_options.basic_auth = security_->MetricsBasicAuth();
+  // The served methods' refusal counters exist (at 0) from the start.
+  constexpr absl::string_view kServed = "/brainserve.v1.ModelService/";
+  for (const auth::MethodRule& rule : auth::MethodRules()) {
+    if (!rule.open && absl::StartsWith(rule.full_method, kServed)) {
+      metrics_options.auth_methods.emplace_back(
+          auth::ShortMethodName(rule.full_method));
+    }
+  }
   absl::StatusOr<std::unique_ptr<metrics::PrometheusReporter>> prometheus =
       metrics::PrometheusReporter::Create(metrics_options);
   if (!prometheus.ok()) return prometheus.status();
@@ -157,7 +182,7 @@ absl::Status Server::StartGrpc() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen_address,
-                           grpc::InsecureServerCredentials(), &grpc_port_);
+                           security_->ListenerCredentials(), &grpc_port_);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(options_.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
@@ -169,17 +194,49 @@ absl::Status Server::StartGrpc() {
         "--listen: cannot serve gRPC on '", options_.listen_address,
         "' (malformed address or port in use)"));
   }
-  grpc::HealthCheckServiceInterface* health =
-      grpc_server_->GetHealthCheckService();
-  health->SetServingStatus("", true);
-  health->SetServingStatus(kModelServiceName, true);
+  SetServing(true);
   return absl::OkStatus();
 }
 
+absl::Status Server::StartHealthListener() {
+  if (options_.health_listen_address.empty()) return absl::OkStatus();
+  // Only the default health service (plus reflection, which every builder
+  // gets from the global plugin): no ModelService, no credentials needed.
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.health_listen_address,
+                           grpc::InsecureServerCredentials(), &health_port_);
+  health_server_ = builder.BuildAndStart();
+  if (health_server_ == nullptr || health_port_ == 0) {
+    health_server_.reset();
+    return absl::UnavailableError(absl::StrCat(
+        "--health_listen: cannot serve on '", options_.health_listen_address,
+        "' (malformed address or port in use)"));
+  }
+  SetServing(true);
+  std::fprintf(stderr,
+               "brainserve-server: health-only listener (plaintext) on %s\n",
+               WithPort(options_.health_listen_address, health_port_).c_str());
+  return absl::OkStatus();
+}
+
+void Server::SetServing(bool serving) {
+  for (grpc::Server* server : {grpc_server_.get(), health_server_.get()}) {
+    if (server == nullptr) continue;
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    health->SetServingStatus("", serving);
+    health->SetServingStatus(kModelServiceName, serving);
+  }
+}
+
 void Server::EnterDraining() {
-  if (grpc_server_ == nullptr) return;
   // Sets every service NOT_SERVING and ignores later SetServingStatus calls.
-  grpc_server_->GetHealthCheckService()->Shutdown();
+  for (grpc::Server* server : {grpc_server_.get(), health_server_.get()}) {
+    if (server != nullptr) server->GetHealthCheckService()->Shutdown();
+  }
+}
+
+void Server::ReloadCredentials() {
+  if (security_ != nullptr) security_->Reload();
 }
 
 void Server::Shutdown() {
@@ -206,6 +263,11 @@ void Server::Shutdown() {
     grpc_shutdown.join();
     grpc_server_->Wait();
   }
+  if (health_server_ != nullptr) {
+    // Probes saw NOT_SERVING throughout the drain; now stop answering.
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+  }
   StopComponents(/*drain=*/true);
 }
 
@@ -219,6 +281,7 @@ void Server::StopComponents(bool drain) {
   if (maintenance_ != nullptr) maintenance_->Shutdown();
   if (manager_ != nullptr) manager_->ShutdownAll(drain);
   if (retirer_ != nullptr) retirer_->Shutdown();
+  if (security_ != nullptr) security_->Shutdown();
 }
 
 int Server::metrics_port() const {

@@ -15,6 +15,13 @@
 //   4. executors, work queues and the exporter are stopped and joined.
 // No call is left unanswered. The destructor calls Shutdown().
 //
+// Security (security.h): the gRPC listener uses TLS / mutual TLS when
+// configured, every ModelService call is authorized against the token file,
+// changes are audited, and an optional plaintext health-only listener
+// (health_listen_address) serves probes, its statuses kept in step with the
+// main listener's. ReloadCredentials() re-reads the token file and metrics
+// credentials at once (SIGHUP); they are also polled.
+//
 // Thread safety: Start() once; Shutdown() and EnterDraining() from any thread
 // (never from a gRPC or batch thread), idempotent. Accessors are thread-safe.
 #ifndef BRAINSERVE_SERVER_SERVER_H_
@@ -37,6 +44,7 @@
 #include "server/model_service_impl.h"
 #include "server/deadline_timer.h"
 #include "server/replicator.h"
+#include "server/security.h"
 #include "server/server_options.h"
 #include "server/store/model_store.h"
 #include "server/work_queue.h"
@@ -64,8 +72,13 @@ class Server {
   // See the file comment. Idempotent.
   void Shutdown();
 
+  // Re-reads the token file and the metrics credentials now (SIGHUP).
+  void ReloadCredentials();
+
   // Bound ports (valid after Start()); metrics_port() is 0 when disabled.
   int grpc_port() const { return grpc_port_; }
+  // The health-only listener's port; 0 when there is none.
+  int health_port() const { return health_port_; }
   int metrics_port() const;
   // "host:port" with the bound port, e.g. "0.0.0.0:50051".
   std::string grpc_address() const;
@@ -86,9 +99,15 @@ class Server {
   // Shared stores: subscribes to the change feed and waits until caught up.
   absl::Status StartReplication();
   absl::Status StartGrpc();
+  absl::Status StartHealthListener();
+  // Sets the health of "" and brainserve.v1.ModelService on every listener.
+  void SetServing(bool serving);
   void StopComponents(bool drain);
 
   const ServerOptions options_;
+  // Declared before reporter_: the exporter's threads use its basic-auth
+  // check until reporter_ is gone.
+  std::unique_ptr<ServerSecurity> security_;
   // Set when metrics are enabled; owned by reporter_.
   metrics::PrometheusReporter* prometheus_ = nullptr;
   std::unique_ptr<metrics::Reporter> reporter_;
@@ -106,6 +125,9 @@ class Server {
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
+  // The plaintext health-only listener (options_.health_listen_address).
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = 0;
   // Models restored from the store at Start() (the models file skips them).
   absl::flat_hash_set<std::string> restored_;
 

@@ -71,9 +71,30 @@ ABSL_FLAG(int64_t, snapshot_every_bytes,
           brainserve::server::ServerOptions().snapshot_every_bytes,
           "Fold a model's logged updates into a stored snapshot once they "
           "hold this many parameter bytes; 0 disables this trigger.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain for TLS on --listen (with --tls_key_file); "
+          "re-read when the file changes, so rotation needs no restart.");
+ABSL_FLAG(std::string, tls_key_file, "",
+          "PEM private key of --tls_cert_file (unencrypted).");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle: require and verify client certificates (mutual "
+          "TLS).");
+ABSL_FLAG(std::string, auth_tokens_file, "",
+          "Bearer tokens with roles, one a line: ROLE SHA256_HEX_OF_TOKEN "
+          "[ID] (ROLE: reader, writer, admin; '#' comments). Re-read when it "
+          "changes and on SIGHUP. Empty: no authentication.");
+ABSL_FLAG(std::string, audit_log_file, "",
+          "Append the audit trail (one JSON line per CreateModel, "
+          "DeleteModel, UpdateParameters) to this file; empty: stderr.");
+ABSL_FLAG(std::string, health_listen, "",
+          "Also serve grpc.health.v1 alone, in plaintext, on this address "
+          "(for Kubernetes gRPC probes, which cannot do TLS); empty: off.");
+ABSL_FLAG(std::string, metrics_basic_auth_file, "",
+          "Require HTTP basic auth on /metrics: lines USERNAME "
+          "SHA256_HEX_OF_PASSWORD. Re-read when it changes and on SIGHUP.");
 ABSL_FLAG(std::string, ready_file, "",
-          "Once serving, atomically write {\"grpc_port\":N,\"metrics_port\":M} "
-          "to this file.");
+          "Once serving, atomically write {\"grpc_port\":N,\"metrics_port\":M,"
+          "\"health_port\":H} to this file.");
 
 namespace brainserve::server {
 
@@ -107,6 +128,14 @@ ServerOptions ServerOptionsFromFlags() {
       absl::GetFlag(FLAGS_store_catch_up_timeout_ms);
   options.snapshot_every_updates = absl::GetFlag(FLAGS_snapshot_every_updates);
   options.snapshot_every_bytes = absl::GetFlag(FLAGS_snapshot_every_bytes);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  options.auth_tokens_file = absl::GetFlag(FLAGS_auth_tokens_file);
+  options.audit_log_file = absl::GetFlag(FLAGS_audit_log_file);
+  options.health_listen_address = absl::GetFlag(FLAGS_health_listen);
+  options.metrics_basic_auth_file =
+      absl::GetFlag(FLAGS_metrics_basic_auth_file);
 #ifdef BRAINSERVE_VERSION
   options.version = BRAINSERVE_VERSION;
 #endif

@@ -72,6 +72,30 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
         AtLeast("snapshot_every_bytes", options.snapshot_every_bytes, 0);
   }
   if (status.ok()) {
+    status = AtLeast("tls_reload_interval_seconds",
+                     options.tls_reload_interval_seconds, 1);
+  }
+  if (status.ok()) {
+    status = AtLeast("credentials_poll_interval_ms",
+                     options.credentials_poll_interval_ms, 0);
+  }
+  if (status.ok() &&
+      options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    status = absl::InvalidArgumentError(
+        "--tls_cert_file and --tls_key_file must be given together");
+  }
+  if (status.ok() && !options.tls_client_ca_file.empty() &&
+      options.tls_cert_file.empty()) {
+    status = absl::InvalidArgumentError(
+        "--tls_client_ca_file (mutual TLS) needs --tls_cert_file and "
+        "--tls_key_file");
+  }
+  if (status.ok() && !options.metrics_basic_auth_file.empty() &&
+      options.metrics_listen_address.empty()) {
+    status = absl::InvalidArgumentError(
+        "--metrics_basic_auth_file needs --metrics_listen");
+  }
+  if (status.ok()) {
     // Flag names: --default_max_batch_size etc.
     status = ValidateBatchingOptions(options.default_batching, "defaults");
     if (!status.ok()) {

@@ -62,6 +62,31 @@ struct ServerOptions {
   // many updates or this many parameter bytes (0 = no such trigger).
   int64_t snapshot_every_updates = 1000;
   int64_t snapshot_every_bytes = int64_t{256} << 20;
+  // --- Security (server/auth/README.md) ---
+  // TLS on the gRPC listener: PEM certificate chain and private key, both or
+  // neither (neither = plaintext). Re-read when they change.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // PEM CA bundle; when set, every client must present a certificate it
+  // verifies (mutual TLS). "" = no client certificates asked for.
+  std::string tls_client_ca_file;
+  // How often the TLS files are checked for changes, in seconds (>= 1).
+  int tls_reload_interval_seconds = 1;
+  // Bearer tokens with roles, lines "ROLE SHA256_HEX [ID]"; "" = no
+  // authentication (every client may do everything; a warning is logged).
+  std::string auth_tokens_file;
+  // Where the audit trail of changes goes (JSON lines); "" = stderr.
+  std::string audit_log_file;
+  // How often the token file and metrics credentials are checked for
+  // changes, in milliseconds; 0 = only on SIGHUP (Server::ReloadCredentials).
+  int64_t credentials_poll_interval_ms = 1000;
+  // A second, plaintext gRPC listener serving only grpc.health.v1 (kept in
+  // step with the main one), for probes that cannot do TLS (the kubelet's
+  // gRPC probes); "" = none.
+  std::string health_listen_address;
+  // HTTP basic auth for /metrics: lines "USERNAME SHA256_HEX_OF_PASSWORD";
+  // "" = /metrics is open.
+  std::string metrics_basic_auth_file;
   // Version reported by brainserve_build_info.
   std::string version = "0.1.0";
   // Batch scheduler time source; nullptr = real time. Not owned (tests).

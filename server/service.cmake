@@ -5,6 +5,7 @@
 set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/batched_forward_executor.cc
   ${CMAKE_CURRENT_LIST_DIR}/batching_config.cc
+  ${CMAKE_CURRENT_LIST_DIR}/change_audit.cc
   ${CMAKE_CURRENT_LIST_DIR}/compute_budget.cc
   ${CMAKE_CURRENT_LIST_DIR}/deadline_timer.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_batch.cc
@@ -17,6 +18,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/replicator.cc
   ${CMAKE_CURRENT_LIST_DIR}/request_validation.cc
   ${CMAKE_CURRENT_LIST_DIR}/rpc_recorder.cc
+  ${CMAKE_CURRENT_LIST_DIR}/security.cc
   ${CMAKE_CURRENT_LIST_DIR}/served_model.cc
   ${CMAKE_CURRENT_LIST_DIR}/server.cc
   ${CMAKE_CURRENT_LIST_DIR}/server_options.cc
@@ -27,7 +29,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/work_queue.cc
 )
 
-if(TARGET brainserve_batching AND TARGET brainserve_metrics)
+if(TARGET brainserve_batching AND TARGET brainserve_metrics AND TARGET brainserve_auth)
   add_library(brainserve_server STATIC ${BRAINSERVE_SERVER_SOURCES})
   target_include_directories(brainserve_server PUBLIC ${PROJECT_SOURCE_DIR})
   target_link_libraries(brainserve_server
@@ -35,6 +37,7 @@ if(TARGET brainserve_batching AND TARGET brainserve_metrics)
       brainserve_grpc
       brainserve_batching
       brainserve_metrics
+      brainserve_auth
       brainserve_store
       gRPC::grpc++
       gRPC::grpc++_reflection

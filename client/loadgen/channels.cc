@@ -5,14 +5,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 
 namespace brainserve::loadgen {
 
 absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> OpenChannels(
-    const std::string& target, int count, absl::Duration connect_timeout) {
+    const std::string& target, const client::ChannelSecurity& security,
+    int count, absl::Duration connect_timeout) {
   if (count < 1)
     return absl::InvalidArgumentError("--connections must be >= 1");
   std::vector<std::shared_ptr<grpc::Channel>> channels;
@@ -26,8 +25,10 @@ absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> OpenChannels(
     args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
     args.SetMaxReceiveMessageSize(-1);
     args.SetMaxSendMessageSize(-1);
-    channels.push_back(grpc::CreateCustomChannel(
-        target, grpc::InsecureChannelCredentials(), args));
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        client::CreateSecureChannel(target, security, args);
+    if (!channel.ok()) return channel.status();
+    channels.push_back(*std::move(channel));
     if (!channels.back()->WaitForConnected(deadline)) {
       return absl::UnavailableError(
           absl::StrCat("cannot connect to ", target, " within ",

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "client/channel_security.h"
 #include "client/loadgen/arrival_schedule.h"
 #include "client/loadgen/update_driver.h"
 
@@ -14,6 +15,10 @@ namespace brainserve::loadgen {
 struct LoadgenConfig {
   // gRPC target host:port.
   std::string server = "localhost:50051";
+  // TLS, mutual TLS and the bearer token for every channel.
+  client::ChannelSecurity security;
+  // --token-file (read by ParseFlags into security.token).
+  std::string token_file;
   // Model to load (required).
   std::string model;
   // Closed-loop levels (concurrent callers); run in order.

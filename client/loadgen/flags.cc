@@ -60,6 +60,32 @@ const std::map<std::string, Setter>& Setters() {
   static const auto* const kSetters = new std::map<std::string, Setter>{
       {"server", Text(&LoadgenConfig::server)},
       {"model", Text(&LoadgenConfig::model)},
+      {"tls-ca-file",
+       [](const std::string& v, LoadgenConfig* c) {
+         c->security.tls_ca_file = v;
+         return true;
+       }},
+      {"tls-cert-file",
+       [](const std::string& v, LoadgenConfig* c) {
+         c->security.tls_cert_file = v;
+         return true;
+       }},
+      {"tls-key-file",
+       [](const std::string& v, LoadgenConfig* c) {
+         c->security.tls_key_file = v;
+         return true;
+       }},
+      {"tls-server-name",
+       [](const std::string& v, LoadgenConfig* c) {
+         c->security.tls_server_name = v;
+         return true;
+       }},
+      {"token",
+       [](const std::string& v, LoadgenConfig* c) {
+         c->security.token = v;
+         return !v.empty();
+       }},
+      {"token-file", Text(&LoadgenConfig::token_file)},
       {"concurrency", List(&LoadgenConfig::concurrency)},
       {"request-rate", List(&LoadgenConfig::request_rates)},
       {"arrival",
@@ -127,6 +153,12 @@ usage: brainserve-loadgen --model NAME [flags]
 target and input
   --server HOST:PORT        gRPC server (default $BRAINSERVE_SERVER or localhost:50051)
   --model NAME              model to load (its input shape comes from GetModel)
+  --tls-ca-file PEM         use TLS, verifying the server with this CA bundle
+  --tls-cert-file PEM --tls-key-file PEM
+                            client certificate and key (mutual TLS)
+  --tls-server-name NAME    name the server certificate must carry
+  --token TOKEN             bearer token for every call (default: --token-file
+                            FILE, else $BRAINSERVE_TOKEN)
   --batch B                 rows per request (default 1)
   --input-file F.npy|F.json input instead of seeded random values; shape
                             [*input_shape] (tiled to B rows) or [B, *input_shape]
@@ -152,7 +184,8 @@ measurement (per level)
   --max-duration-s S        hard cap per level, warm-up included (default 60)
   --max-requests N          hard cap on calls per measured level (default none)
   --metrics-url URL         server /metrics for the queue/compute/batch split,
-                            e.g. http://localhost:9464/metrics
+                            e.g. http://localhost:9464/metrics (basic auth:
+                            http://USER:PASSWORD@localhost:9464/metrics)
 updates under load
   --update-rate HZ          UpdateParameters per second; each level then runs a
                             baseline phase and an updates phase
@@ -210,6 +243,10 @@ absl::StatusOr<LoadgenConfig> ParseFlags(const std::vector<std::string>& args) {
   if (config.min_windows < config.stable_windows) {
     config.min_windows = config.stable_windows;
   }
+  absl::StatusOr<std::string> token =
+      client::ResolveToken(config.security.token, config.token_file);
+  if (!token.ok()) return token.status();
+  config.security.token = *std::move(token);
   return config;
 }
 

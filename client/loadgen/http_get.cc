@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -112,12 +113,15 @@ absl::StatusOr<std::string> Dechunk(absl::string_view body) {
 
 absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url) {
   if (!absl::ConsumePrefix(&url, "http://")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metrics URL must start with http://, got '", url, "'"));
+    return absl::InvalidArgumentError("metrics URL must start with http://");
   }
   HttpUrl parsed;
   const size_t slash = url.find('/');
   absl::string_view authority = url.substr(0, slash);
+  if (const size_t at = authority.rfind('@'); at != absl::string_view::npos) {
+    parsed.userinfo = std::string(authority.substr(0, at));
+    authority.remove_prefix(at + 1);
+  }
   if (slash != absl::string_view::npos)
     parsed.path = std::string(url.substr(slash));
   absl::string_view port_text;
@@ -154,9 +158,14 @@ absl::StatusOr<std::string> HttpGet(absl::string_view url_text,
   absl::StatusOr<int> fd = Connect(*url, deadline);
   if (!fd.ok()) return fd.status();
   Socket socket(*fd);
+  const std::string authorization =
+      url->userinfo.empty()
+          ? std::string()
+          : absl::StrCat("Authorization: Basic ",
+                         absl::Base64Escape(url->userinfo), "\r\n");
   const std::string request = absl::StrCat(
       "GET ", url->path, " HTTP/1.0\r\nHost: ", url->host, ":", url->port,
-      "\r\nAccept: text/plain\r\nConnection: close\r\n\r\n");
+      "\r\n", authorization, "Accept: text/plain\r\nConnection: close\r\n\r\n");
   size_t sent = 0;
   while (sent < request.size()) {
     if (absl::Status s = WaitFd(socket.fd(), POLLOUT, deadline); !s.ok()) {
@@ -193,7 +202,8 @@ absl::StatusOr<std::string> HttpGet(absl::string_view url_text,
       absl::StrSplit(status_line, absl::MaxSplits(' ', 2));
   if (status_parts.size() < 2 || status_parts[1] != "200") {
     return absl::UnavailableError(
-        absl::StrCat("GET ", url_text, " answered '", status_line, "'"));
+        absl::StrCat("GET http://", url->host, ":", url->port, url->path,
+                     " answered '", status_line, "'"));
   }
   std::string body = response.substr(header_end + 4);
   if (absl::StrContains(absl::AsciiStrToLower(headers),

@@ -13,9 +13,13 @@
 
 namespace brainserve::loadgen {
 
-// The parts of an `http://host[:port][/path]` URL (port defaults to 80, path
-// to "/"). IPv6 hosts go in brackets: http://[::1]:9464/metrics.
+// The parts of an `http://[user:password@]host[:port][/path]` URL (port
+// defaults to 80, path to "/"). IPv6 hosts go in brackets:
+// http://[::1]:9464/metrics. user:password is sent as HTTP basic auth (for
+// a server started with --metrics_basic_auth_file) and never appears in
+// error messages.
 struct HttpUrl {
+  std::string userinfo;  // "user:password", or ""
   std::string host;
   int port = 80;
   std::string path = "/";

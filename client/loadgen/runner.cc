@@ -56,7 +56,8 @@ absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
   // One extra connection carries the updates, so a multi-megabyte
   // UpdateParameters does not share a connection with Forward calls.
   absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> channels =
-      OpenChannels(config.server, config.connections + 1, absl::Seconds(10));
+      OpenChannels(config.server, config.security, config.connections + 1,
+                   absl::Seconds(10));
   if (!channels.ok()) return channels.status();
   std::shared_ptr<grpc::Channel> update_channel = channels->back();
   channels->pop_back();

@@ -8,6 +8,12 @@ grpc_python_plugin (Debian: protobuf-compiler, protobuf-compiler-grpc) into
 
     /usr/bin/python3 client/python/example.py --server localhost:50051
 
+Against a server with TLS (mutual TLS) and tokens, as brainserve-cli does:
+
+    BRAINSERVE_TOKEN=... /usr/bin/python3 client/python/example.py \
+        --server localhost:50051 --tls_ca_file ca.pem \
+        [--tls_cert_file client.pem --tls_key_file client.key]
+
 The script checks every output against a NumPy reference computed from the
 parameters the server reports, and exits non-zero on any mismatch.
 """
@@ -65,6 +71,54 @@ def from_tensor(tensor):
     return data.reshape(tuple(tensor.shape))
 
 
+def read_token(args):
+    """--token, else the first line of --token_file, else $BRAINSERVE_TOKEN."""
+    if args.token:
+        return args.token
+    if args.token_file:
+        with open(args.token_file, encoding="utf-8") as f:
+            token = f.readline().strip()
+        if not token:
+            sys.exit(f"example.py: --token_file {args.token_file} holds no token")
+        return token
+    return os.environ.get("BRAINSERVE_TOKEN", "")
+
+
+def make_channel(grpc, args):
+    """A plaintext or TLS (mutual TLS) channel; every call carries the token."""
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    tls = args.tls_ca_file or args.tls_cert_file or args.tls_key_file
+    if tls:
+        if bool(args.tls_cert_file) != bool(args.tls_key_file):
+            sys.exit("example.py: --tls_cert_file and --tls_key_file go together")
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=read(args.tls_ca_file) if args.tls_ca_file else None,
+            private_key=read(args.tls_key_file) if args.tls_key_file else None,
+            certificate_chain=read(args.tls_cert_file) if args.tls_cert_file else None)
+        options = []
+        if args.tls_server_name:
+            options.append(("grpc.ssl_target_name_override", args.tls_server_name))
+        channel = grpc.secure_channel(args.server, credentials, options=options)
+    else:
+        channel = grpc.insecure_channel(args.server)
+    token = read_token(args)
+    if not token:
+        return channel
+
+    class BearerToken(grpc.UnaryUnaryClientInterceptor):
+        """Adds `authorization: Bearer TOKEN` to every call."""
+
+        def intercept_unary_unary(self, continuation, details, request):
+            metadata = list(details.metadata or [])
+            metadata.append(("authorization", f"Bearer {token}"))
+            return continuation(details._replace(metadata=metadata), request)
+
+    return grpc.intercept_channel(channel, BearerToken())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default=os.environ.get(
@@ -74,6 +128,18 @@ def main():
                              "exists, deleted at the end)")
     parser.add_argument("--stubs-dir", help="where to generate the stubs")
     parser.add_argument("--proto-dir", default=os.path.join(REPO_ROOT, "proto"))
+    parser.add_argument("--tls_ca_file", "--tls-ca-file",
+                        help="use TLS, verifying the server with this PEM CA")
+    parser.add_argument("--tls_cert_file", "--tls-cert-file",
+                        help="PEM client certificate (mutual TLS)")
+    parser.add_argument("--tls_key_file", "--tls-key-file",
+                        help="PEM key of --tls_cert_file")
+    parser.add_argument("--tls_server_name", "--tls-server-name",
+                        help="name the server certificate must carry")
+    parser.add_argument("--token", help="bearer token (default: --token_file, "
+                        "else $BRAINSERVE_TOKEN)")
+    parser.add_argument("--token_file", "--token-file",
+                        help="read the bearer token from this file")
     args = parser.parse_args()
 
     import grpc  # python3-grpcio
@@ -82,7 +148,7 @@ def main():
         stubs = generate_stubs(args.proto_dir, args.stubs_dir or temp)
         pb2, grpc_pb2, tensor_pb2 = load_stubs(stubs)
 
-        channel = grpc.insecure_channel(args.server)
+        channel = make_channel(grpc, args)
         try:
             grpc.channel_ready_future(channel).result(timeout=30)
         except grpc.FutureTimeoutError:

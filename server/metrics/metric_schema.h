@@ -43,6 +43,7 @@ inline constexpr char kStoreSnapshotDurationName[] =
 inline constexpr char kStoreUpName[] = "brainserve_store_up";
 inline constexpr char kApplyLagName[] =
     "brainserve_replication_apply_lag_seconds";
+inline constexpr char kAuthDeniedName[] = "brainserve_auth_denied_total";
 
 // absl::StatusCode values 0..16 map 1:1 to gRPC canonical codes.
 inline constexpr int kNumStatusCodes = 17;

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
 #include "prometheus/exposer.h"
+#include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/metric_family.h"
@@ -123,6 +124,21 @@ absl::StatusOr<std::unique_ptr<PrometheusReporter>> PrometheusReporter::Create(
                    "store's clock) to this replica having applied it.")
              .Register(*registry)
              .Add({}, internal::DurationBucketsSeconds());
+    server.auth_denied =
+        &prometheus::BuildCounter()
+             .Name(internal::kAuthDeniedName)
+             .Help("Calls refused by authorization, by RPC and reason "
+                   "(missing_token, invalid_token: UNAUTHENTICATED; "
+                   "insufficient_role: PERMISSION_DENIED).")
+             .Register(*registry);
+    for (const std::string& method : options.auth_methods) {
+      for (int reason = 0; reason < kNumAuthDenials; ++reason) {
+        server.auth_denied->Add(
+            {{"method", method},
+             {"reason", std::string(AuthDenialName(
+                            static_cast<AuthDenial>(reason)))}});
+      }
+    }
     prometheus::BuildGauge()
         .Name(internal::kBuildInfoName)
         .Help("Always 1; the version label carries the brainserve version.")
@@ -147,6 +163,10 @@ absl::StatusOr<std::unique_ptr<PrometheusReporter>> PrometheusReporter::Create(
       return absl::UnavailableError(
           absl::StrCat("metrics_listen \"", options.listen_address,
                        "\": exporter started without a listening port"));
+    }
+    // Auth first: nothing is exposed before it is in force.
+    if (options.basic_auth) {
+      exposer->RegisterAuth(options.basic_auth, "brainserve metrics");
     }
     exposer->RegisterCollectable(reporter->model_series_);
     exposer->RegisterCollectable(reporter->registry_);
@@ -229,6 +249,16 @@ void PrometheusReporter::RecordStoreSnapshot(double seconds) {
   if (internal::SanitizeSeconds(&seconds)) {
     server_.store_snapshot->Observe(seconds);
   }
+}
+
+void PrometheusReporter::RecordAuthDenied(absl::string_view method,
+                                          AuthDenial reason) {
+  // Family::Add returns the existing series (it locks the family): fine for
+  // refused calls, which are off the serving path.
+  server_.auth_denied
+      ->Add({{"method", std::string(method)},
+             {"reason", std::string(AuthDenialName(reason))}})
+      .Increment();
 }
 
 std::string PrometheusReporter::Scrape() const {

@@ -8,8 +8,10 @@
 #define BRAINSERVE_SERVER_METRICS_PROMETHEUS_REPORTER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -18,6 +20,8 @@
 namespace prometheus {
 class Counter;
 class Exposer;
+template <typename T>
+class Family;
 class Gauge;
 class Histogram;
 class Registry;
@@ -37,6 +41,14 @@ struct PrometheusReporterOptions {
   std::string version = "0.1.0";
   // civetweb worker threads serving scrapes; must be >= 1.
   int exposer_threads = 2;
+  // When set, GET /metrics requires HTTP basic auth and this decides
+  // (user, password) -> allowed; other requests get 401. Called on civetweb's
+  // threads, concurrently.
+  std::function<bool(const std::string& user, const std::string& password)>
+      basic_auth;
+  // Short RPC names whose brainserve_auth_denied_total series are exported
+  // at 0 from the start (one per reason); others appear on first use.
+  std::vector<std::string> auth_methods;
 };
 
 // Exports the metric families listed in server/metrics/README.md.
@@ -74,6 +86,7 @@ class PrometheusReporter final : public Reporter {
   void RecordStoreSnapshot(double seconds) override;
   void SetStoreUp(bool up) override;
   void RecordApplyLag(double seconds) override;
+  void RecordAuthDenied(absl::string_view method, AuthDenial reason) override;
 
   // The bound HTTP port (the real one when listening on port 0); 0 if no
   // exposer runs.
@@ -93,6 +106,7 @@ class PrometheusReporter final : public Reporter {
     prometheus::Histogram* store_snapshot = nullptr;
     prometheus::Gauge* store_up = nullptr;
     prometheus::Histogram* apply_lag = nullptr;
+    prometheus::Family<prometheus::Counter>* auth_denied = nullptr;
   };
 
   PrometheusReporter(

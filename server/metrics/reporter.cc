@@ -66,6 +66,18 @@ absl::string_view StoreOperationName(StoreOperation op) {
   return "unknown";
 }
 
+absl::string_view AuthDenialName(AuthDenial reason) {
+  switch (reason) {
+    case AuthDenial::kMissingToken:
+      return "missing_token";
+    case AuthDenial::kInvalidToken:
+      return "invalid_token";
+    case AuthDenial::kInsufficientRole:
+      return "insufficient_role";
+  }
+  return "unknown";
+}
+
 std::unique_ptr<Reporter> NewNullReporter() {
   return std::make_unique<NullReporter>();
 }

@@ -41,6 +41,18 @@ enum class StoreOperation {
 };
 inline constexpr int kNumStoreOperations = 4;
 
+// Why a call was refused by authorization (the `reason` label of
+// brainserve_auth_denied_total).
+enum class AuthDenial {
+  kMissingToken,      // no authorization metadata (UNAUTHENTICATED)
+  kInvalidToken,      // malformed or unknown token (UNAUTHENTICATED)
+  kInsufficientRole,  // known token without the role (PERMISSION_DENIED)
+};
+inline constexpr int kNumAuthDenials = 3;
+
+// "missing_token", "invalid_token", "insufficient_role".
+absl::string_view AuthDenialName(AuthDenial reason);
+
 // "create_model", "delete_model", "append_update", "write_snapshot".
 absl::string_view StoreOperationName(StoreOperation op);
 
@@ -122,6 +134,11 @@ class Reporter {
   // Time from another replica's commit of a version to this replica having
   // applied it (brainserve_replication_apply_lag_seconds).
   virtual void RecordApplyLag(double seconds) {}
+  // One call refused by authorization:
+  // brainserve_auth_denied_total{method,reason}. `method` is the RPC's short
+  // name ("Forward"), from the server's own method table, never from the
+  // client.
+  virtual void RecordAuthDenied(absl::string_view method, AuthDenial reason) {}
 };
 
 // A Reporter that does nothing (metrics off): for tests and

@@ -71,6 +71,32 @@ std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout) {
   return context;
 }
 
+std::unique_ptr<grpc::ClientContext> TokenContext(const std::string& token,
+                                                  absl::Duration timeout) {
+  std::unique_ptr<grpc::ClientContext> context = Context(timeout);
+  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  return context;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> TlsChannelCredentials(
+    const std::string& ca_pem, const std::string& cert_pem,
+    const std::string& key_pem) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ca_pem;
+  options.pem_cert_chain = cert_pem;
+  options.pem_private_key = key_pem;
+  return grpc::SslCredentials(options);
+}
+
+std::unique_ptr<v1::ModelService::Stub> FreshStub(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  grpc::ChannelArguments args;
+  args.SetInt("grpc.use_local_subchannel_pool", 1);
+  return v1::ModelService::NewStub(
+      grpc::CreateCustomChannel(address, credentials, args));
+}
+
 v1::Tensor ValuesTensor(std::vector<int64_t> shape, std::vector<float> values) {
   v1::Tensor tensor;
   tensor.mutable_shape()->Add(shape.begin(), shape.end());
@@ -188,8 +214,13 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
 }
 
 std::string HttpGet(int port, const std::string& path) {
+  return HttpRequest(port, path).body;
+}
+
+HttpResponse HttpRequest(int port, const std::string& path,
+                         const std::string& extra_headers) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
+  if (fd < 0) return {};
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -197,7 +228,8 @@ std::string HttpGet(int port, const std::string& path) {
   std::string response;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
     const std::string request =
-        absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+        absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n",
+                     extra_headers, "\r\n");
     if (send(fd, request.data(), request.size(), 0) ==
         static_cast<ssize_t>(request.size())) {
       char buffer[65536];
@@ -208,8 +240,18 @@ std::string HttpGet(int port, const std::string& path) {
     }
   }
   close(fd);
+  HttpResponse result;
   const size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
+  if (body == std::string::npos) return result;
+  // "HTTP/1.1 200 OK"
+  std::vector<absl::string_view> status_line = absl::StrSplit(
+      absl::string_view(response).substr(0, response.find("\r\n")), ' ');
+  if (status_line.size() < 2 ||
+      !absl::SimpleAtoi(status_line[1], &result.status)) {
+    return result;
+  }
+  result.body = response.substr(body + 4);
+  return result;
 }
 
 std::string SourcePath(const std::string& relative) {

@@ -16,6 +16,7 @@
 #include "brainserve/v1/model_service.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
 #include "server/server.h"
 #include "server/server_options.h"
 
@@ -52,6 +53,22 @@ class TestServer {
 std::unique_ptr<grpc::ClientContext> Context(
     absl::Duration timeout = absl::Seconds(30));
 
+// Context() that also sends `authorization: Bearer <token>` (none if "").
+std::unique_ptr<grpc::ClientContext> TokenContext(
+    const std::string& token, absl::Duration timeout = absl::Seconds(30));
+
+// TLS channel credentials trusting `ca_pem`, presenting the client
+// certificate when `cert_pem` and `key_pem` are given.
+std::shared_ptr<grpc::ChannelCredentials> TlsChannelCredentials(
+    const std::string& ca_pem, const std::string& cert_pem = "",
+    const std::string& key_pem = "");
+
+// A stub on a fresh channel with its own connection (local subchannel pool),
+// so that each one performs its own TLS handshake.
+std::unique_ptr<v1::ModelService::Stub> FreshStub(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials);
+
 v1::Tensor ValuesTensor(std::vector<int64_t> shape, std::vector<float> values);
 v1::Tensor RawTensor(std::vector<int64_t> shape,
                      const std::vector<float>& values);
@@ -83,6 +100,14 @@ bool WaitFor(const std::function<bool()>& condition,
 
 // GET http://127.0.0.1:<port><path>: the response body, or "" on error.
 std::string HttpGet(int port, const std::string& path);
+
+struct HttpResponse {
+  int status = 0;  // 0 on a connection error
+  std::string body;
+};
+// GET with extra request header lines (each ending in "\r\n").
+HttpResponse HttpRequest(int port, const std::string& path,
+                         const std::string& extra_headers = "");
 
 // The repository's root (for examples/ and tests/data/).
 std::string SourcePath(const std::string& relative);

@@ -1,5 +1,9 @@
 #include "client/loadgen/flags.h"
 
+#include <cstdlib>
+#include <fstream>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace brainserve::loadgen {
@@ -22,6 +26,42 @@ TEST(LoadgenFlagsTest, ParsesEveryFormAndList) {
   EXPECT_DOUBLE_EQ(config->update_rate_hz, 10);
   EXPECT_EQ(config->update_mode, UpdateMode::kAdd);
   EXPECT_EQ(config->metrics_url, "http://h:1/metrics");
+}
+
+TEST(LoadgenFlagsTest, SecurityFlagsAndTokenSources) {
+  unsetenv("BRAINSERVE_TOKEN");
+  auto config = ParseFlags(
+      {"--model=m", "--tls-ca-file=ca.pem", "--tls_cert_file", "c.pem",
+       "--tls-key-file=c.key", "--tls-server-name=brainserve", "--token=t1"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->security.tls_ca_file, "ca.pem");
+  EXPECT_EQ(config->security.tls_cert_file, "c.pem");
+  EXPECT_EQ(config->security.tls_key_file, "c.key");
+  EXPECT_EQ(config->security.tls_server_name, "brainserve");
+  EXPECT_EQ(config->security.token, "t1");
+  EXPECT_TRUE(config->security.tls());
+
+  // Plaintext and no token by default; then $BRAINSERVE_TOKEN; then a file,
+  // which wins over the variable; --token wins over both.
+  config = ParseFlags({"--model=m"});
+  ASSERT_TRUE(config.ok());
+  EXPECT_FALSE(config->security.tls());
+  EXPECT_EQ(config->security.token, "");
+  setenv("BRAINSERVE_TOKEN", "from-env", 1);
+  EXPECT_EQ(ParseFlags({"--model=m"})->security.token, "from-env");
+  const std::string file = ::testing::TempDir() + "/loadgen-token";
+  std::ofstream(file) << "  from-file  \nsecond line\n";
+  EXPECT_EQ(ParseFlags({"--model=m", "--token-file=" + file})->security.token,
+            "from-file");
+  EXPECT_EQ(ParseFlags({"--model=m", "--token-file=" + file, "--token=x"})
+                ->security.token,
+            "x");
+  unsetenv("BRAINSERVE_TOKEN");
+  auto missing = ParseFlags({"--model=m", "--token-file=/no/such/file"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()),
+              ::testing::HasSubstr("--token_file"));
+  EXPECT_FALSE(ParseFlags({"--model=m", "--token="}).ok());
 }
 
 TEST(LoadgenFlagsTest, MinWindowsIsAtLeastStableWindows) {

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -76,6 +77,35 @@ class OneShotServer {
   std::thread thread_;
   std::string request_;
 };
+
+TEST(LoadgenHttpGetTest, SendsBasicAuthFromTheUrlAndNeverEchoesIt) {
+  auto url = ParseHttpUrl("http://prom:s3cret@127.0.0.1:9/metrics");
+  ASSERT_TRUE(url.ok());
+  EXPECT_EQ(url->userinfo, "prom:s3cret");
+  EXPECT_EQ(url->host, "127.0.0.1");
+  EXPECT_EQ(url->port, 9);
+  {
+    OneShotServer server("HTTP/1.0 200 OK\r\n\r\nok");
+    const std::string with_auth = absl::StrCat(
+        "http://prom:s3cret@", server.url().substr(strlen("http://")));
+    auto body = HttpGet(with_auth, absl::Seconds(5));
+    ASSERT_TRUE(body.ok()) << body.status();
+    // base64("prom:s3cret")
+    EXPECT_NE(server.request().find("Authorization: Basic cHJvbTpzM2NyZXQ=\r\n"),
+              std::string::npos)
+        << server.request();
+  }
+  OneShotServer refusing(
+      "HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic\r\n\r\n");
+  auto refused = HttpGet(
+      absl::StrCat("http://prom:s3cret@", refusing.url().substr(7)),
+      absl::Seconds(5));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(std::string(refused.status().message()).find("s3cret"),
+            std::string::npos);
+  EXPECT_NE(std::string(refused.status().message()).find("401"),
+            std::string::npos);
+}
 
 TEST(LoadgenHttpGetTest, ReadsBodyUntilClose) {
   std::string body = "brainserve_models 3\n";

@@ -172,11 +172,15 @@ absl::Status ServerProcess::WaitReady(absl::Duration timeout) {
       const auto& fields = ready.fields();
       auto grpc = fields.find("grpc_port");
       auto metrics = fields.find("metrics_port");
+      auto health = fields.find("health_port");
       if (grpc != fields.end() && grpc->second.number_value() > 0) {
         grpc_port_ = static_cast<int>(grpc->second.number_value());
         metrics_port_ = metrics == fields.end()
                             ? 0
                             : static_cast<int>(metrics->second.number_value());
+        health_port_ = health == fields.end()
+                           ? 0
+                           : static_cast<int>(health->second.number_value());
         return absl::OkStatus();
       }
     }

@@ -71,6 +71,8 @@ class ServerProcess {
   // metrics_port() is 0 if the metrics exporter is disabled).
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
+  // The plaintext health-only listener (--health_listen); 0 when off.
+  int health_port() const { return health_port_; }
   std::string address() const;      // "127.0.0.1:<grpc_port>"
   std::string metrics_url() const;  // "http://127.0.0.1:<metrics_port>/metrics"
   std::string log() const;          // the server's stdout and stderr so far
@@ -97,6 +99,7 @@ class ServerProcess {
   std::string dir_;  // holds ready.json and server.log
   int grpc_port_ = 0;
   int metrics_port_ = 0;
+  int health_port_ = 0;
 };
 
 struct ProcessResult {

@@ -30,6 +30,9 @@ function modulePathFor(apiVersion, kind) {
   if (/^monitoring\.coreos\.com\/v1(alpha1|beta1)?$/.test(apiVersion)) {
     return `@kubernetes-models/prometheus-operator/${apiVersion}/${kind}`;
   }
+  if (/^cert-manager\.io\/v1$/.test(apiVersion)) {
+    return `@kubernetes-models/cert-manager/${apiVersion}/${kind}`;
+  }
   if (/^[a-z0-9.-]+\/v[0-9a-z]+$/.test(apiVersion)) return `kubernetes-models/${apiVersion}/${kind}`;
   throw new Error(`malformed apiVersion ${JSON.stringify(apiVersion)}`);
 }
@@ -192,10 +195,47 @@ function checkBrainserve(objects, problems) {
         if (c.resources?.[kind]?.[r] === undefined) fail(`Deployment ${name}: no ${kind}.${r}`);
       }
     }
-    // Probes: native gRPC on the gRPC port.
+    // Probes: native gRPC, on the gRPC port, or with --health_listen on the plaintext
+    // health-only port. With TLS on they must use the latter: kubelet gRPC probes cannot do TLS.
+    const healthListen = flag("health_listen");
+    const tls = flag("tls_cert_file") !== undefined;
+    if (healthListen !== undefined &&
+        Number(healthListen.split(":").pop()) !== portNumbers.get("health")) {
+      fail(`Deployment ${name}: --health_listen (${healthListen}) must listen on the "health" container port`);
+    }
+    const probePorts = tls ? ["health"] : (healthListen !== undefined ? ["grpc", "health"] : ["grpc"]);
     for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
       const grpcPort = c[probe]?.grpc?.port;
-      if (grpcPort !== portNumbers.get("grpc")) fail(`Deployment ${name}: ${probe} is not a gRPC probe on the grpc port`);
+      if (grpcPort === undefined || !probePorts.some((p) => portNumbers.get(p) === grpcPort)) {
+        fail(`Deployment ${name}: ${probe} is not a gRPC probe on the ${probePorts.join(" or ")} port` +
+             (tls ? " (TLS is on: probes need the plaintext --health_listen port)" : ""));
+      }
+    }
+    // Credentials come from Secret volumes, never from the image or a ConfigMap. A path belongs
+    // to the mount with the longest matching mountPath (/etc/brainserve/tls under /etc/brainserve).
+    const mountOf = (path) => (c.volumeMounts ?? [])
+      .filter((vm) => path.startsWith(`${vm.mountPath}/`))
+      .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+    for (const f of ["tls_cert_file", "tls_key_file", "tls_client_ca_file", "auth_tokens_file",
+                     "metrics_basic_auth_file"]) {
+      const path = flag(f);
+      if (path === undefined) continue;
+      const m = mountOf(path);
+      const v = m && (pod.spec.volumes ?? []).find((x) => x.name === m.name);
+      if (!v?.secret) fail(`Deployment ${name}: --${f}=${path} is not in a mounted Secret`);
+    }
+    if ((flag("tls_cert_file") === undefined) !== (flag("tls_key_file") === undefined)) {
+      fail(`Deployment ${name}: --tls_cert_file and --tls_key_file must be given together`);
+    }
+    if (flag("tls_client_ca_file") !== undefined && !tls) {
+      fail(`Deployment ${name}: --tls_client_ca_file needs --tls_cert_file`);
+    }
+    // A cert-manager Certificate rendered with the bundle must feed the TLS Secret.
+    const tlsMount = tls && mountOf(flag("tls_cert_file"));
+    const tlsSecret = tlsMount && (pod.spec.volumes ?? []).find((x) => x.name === tlsMount.name)?.secret?.secretName;
+    const certificates = byKind("Certificate").filter((x) => !x.spec.isCA);
+    if (tlsSecret && certificates.length > 0 && !certificates.some((x) => x.spec.secretName === tlsSecret)) {
+      fail(`Deployment ${name}: no cert-manager Certificate writes the TLS Secret ${tlsSecret}`);
     }
     // Drain: preStop sleep + the server's grace must fit in terminationGracePeriodSeconds.
     const preStop = c.lifecycle?.preStop?.exec?.command ?? [];
