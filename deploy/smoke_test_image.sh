@@ -101,6 +101,7 @@ $DOCKER run -d --name "$CONTAINER" --network=host \
   --health-interval=2s --health-start-period=10s \
   -e BRAINSERVE_SERVER="127.0.0.1:$GRPC_PORT" \
   "$IMAGE" --models_file=/opt/brainserve/examples/models.json \
+  --store=sqlite:/var/lib/brainserve/state.db \
   --listen="127.0.0.1:$GRPC_PORT" --metrics_listen="127.0.0.1:$METRICS_PORT" \
   --shutdown_grace_seconds="$GRACE_SECONDS" >/dev/null
 cli() { $DOCKER exec -i "$CONTAINER" brainserve-cli --timeout_ms=5000 "$@"; }

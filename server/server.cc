@@ -181,6 +181,9 @@ absl::Status Server::StartGrpc() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // No SO_REUSEPORT: a port already in use is a start-up error, not a port
+  // silently shared with another process (which would get half the calls).
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen_address,
                            security_->ListenerCredentials(), &grpc_port_);
   builder.SetMaxReceiveMessageSize(
@@ -203,6 +206,7 @@ absl::Status Server::StartHealthListener() {
   // Only the default health service (plus reflection, which every builder
   // gets from the global plugin): no ModelService, no credentials needed.
   grpc::ServerBuilder builder;
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.health_listen_address,
                            grpc::InsecureServerCredentials(), &health_port_);
   health_server_ = builder.BuildAndStart();

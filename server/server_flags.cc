@@ -79,6 +79,14 @@ ABSL_FLAG(std::string, tls_key_file, "",
 ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA bundle: require and verify client certificates (mutual "
           "TLS).");
+ABSL_FLAG(
+    int32_t, tls_reload_interval_seconds,
+    brainserve::server::ServerOptions().tls_reload_interval_seconds,
+    "How often the TLS files are checked for changes, in seconds (>= 1).");
+ABSL_FLAG(int64_t, credentials_poll_interval_ms,
+          brainserve::server::ServerOptions().credentials_poll_interval_ms,
+          "How often --auth_tokens_file and --metrics_basic_auth_file are "
+          "checked for changes, in milliseconds; 0: only on SIGHUP.");
 ABSL_FLAG(std::string, auth_tokens_file, "",
           "Bearer tokens with roles, one a line: ROLE SHA256_HEX_OF_TOKEN "
           "[ID] (ROLE: reader, writer, admin; '#' comments). Re-read when it "
@@ -131,6 +139,10 @@ ServerOptions ServerOptionsFromFlags() {
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  options.tls_reload_interval_seconds =
+      absl::GetFlag(FLAGS_tls_reload_interval_seconds);
+  options.credentials_poll_interval_ms =
+      absl::GetFlag(FLAGS_credentials_poll_interval_ms);
   options.auth_tokens_file = absl::GetFlag(FLAGS_auth_tokens_file);
   options.audit_log_file = absl::GetFlag(FLAGS_audit_log_file);
   options.health_listen_address = absl::GetFlag(FLAGS_health_listen);

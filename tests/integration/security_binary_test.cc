@@ -106,10 +106,15 @@ TEST(SecurityBinaryTest, AllSecurityFlagsAndSighupReload) {
   ReplaceFile(metrics_users,
               absl::StrCat("prometheus ", auth::Sha256Hex("new-pw"), "\n"));
   process.Signal(SIGHUP);
+  // Polled with a read, so that the audit log sees exactly one refused change.
   EXPECT_TRUE(WaitFor([&] {
-    return create("old-admin", "b").error_code() ==
-           grpc::StatusCode::UNAUTHENTICATED;
+    v1::ListModelsResponse listed;
+    return stub->ListModels(TokenContext("old-admin").get(),
+                            v1::ListModelsRequest(), &listed)
+               .error_code() == grpc::StatusCode::UNAUTHENTICATED;
   }));
+  EXPECT_EQ(create("old-admin", "b").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(create("new-admin", "c").ok());
   EXPECT_TRUE(WaitFor([&] {
     return HttpRequest(process.metrics_port(), "/metrics",

@@ -241,5 +241,46 @@ TEST_F(TlsTest, BadFilesFailStartNamingTheFlag) {
               HasSubstr("--tls_client_ca_file (mutual TLS) needs"));
 }
 
+TEST_F(TlsTest, SecurityOptionErrorsNameTheirFlags) {
+  // The health-only port is taken (no SO_REUSEPORT sharing): UNAVAILABLE,
+  // and nothing keeps running.
+  server::ServerOptions first = TestServerOptions();
+  first.health_listen_address = "127.0.0.1:0";
+  auto running = TestServer::Start(first);
+  ASSERT_NE(running, nullptr);
+  server::ServerOptions clash = TestServerOptions();
+  clash.health_listen_address =
+      absl::StrCat("127.0.0.1:", running->server().health_port());
+  absl::StatusOr<std::unique_ptr<server::Server>> second =
+      server::Server::Create(clash);
+  ASSERT_TRUE(second.ok());
+  absl::Status status = (*second)->Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("--health_listen"));
+  EXPECT_EQ(List(*FreshStub(absl::StrCat("127.0.0.1:", (*second)->grpc_port()),
+                            grpc::InsecureChannelCredentials()),
+                 absl::Seconds(2))
+                .error_code(),
+            StatusCode::UNAVAILABLE);  // the main listener was stopped too
+
+  server::ServerOptions no_metrics = TestServerOptions();
+  no_metrics.metrics_listen_address = "";
+  no_metrics.metrics_basic_auth_file = pki_->dir + "/users";
+  EXPECT_THAT(
+      std::string(server::Server::Create(no_metrics).status().message()),
+      HasSubstr("--metrics_basic_auth_file needs --metrics_listen"));
+  server::ServerOptions zero = TestServerOptions();
+  zero.tls_reload_interval_seconds = 0;
+  EXPECT_THAT(std::string(server::Server::Create(zero).status().message()),
+              HasSubstr("--tls_reload_interval_seconds"));
+  server::ServerOptions audit = TestServerOptions();
+  audit.audit_log_file = "/no/such/dir/audit.log";
+  second = server::Server::Create(audit);
+  ASSERT_TRUE(second.ok());
+  status = (*second)->Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("--audit_log_file"));
+}
+
 }  // namespace
 }  // namespace brainserve::testing
