@@ -69,7 +69,9 @@ LABEL org.opencontainers.image.title="brainserve" \
       org.opencontainers.image.description="gRPC inference server for brainstate/braintrace layer models on a oneDNN CPU engine"
 
 USER 10001:10001
-WORKDIR /opt/brainserve
+# The working directory is the store's volume, so even a server started with other flags (which
+# replace CMD, --store included) keeps its default store, brainserve-data/state.db, in it.
+WORKDIR /var/lib/brainserve
 # The store's directory: a volume, so it stays writable under --read-only and outlives the
 # container when a named volume is mounted.
 VOLUME ["/var/lib/brainserve"]

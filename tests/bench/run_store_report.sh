@@ -15,6 +15,7 @@
 #              brainserve-loadgen); SKIP_BUILD=1 uses what is there
 #   OUT_DIR    results (default $BUILD_DIR/store-report)
 #   PG_BIN     PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
+#   SECTIONS   which parts to run (default "latency throughput restart propagation")
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD_DIR:-$REPO/build-release}
@@ -46,6 +47,8 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 if [ "$QUICK" = 1 ]; then ROUNDS=20 SECONDS_PER=2 FILL=500; else ROUNDS=200 SECONDS_PER=30 FILL=10000; fi
+SECTIONS=${SECTIONS:-latency throughput restart propagation}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- sh -c "$1"; else sh -c "$1"; fi; }
 free_port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -77,19 +80,28 @@ start() {
 stop() { local pid; pid=$(eval echo "\$PID_$1"); kill -TERM "$pid"; wait "$pid" || true; }
 
 {
-echo "### UpdateParameters latency by store (W2, $ROUNDS rounds, stores interleaved)"
-echo
+# The block runs in a pipeline subshell: its servers are cleaned up here.
+trap 'for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done' EXIT
 start_pg
+if want latency || want throughput; then
 start mem --store=memory:
 start lite --store=sqlite:$WORK/lite/state.db
 start pg --store="$PG_URL"
+fi
+if want latency; then
+echo "### UpdateParameters latency by store (W2, $ROUNDS rounds, stores interleaved)"
+echo
 "$BENCH" --servers="memory=$ADDR_mem,sqlite=$ADDR_lite,postgresql=$ADDR_pg" --mode=latency --rounds=$ROUNDS
 echo
+fi
+if want throughput; then
 echo "### Group commit: 1 KiB updates/s, 8 writers"
 echo
 "$BENCH" --servers="memory=$ADDR_mem,sqlite=$ADDR_lite,postgresql=$ADDR_pg" --mode=throughput --seconds=$SECONDS_PER --writers=8 | sed '1,2!{/^|---/d;/^| store/d}'
-stop mem; stop lite; stop pg
+fi
+if want latency || want throughput; then stop mem; stop lite; stop pg; fi
 
+if want restart; then
 echo
 echo "### Restart after $FILL logged updates of W2's out/bias (1 KiB each)"
 echo
@@ -107,7 +119,9 @@ for mode in off default; do
   echo "| $mode | $size | $(echo "$line" | grep -o 'in [0-9.]* s' | cut -c4-) | $(echo "$line" | grep -o '^replaying [0-9]*' | cut -c11-) |"
   stop again
 done
+fi
 
+if want propagation; then
 echo
 echo "### Propagation on PostgreSQL: 3 replicas, 10 updates/s for ${SECONDS_PER} s, forwards on every replica"
 echo
@@ -119,4 +133,5 @@ for kind in bias fc2_weight; do
   "$BENCH" --servers="a=$ADDR_a,b=$ADDR_b,c=$ADDR_c" --mode=propagation --update=$kind --rate=10 --seconds=$SECONDS_PER
 done
 "$BENCH" --servers="a=$ADDR_a,b=$ADDR_b,c=$ADDR_c" --mode=propagation --rate=0 --seconds=$SECONDS_PER
+fi
 } | tee "$OUT/report.md"
