@@ -25,7 +25,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config ccache \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
-      libabsl-dev libdnnl-dev ocl-icd-opencl-dev prometheus-cpp-dev libsqlite3-dev libssl-dev \
+      libabsl-dev libdnnl-dev ocl-icd-opencl-dev prometheus-cpp-dev libsqlite3-dev libpq-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -53,7 +53,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgrpc++1.51 libprotobuf32 libabsl20220623 \
       libdnnl2 libgomp1 \
-      libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libsqlite3-0 libssl3 \
+      libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libsqlite3-0 libpq5 libssl3 \
  && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
  && groupadd --system --gid 10001 brainserve \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
