@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/numbers.h"
+#include "server/store/crc32c.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -41,6 +42,31 @@ absl::StatusOr<std::vector<float>> BlobToFloats(absl::string_view blob,
     SwapBytes32(reinterpret_cast<char*>(values.data()), values.size());
   }
   return values;
+}
+
+absl::Status CheckCrc(absl::string_view blob, int64_t crc,
+                      absl::string_view what) {
+  if (Crc32c(blob.data(), blob.size()) == static_cast<uint32_t>(crc)) {
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(
+      absl::StrCat(what, ": checksum mismatch (the stored bytes changed)"));
+}
+
+absl::StatusOr<DecodedTensor> DecodeTensor(absl::string_view shape_text,
+                                           absl::string_view blob, int64_t crc,
+                                           absl::string_view what) {
+  DecodedTensor tensor;
+  absl::StatusOr<std::vector<int64_t>> shape = TextToShape(shape_text, what);
+  if (!shape.ok()) return shape.status();
+  tensor.shape = *std::move(shape);
+  absl::Status checked = CheckCrc(blob, crc, what);
+  if (!checked.ok()) return checked;
+  absl::StatusOr<std::vector<float>> data =
+      BlobToFloats(blob, NumElements(tensor.shape), what);
+  if (!data.ok()) return data.status();
+  tensor.data = *std::move(data);
+  return tensor;
 }
 
 std::string ShapeToText(absl::Span<const int64_t> shape) {

@@ -27,6 +27,20 @@ absl::StatusOr<std::vector<float>> BlobToFloats(absl::string_view blob,
                                                 int64_t count,
                                                 absl::string_view what);
 
+// DATA_LOSS naming `what` unless `blob` has the CRC-32C `crc` (as stored).
+absl::Status CheckCrc(absl::string_view blob, int64_t crc,
+                      absl::string_view what);
+
+// A stored parameter value: its shape text, its blob and the blob's CRC,
+// checked and decoded. DATA_LOSS naming `what` on any mismatch.
+struct DecodedTensor {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+absl::StatusOr<DecodedTensor> DecodeTensor(absl::string_view shape_text,
+                                           absl::string_view blob, int64_t crc,
+                                           absl::string_view what);
+
 std::string ShapeToText(absl::Span<const int64_t> shape);
 // Elements of `shape` (1 for a scalar).
 int64_t NumElements(absl::Span<const int64_t> shape);

@@ -69,24 +69,14 @@ void AddFloats(PgParams& params, absl::Span<const float> values,
   params.Bytes(data, size).Int(Crc32c(data, size));
 }
 
+// Reads the shape, data and crc in three consecutive columns of `row`.
 absl::StatusOr<Tensor> ReadTensor(const PgResult& rows, int row, int shape_column,
                                   absl::string_view what) {
-  Tensor tensor;
-  absl::StatusOr<std::vector<int64_t>> shape =
-      TextToShape(rows.Bytes(row, shape_column), what);
-  if (!shape.ok()) return shape.status();
-  tensor.shape = *std::move(shape);
-  const absl::string_view blob = rows.Bytes(row, shape_column + 1);
-  if (Crc32c(blob.data(), blob.size()) !=
-      static_cast<uint32_t>(rows.Int64(row, shape_column + 2))) {
-    return absl::DataLossError(
-        absl::StrCat(what, ": checksum mismatch (the stored bytes changed)"));
-  }
-  absl::StatusOr<std::vector<float>> data =
-      BlobToFloats(blob, NumElements(tensor.shape), what);
-  if (!data.ok()) return data.status();
-  tensor.data = *std::move(data);
-  return tensor;
+  absl::StatusOr<DecodedTensor> decoded = DecodeTensor(
+      rows.Bytes(row, shape_column), rows.Bytes(row, shape_column + 1),
+      rows.Int64(row, shape_column + 2), what);
+  if (!decoded.ok()) return decoded.status();
+  return Tensor{std::move(decoded->shape), std::move(decoded->data)};
 }
 
 }  // namespace

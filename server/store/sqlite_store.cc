@@ -63,33 +63,14 @@ void BindFloats(SqliteStatement& stmt, int index,
   stmt.BindInt(index + 1, Crc32c(data, size));
 }
 
-// DATA_LOSS naming `what` unless `blob` has the checksum `crc`.
-absl::Status CheckCrc(absl::string_view blob, int64_t crc,
-                      absl::string_view what) {
-  if (Crc32c(blob.data(), blob.size()) == static_cast<uint32_t>(crc)) {
-    return absl::OkStatus();
-  }
-  return absl::DataLossError(
-      absl::StrCat(what, ": checksum mismatch (the stored bytes changed)"));
-}
-
 // Reads the shape, data and crc in three consecutive columns.
 absl::StatusOr<Tensor> ReadTensor(const SqliteStatement& stmt,
                                   int shape_column, absl::string_view what) {
-  Tensor tensor;
-  absl::StatusOr<std::vector<int64_t>> shape =
-      TextToShape(stmt.ColumnText(shape_column), what);
-  if (!shape.ok()) return shape.status();
-  tensor.shape = *std::move(shape);
-  const absl::string_view blob = stmt.ColumnBlob(shape_column + 1);
-  absl::Status checked =
-      CheckCrc(blob, stmt.ColumnInt(shape_column + 2), what);
-  if (!checked.ok()) return checked;
-  absl::StatusOr<std::vector<float>> data =
-      BlobToFloats(blob, NumElements(tensor.shape), what);
-  if (!data.ok()) return data.status();
-  tensor.data = *std::move(data);
-  return tensor;
+  absl::StatusOr<DecodedTensor> decoded = DecodeTensor(
+      stmt.ColumnText(shape_column), stmt.ColumnBlob(shape_column + 1),
+      stmt.ColumnInt(shape_column + 2), what);
+  if (!decoded.ok()) return decoded.status();
+  return Tensor{std::move(decoded->shape), std::move(decoded->data)};
 }
 
 }  // namespace
