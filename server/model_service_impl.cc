@@ -130,7 +130,9 @@ grpc::ServerUnaryReactor* ModelServiceImpl::Forward(
   if (!validated.ok()) return FinishNow(context, recorder, validated.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   (*model)->executor().Submit(std::make_unique<ForwardCall>(
-      context, request, response, reactor, *std::move(validated),
+      std::make_unique<GrpcForwardIo>(context, request, response, reactor,
+                                      validated->encoding),
+      validated->batch_rows, std::move(validated->masks), DeadlineOf(*context),
       std::move(recorder)));
   return reactor;
 }

@@ -1,17 +1,20 @@
-// The brainserve server: owns the gRPC server (ModelService, grpc.health.v1
-// and reflection), the model registry and manager, the executors' compute
+// The brainserve server: owns the gRPC server (ModelService, the Open
+// Inference Protocol's GRPCInferenceService, grpc.health.v1 and reflection),
+// the HTTP/REST front end, the model registry and manager, the executors' compute
 // budget, the admin and retirement work queues, and the metrics reporter.
 //
 // Lifecycle: Create() validates options -> Start() opens the model store,
 // restores every stored model (versions and parameters as they were),
 // creates the models of the startup file that the store does not have yet,
-// and starts serving (health SERVING for "" and
-// "brainserve.v1.ModelService") -> Shutdown():
-//   1. health goes NOT_SERVING (EnterDraining());
-//   2. gRPC stops accepting calls; in-flight calls finish, and queued
-//      forwards keep running, for up to shutdown_grace_seconds;
+// and starts serving gRPC and HTTP (health SERVING for "" and
+// "brainserve.v1.ModelService", protocol readiness true) -> Shutdown():
+//   1. health goes NOT_SERVING and the protocol's ServerReady false
+//      (EnterDraining());
+//   2. gRPC and HTTP stop accepting calls; in-flight calls finish, and
+//      queued forwards keep running, for up to shutdown_grace_seconds;
 //   3. if the grace period ends first, queued forwards are answered
-//      UNAVAILABLE and gRPC cancels what is left;
+//      UNAVAILABLE and gRPC cancels what is left (HTTP requests waiting
+//      on them are answered 503);
 //   4. executors, work queues and the exporter are stopped and joined.
 // No call is left unanswered. The destructor calls Shutdown().
 //
@@ -30,6 +33,9 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/server.h"
 #include "server/compute_budget.h"
+#include "server/http/http_server.h"
+#include "server/inference_protocol/inference_protocol.h"
+#include "server/inference_protocol/inference_service.h"
 #include "server/metrics/prometheus_reporter.h"
 #include "server/metrics/reporter.h"
 #include "server/model_manager.h"
@@ -62,9 +68,12 @@ class Server {
   // See the file comment. Idempotent.
   void Shutdown();
 
-  // Bound ports (valid after Start()); metrics_port() is 0 when disabled.
+  // Bound ports (valid after Start()); metrics_port() and http_port() are 0
+  // when disabled.
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const;
+  int http_port() const { return http_ != nullptr ? http_->port() : 0; }
+  std::string http_address() const;
   // "host:port" with the bound port, e.g. "0.0.0.0:50051".
   std::string grpc_address() const;
   std::string metrics_address() const;
@@ -82,6 +91,7 @@ class Server {
   absl::Status RestoreModels();
   absl::Status LoadStartupModels();
   absl::Status StartGrpc();
+  absl::Status StartHttp();
   void StopComponents(bool drain);
 
   const ServerOptions options_;
@@ -97,7 +107,10 @@ class Server {
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<ModelManager> manager_;
   std::unique_ptr<ModelServiceImpl> service_;
+  std::unique_ptr<inference_protocol::InferenceProtocol> protocol_;
+  std::unique_ptr<inference_protocol::InferenceService> inference_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<http::HttpServer> http_;
   int grpc_port_ = 0;
   // Models restored from the store at Start() (the models file skips them).
   absl::flat_hash_set<std::string> restored_;

@@ -22,7 +22,17 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/status_util.cc
   ${CMAKE_CURRENT_LIST_DIR}/tensor_codec.cc
   ${CMAKE_CURRENT_LIST_DIR}/work_queue.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inference_protocol/infer_validation.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inference_protocol/inference_protocol.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inference_protocol/inference_service.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inference_protocol/model_infer_io.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/http_server.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/routes.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/v1_routes.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/v2_json.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/v2_routes.cc
 )
+
 
 if(TARGET brainserve_batching AND TARGET brainserve_metrics)
   add_library(brainserve_server STATIC ${BRAINSERVE_SERVER_SOURCES})
@@ -30,6 +40,7 @@ if(TARGET brainserve_batching AND TARGET brainserve_metrics)
   target_link_libraries(brainserve_server
     PUBLIC
       brainserve_grpc
+      brainserve_inference_grpc
       brainserve_batching
       brainserve_metrics
       brainserve_store
@@ -46,6 +57,9 @@ if(TARGET brainserve_batching AND TARGET brainserve_metrics)
       absl::synchronization
       absl::time
       Threads::Threads
+    PRIVATE
+      PkgConfig::HTTPLIB
+      nlohmann_json::nlohmann_json
   )
   if(TARGET brainserve_engine)
     target_link_libraries(brainserve_server PUBLIC brainserve_engine)

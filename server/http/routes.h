@@ -1,0 +1,32 @@
+// Route tables of the HTTP front end, and the helpers they share. Internal
+// to server/http/.
+#ifndef BRAINSERVE_SERVER_HTTP_ROUTES_H_
+#define BRAINSERVE_SERVER_HTTP_ROUTES_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "httplib.h"
+#include "server/http/http_server.h"
+
+namespace brainserve::server::http {
+
+// The Open Inference Protocol's REST routes under /v2.
+void AddV2Routes(const HttpBackends& backends, httplib::Server* server);
+// brainserve's own operations under /v1 (protobuf JSON mapping).
+void AddV1Routes(const HttpBackends& backends, httplib::Server* server);
+
+// Answers `status` as {"error": message} with its HTTP status.
+void ReplyError(const absl::Status& status, httplib::Response* response);
+// Answers 200 with a JSON body.
+void ReplyJson(std::string body, httplib::Response* response);
+
+// Runs `work` on `queue` and waits for it (the gRPC handlers run the same
+// work on the same queue); a refused schedule is returned as is, an
+// exception becomes RESOURCE_EXHAUSTED (bad_alloc) or INTERNAL.
+absl::Status RunOnQueue(WorkQueue* queue, std::function<absl::Status()> work);
+
+}  // namespace brainserve::server::http
+
+#endif  // BRAINSERVE_SERVER_HTTP_ROUTES_H_

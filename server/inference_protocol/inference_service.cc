@@ -1,0 +1,72 @@
+#include "server/inference_protocol/inference_service.h"
+
+#include "absl/time/time.h"
+#include "server/status_util.h"
+
+namespace brainserve::server::inference_protocol {
+namespace {
+
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
+                                    const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace
+
+InferenceService::InferenceService(const InferenceProtocol* protocol)
+    : protocol_(protocol) {}
+
+grpc::ServerUnaryReactor* InferenceService::ServerLive(
+    grpc::CallbackServerContext* context, const inference::ServerLiveRequest*,
+    inference::ServerLiveResponse* response) {
+  response->set_live(true);
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* InferenceService::ServerReady(
+    grpc::CallbackServerContext* context, const inference::ServerReadyRequest*,
+    inference::ServerReadyResponse* response) {
+  response->set_ready(protocol_->ready());
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* InferenceService::ModelReady(
+    grpc::CallbackServerContext* context,
+    const inference::ModelReadyRequest* request,
+    inference::ModelReadyResponse* response) {
+  absl::StatusOr<bool> ready =
+      protocol_->ModelReady(request->name(), request->version());
+  if (ready.ok()) response->set_ready(*ready);
+  return FinishNow(context, ready.status());
+}
+
+grpc::ServerUnaryReactor* InferenceService::ServerMetadata(
+    grpc::CallbackServerContext* context,
+    const inference::ServerMetadataRequest*,
+    inference::ServerMetadataResponse* response) {
+  protocol_->FillServerMetadata(response);
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* InferenceService::ModelMetadata(
+    grpc::CallbackServerContext* context,
+    const inference::ModelMetadataRequest* request,
+    inference::ModelMetadataResponse* response) {
+  return FinishNow(context, protocol_->ModelMetadata(*request, response));
+}
+
+grpc::ServerUnaryReactor* InferenceService::ModelInfer(
+    grpc::CallbackServerContext* context,
+    const inference::ModelInferRequest* request,
+    inference::ModelInferResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  protocol_->Infer(request, response, context, absl::InfiniteFuture(),
+                   [reactor](const absl::Status&, const grpc::Status& status) {
+                     reactor->Finish(status);
+                   });
+  return reactor;
+}
+
+}  // namespace brainserve::server::inference_protocol
