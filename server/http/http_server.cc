@@ -1,5 +1,7 @@
 #include "server/http/http_server.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <exception>
 #include <new>
@@ -90,6 +92,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   server.set_keep_alive_max_count(
       static_cast<size_t>(options.keep_alive_max_requests));
   server.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: the library's default adds SO_REUSEPORT, which would
+  // let a second server bind the same port and silently share its traffic.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server.set_error_handler(FillLibraryError);
   server.set_exception_handler([](const httplib::Request&,
                                   httplib::Response& response,

@@ -178,7 +178,7 @@ TEST_F(InferenceProtocolTest, ModelMetadataDescribesOneInputAndOneOutput) {
 TEST_F(InferenceProtocolTest, ModelInferEqualsForwardBitwise) {
   for (int64_t rows : {1, 7}) {
     for (bool raw : {false, true}) {
-      SCOPED_TRACE(testing::Message() << "rows " << rows << " raw " << raw);
+      SCOPED_TRACE(::testing::Message() << "rows " << rows << " raw " << raw);
       const std::vector<float> x = RandomValues(rows * 4, 40 + rows);
       v1::ForwardResponse forward;
       ASSERT_TRUE(ForwardSmall(Input(raw ? RawTensor({rows, 4}, x)
