@@ -42,11 +42,15 @@ absl::StatusOr<std::optional<size_t>> JsonLength(
 void Infer(const HttpBackends& backends, const httplib::Request& request,
            httplib::Response* response) {
   const absl::Time start = absl::Now();
-  absl::StatusOr<std::optional<size_t>> json_length = JsonLength(request);
+  const std::string model = request.matches[1];
+  // An unknown model is 404 whatever the body holds.
+  absl::Status known = backends.protocol->CheckModel(model, "model_name");
+  absl::StatusOr<std::optional<size_t>> json_length =
+      known.ok() ? JsonLength(request)
+                 : absl::StatusOr<std::optional<size_t>>(known);
   absl::StatusOr<HttpInferRequest> parsed =
       json_length.ok()
-          ? ParseInferRequest(std::string(request.matches[1]), request.body,
-                              *json_length)
+          ? ParseInferRequest(model, request.body, *json_length)
           : absl::StatusOr<HttpInferRequest>(json_length.status());
   if (!parsed.ok()) {
     // Refused before InferenceProtocol saw it: record it as it would have.

@@ -47,6 +47,13 @@ absl::StatusOr<bool> InferenceProtocol::ModelReady(
   return *requested <= (*model)->engine().snapshot()->version();
 }
 
+absl::Status InferenceProtocol::CheckModel(absl::string_view name,
+                                           absl::string_view field) const {
+  absl::Status status = ValidateModelName(name, field);
+  if (!status.ok()) return status;
+  return registry_->Get(name).status();
+}
+
 absl::Status InferenceProtocol::ModelMetadata(
     const inference::ModelMetadataRequest& request,
     inference::ModelMetadataResponse* response) const {

@@ -65,6 +65,12 @@ class InferenceProtocol {
   absl::StatusOr<bool> ModelReady(absl::string_view name,
                                   absl::string_view version) const;
 
+  // OK if `name` is served; INVALID_ARGUMENT naming `field` for a malformed
+  // name, NOT_FOUND for an unknown model. (The HTTP front end checks the
+  // model of a request's path before reading its body.)
+  absl::Status CheckModel(absl::string_view name,
+                          absl::string_view field) const;
+
   // INVALID_ARGUMENT (name, version), NOT_FOUND (model),
   // FAILED_PRECONDITION (version not reached).
   absl::Status ModelMetadata(const inference::ModelMetadataRequest& request,

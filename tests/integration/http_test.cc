@@ -207,6 +207,9 @@ TEST_F(HttpTest, InferBinaryTensorDataEqualsForwardBitwise) {
 TEST_F(HttpTest, InferErrorsHaveTheDocumentedStatus) {
   const std::vector<float> x = RandomValues(8, 5);
   ExpectError(Post("/v2/models/nope/infer", InferJson(x, 2)), 404, "nope");
+  // The model of the path is checked before the body is read.
+  ExpectError(Post("/v2/models/nope/infer", "not json"), 404, "nope");
+  ExpectError(Post("/v2/models/bad%20name/infer", "{}"), 400, "model_name");
   ExpectError(Post("/v2/models/small/infer", "{\"inputs\": ["), 400,
               "not valid JSON");
   ExpectError(Post("/v2/models/small/infer", "[]"), 400, "not a JSON object");
