@@ -1,5 +1,6 @@
 #include "client/loadgen/http_driver.h"
 
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -111,6 +112,14 @@ bool HttpDriver::budget_exhausted() const {
   return max_calls_ > 0 && issued_ >= max_calls_;
 }
 
+void HttpDriver::ReportFirstError(const std::string& error) {
+  absl::MutexLock lock(&mu_);
+  if (reported_error_) return;
+  reported_error_ = true;
+  std::fprintf(stderr, "brainserve-loadgen: HTTP request failed: %s\n",
+               error.c_str());
+}
+
 bool HttpDriver::Claim(int64_t* index) {
   absl::MutexLock lock(&mu_);
   if (!issuing_ || (max_calls_ > 0 && issued_ >= max_calls_)) return false;
@@ -144,6 +153,9 @@ void HttpDriver::CallerLoop() {
     record.done_ns = NowNs();
     if (!result) {
       record.code = 14;  // UNAVAILABLE
+      ReportFirstError(absl::StrCat(
+          httplib::to_string(result.error()), " after ",
+          (record.done_ns - record.intended_ns) / 1000000, " ms"));
     } else {
       record.code = GrpcCodeOf(result->status);
       uint64_t version = 0;

@@ -56,6 +56,8 @@ class HttpDriver : public RequestDriver {
              VersionTracker* versions, std::string host, int port);
 
   void CallerLoop();
+  // Prints the first failed request's error to stderr (once per driver).
+  void ReportFirstError(const std::string& error);
   // Claims the next call's index; false when the phase stopped or ran out.
   bool Claim(int64_t* index);
 
@@ -72,6 +74,7 @@ class HttpDriver : public RequestDriver {
   int64_t max_calls_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t issued_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<CallRecord> records_ ABSL_GUARDED_BY(mu_);
+  bool reported_error_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace brainserve::loadgen

@@ -12,7 +12,8 @@ struct HttpServerOptions {
   std::string listen_address = "0.0.0.0:8000";
   // Worker threads. Each serves one connection at a time (and waits while
   // its request is queued or computing), so this bounds the connections
-  // served at once; further connections wait to be accepted.
+  // served at once; further connections are accepted but wait for a free
+  // worker.
   int threads = 64;
   // Largest request body, in bytes; a larger one is answered 413.
   int64_t max_body_bytes = int64_t{64} << 20;

@@ -17,6 +17,9 @@
 namespace brainserve::server::http {
 namespace {
 
+// Pending connections the kernel may queue for accept().
+constexpr int kListenBacklog = 1024;
+
 struct HostPort {
   std::string host;
   int port = -1;
@@ -94,9 +97,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   server.set_tcp_nodelay(true);
   // SO_REUSEADDR only: the library's default adds SO_REUSEPORT, which would
   // let a second server bind the same port and silently share its traffic.
-  server.set_socket_options([](socket_t sock) {
+  HttpServer* self = http.get();
+  server.set_socket_options([self](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    self->listen_socket_ = sock;  // the last one created is the one bound
   });
   server.set_error_handler(FillLibraryError);
   server.set_exception_handler([](const httplib::Request&,
@@ -126,7 +131,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         "' (malformed address or port in use)"));
   }
   http->port_ = port;
-  HttpServer* self = http.get();
+  // The library listens with a backlog of 5, so a burst of new connections
+  // (64 clients connecting at once) overflows the accept queue and costs
+  // the excess a 1 s SYN retransmission, or a reset. Listening again on the
+  // bound socket raises the backlog (the kernel caps it at somaxconn).
+  if (http->listen_socket_ >= 0) ::listen(http->listen_socket_, kListenBacklog);
   http->listener_ = std::thread([self] {
     self->server_->listen_after_bind();
     self->listener_done_.store(true);

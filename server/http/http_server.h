@@ -71,6 +71,9 @@ class HttpServer {
   std::thread listener_;
   std::atomic<bool> listener_done_{false};
   int port_ = 0;
+  // The bound socket (set by the library's socket-options hook during
+  // Start()); owned by the library.
+  int listen_socket_ = -1;
 };
 
 }  // namespace brainserve::server::http

@@ -135,6 +135,11 @@ absl::Status ParseOutputs(const Json& outputs, HttpInferRequest* parsed) {
   return absl::OkStatus();
 }
 
+// `text` as a JSON string; invalid UTF-8 is replaced, never thrown on.
+std::string Quote(const std::string& text) {
+  return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 void AppendFloat(float value, std::string* out) {
   char buffer[32];
   const std::to_chars_result result =
@@ -209,10 +214,10 @@ HttpBody RenderInferResponse(const inference::ModelInferResponse& response,
                              bool binary_output) {
   HttpBody out;
   std::string& json = out.body;
-  absl::StrAppend(&json, "{\"model_name\":", Json(response.model_name()).dump(),
-                  ",\"model_version\":", Json(response.model_version()).dump());
+  absl::StrAppend(&json, "{\"model_name\":", Quote(response.model_name()),
+                  ",\"model_version\":", Quote(response.model_version()));
   if (!response.id().empty()) {
-    absl::StrAppend(&json, ",\"id\":", Json(response.id()).dump());
+    absl::StrAppend(&json, ",\"id\":", Quote(response.id()));
   }
   json += ",\"outputs\":[";
   std::string binary;
@@ -226,8 +231,8 @@ HttpBody RenderInferResponse(const inference::ModelInferResponse& response,
       count = raw.size() / sizeof(float);
     }
     if (i > 0) json.push_back(',');
-    absl::StrAppend(&json, "{\"name\":", Json(output.name()).dump(),
-                    ",\"datatype\":", Json(output.datatype()).dump(),
+    absl::StrAppend(&json, "{\"name\":", Quote(output.name()),
+                    ",\"datatype\":", Quote(output.datatype()),
                     ",\"shape\":");
     AppendShape(output.shape(), &json);
     if (binary_output) {
@@ -261,7 +266,7 @@ std::string RenderServerMetadata(
   for (const std::string& extension : response.extensions()) {
     json["extensions"].push_back(extension);
   }
-  return json.dump();
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string RenderModelMetadata(
@@ -283,7 +288,7 @@ std::string RenderModelMetadata(
                {"platform", response.platform()},
                {"inputs", tensors(response.inputs())},
                {"outputs", tensors(response.outputs())}};
-  return json.dump();
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string ErrorJson(absl::string_view message) {

@@ -86,7 +86,7 @@ import json, statistics, sys
 out, repeats = sys.argv[1], int(sys.argv[2])
 order = ["forward", "modelinfer", "rest-binary", "rest-json"]
 def level(name, model, c, r):
-    return json.load(open(f"{out}/{name}-{model}-c{c}-r{r}.json"))[0]
+    return json.load(open(f"{out}/{name}-{model}-c{c}-r{r}.json"))["levels"][0]
 def fmt(values, digits=0):
     med = statistics.median(values)
     return f"{med:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
