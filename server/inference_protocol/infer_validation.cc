@@ -103,6 +103,12 @@ absl::StatusOr<ValidatedInfer> ValidateInferRequest(
     }
   }
   const int64_t rows = request.inputs(0).shape(0);
+  const int64_t sample = std::max<int64_t>(model.input_sample_size(), 1);
+  if (rows > kMaxTensorElements / sample) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("inputs[0].shape[0]: batch size ", rows,
+                     " makes more than ", kMaxTensorElements, " elements"));
+  }
   status = ValidateData(request, rows * model.input_sample_size());
   if (!status.ok()) return status;
   ValidatedInfer out;

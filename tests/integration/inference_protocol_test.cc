@@ -277,6 +277,10 @@ TEST_F(InferenceProtocolTest, BadRequestsAreRejectedNamingTheField) {
   batch0.mutable_inputs(0)->set_shape(0, 0);
   ExpectInvalid(batch0, "inputs[0].shape[0]");
 
+  ModelInferRequest huge = InferRequest(x, 2, true);
+  huge.mutable_inputs(0)->set_shape(0, int64_t{1} << 62);
+  ExpectInvalid(huge, "inputs[0].shape[0]: batch size");
+
   ModelInferRequest short_values = InferRequest(x, 2, false);
   short_values.mutable_inputs(0)->mutable_contents()->mutable_fp32_contents()
       ->RemoveLast();
