@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds the server and the CLI, and serves the
-# bundled example models (examples/models.json) on 0.0.0.0:50051, with
-# Prometheus metrics on 0.0.0.0:9464. Extra arguments go to brainserve-server.
+# bundled example models (examples/models.json) on 0.0.0.0:50051 (gRPC) and
+# 0.0.0.0:8000 (HTTP/REST), with Prometheus metrics on 0.0.0.0:9464. Extra
+# arguments go to brainserve-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
