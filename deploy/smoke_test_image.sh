@@ -97,13 +97,14 @@ while [ "$METRICS_PORT" = "$GRPC_PORT" ]; do METRICS_PORT="$(free_port)"; done
 HTTP_PORT="$(free_port)"
 while [ "$HTTP_PORT" = "$GRPC_PORT" ] || [ "$HTTP_PORT" = "$METRICS_PORT" ]; do HTTP_PORT="$(free_port)"; done
 log "docker run --network=host: gRPC 127.0.0.1:$GRPC_PORT, HTTP 127.0.0.1:$HTTP_PORT, metrics 127.0.0.1:$METRICS_PORT"
-# The image's default command with the listen addresses appended (the last flag wins), hardened
-# the way deploy/k8s runs it.
+# The image's default command (models file and the store on its volume; flags given here replace
+# the CMD) with the listen addresses appended, hardened the way deploy/k8s runs it.
 $DOCKER run -d --name "$CONTAINER" --network=host \
   --read-only --tmpfs /tmp --cap-drop=ALL --security-opt=no-new-privileges \
   --health-interval=2s --health-start-period=10s \
   -e BRAINSERVE_SERVER="127.0.0.1:$GRPC_PORT" \
   "$IMAGE" --models_file=/opt/brainserve/examples/models.json \
+  --store=sqlite:/var/lib/brainserve/state.db \
   --listen="127.0.0.1:$GRPC_PORT" --metrics_listen="127.0.0.1:$METRICS_PORT" \
   --http_listen="127.0.0.1:$HTTP_PORT" \
   --shutdown_grace_seconds="$GRACE_SECONDS" >/dev/null
