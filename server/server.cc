@@ -22,6 +22,8 @@ namespace brainserve::server {
 namespace {
 
 constexpr char kModelServiceName[] = "brainserve.v1.ModelService";
+// The protocol extension the HTTP front end implements (ServerMetadata).
+constexpr char kBinaryTensorDataExtension[] = "binary_tensor_data";
 // How long after the grace period gRPC waits before cancelling calls that
 // are still running (e.g. a batch computing when the grace period ended).
 constexpr absl::Duration kCancelAfterGraceMargin = absl::Seconds(1);
@@ -80,23 +82,41 @@ absl::Status Server::Start() {
   manager_ = std::make_unique<ModelManager>(
       manager_options, registry_.get(), reporter_.get(), budget_.get(),
       store_.get(), retirer_.get(), maintenance_.get(), timer_.get());
+  reader_ = std::make_unique<ModelReader>(
+      registry_.get(), manager_.get(), update_queue_.get(),
+      absl::Milliseconds(options_.max_min_version_wait_ms));
   service_ = std::make_unique<ModelServiceImpl>(
       registry_.get(), manager_.get(), admin_queue_.get(), update_queue_.get(),
-      reporter_.get(), absl::Milliseconds(options_.max_min_version_wait_ms),
-      security_->authorizer(), security_->audit_log());
+      reporter_.get(), reader_.get(), security_->authorizer(),
+      security_->audit_log());
+  inference_protocol::InferenceProtocolOptions protocol_options;
+  protocol_options.server_version = options_.version;
+  protocol_options.extensions = {kBinaryTensorDataExtension};
+  protocol_ = std::make_unique<inference_protocol::InferenceProtocol>(
+      protocol_options, registry_.get(), reader_.get(), reporter_.get());
+  inference_service_ = std::make_unique<inference_protocol::InferenceService>(
+      protocol_.get(), security_->authorizer());
   status = RestoreModels();
   if (status.ok()) status = LoadStartupModels();
   if (status.ok()) status = StartReplication();
   if (status.ok()) status = StartGrpc();
   if (status.ok()) status = StartHealthListener();
+  if (status.ok()) status = StartHttp();
   if (!status.ok()) {
-    if (grpc_server_ != nullptr) {  // the health listener failed
+    if (grpc_server_ != nullptr) {  // a later listener failed
       grpc_server_->Shutdown(std::chrono::system_clock::now());
       grpc_server_->Wait();
       grpc_server_.reset();
     }
+    if (health_server_ != nullptr) {
+      health_server_->Shutdown(std::chrono::system_clock::now());
+      health_server_->Wait();
+      health_server_.reset();
+    }
     StopComponents(/*drain=*/false);
+    return status;
   }
+  protocol_->SetReady(true);
   return status;
 }
 
@@ -190,6 +210,7 @@ absl::Status Server::StartGrpc() {
       static_cast<int>(options_.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
   builder.RegisterService(service_.get());
+  builder.RegisterService(inference_service_.get());
   grpc_server_ = builder.BuildAndStart();
   if (grpc_server_ == nullptr || grpc_port_ == 0) {
     grpc_server_.reset();
@@ -232,7 +253,31 @@ void Server::SetServing(bool serving) {
   }
 }
 
+absl::Status Server::StartHttp() {
+  if (options_.http.listen_address.empty()) return absl::OkStatus();
+  http::HttpBackends backends;
+  backends.protocol = protocol_.get();
+  backends.registry = registry_.get();
+  backends.manager = manager_.get();
+  backends.reader = reader_.get();
+  backends.authorizer = security_->authorizer();
+  backends.audit_log = security_->audit_log();
+  backends.admin_queue = admin_queue_.get();
+  backends.update_queue = update_queue_.get();
+  backends.reporter = reporter_.get();
+  http::HttpServerOptions http_options = options_.http;
+  http_options.tls_cert_file = options_.tls_cert_file;
+  http_options.tls_key_file = options_.tls_key_file;
+  http_options.tls_client_ca_file = options_.tls_client_ca_file;
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> http =
+      http::HttpServer::Start(http_options, backends);
+  if (!http.ok()) return http.status();
+  http_ = *std::move(http);
+  return absl::OkStatus();
+}
+
 void Server::EnterDraining() {
+  if (protocol_ != nullptr) protocol_->SetReady(false);
   // Sets every service NOT_SERVING and ignores later SetServingStatus calls.
   for (grpc::Server* server : {grpc_server_.get(), health_server_.get()}) {
     if (server != nullptr) server->GetHealthCheckService()->Shutdown();
@@ -249,22 +294,25 @@ void Server::Shutdown() {
   shut_down_ = true;
   if (grpc_server_ != nullptr) {
     EnterDraining();
+    if (http_ != nullptr) http_->StopAccepting();
     const absl::Time deadline =
         absl::Now() + absl::Seconds(options_.shutdown_grace_seconds);
-    absl::Notification grpc_done;
-    // grpc::Server::Shutdown() returns only once every call has finished, so
-    // it runs aside while this thread enforces the grace period on queues.
-    // gRPC's own deadline (after which it cancels calls) comes a little
-    // later, so queued calls get a clean UNAVAILABLE, not a cancellation.
-    std::thread grpc_shutdown([this, deadline, &grpc_done] {
+    absl::Notification fronts_done;
+    // grpc::Server::Shutdown() returns only once every call has finished
+    // (and HttpServer::Wait() once every HTTP request has), so they run
+    // aside while this thread enforces the grace period on queues. gRPC's
+    // own deadline (after which it cancels calls) comes a little later, so
+    // queued calls get a clean UNAVAILABLE, not a cancellation.
+    std::thread fronts_shutdown([this, deadline, &fronts_done] {
       grpc_server_->Shutdown(
           absl::ToChronoTime(deadline + kCancelAfterGraceMargin));
-      grpc_done.Notify();
+      if (http_ != nullptr) http_->Wait();
+      fronts_done.Notify();
     });
-    if (!grpc_done.WaitForNotificationWithDeadline(deadline)) {
+    if (!fronts_done.WaitForNotificationWithDeadline(deadline)) {
       manager_->ShutdownAll(/*drain=*/false);  // queued -> UNAVAILABLE
     }
-    grpc_shutdown.join();
+    fronts_shutdown.join();
     grpc_server_->Wait();
   }
   if (health_server_ != nullptr) {
@@ -294,6 +342,11 @@ int Server::metrics_port() const {
 
 std::string Server::grpc_address() const {
   return WithPort(options_.listen_address, grpc_port_);
+}
+
+std::string Server::http_address() const {
+  if (http_ == nullptr) return "";
+  return WithPort(options_.http.listen_address, http_->port());
 }
 
 std::string Server::metrics_address() const {
