@@ -78,6 +78,9 @@ absl::StatusOr<std::shared_ptr<ServedModel>> FindForRead(
 
 void ReplyError(const absl::Status& status, httplib::Response* response) {
   response->status = ToHttpStatus(status.code());
+  if (absl::IsUnauthenticated(status)) {
+    response->set_header("WWW-Authenticate", "Bearer");  // RFC 6750
+  }
   response->set_content(ErrorJson(status.message()), "application/json");
 }
 

@@ -34,7 +34,9 @@ class PythonPackageTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     absl::StatusOr<std::unique_ptr<ServerProcess>> server =
-        ServerProcess::Start(BRAINSERVE_SERVER_PATH, {"--metrics_listen="});
+        ServerProcess::Start(BRAINSERVE_SERVER_PATH,
+                             {"--metrics_listen=",
+                              "--max_min_version_wait_ms=300"});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
     std::string dir = absl::StrCat(::testing::TempDir(), "/brainserve-py-",

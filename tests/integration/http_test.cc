@@ -43,6 +43,8 @@ class HttpTest : public ModelServiceTest {
   void SetUp() override {
     server::ServerOptions options = TestServerOptions();
     options.http.max_body_bytes = 64 << 10;
+    // A version ahead of the model is waited for this long (model_reader.h).
+    options.max_min_version_wait_ms = 300;
     server_ = TestServer::Start(options);
     ASSERT_NE(server_, nullptr);
     ASSERT_TRUE(CreateModel(stub(), CreateRequestFromJson(kSmallMlp)).ok());
@@ -227,8 +229,9 @@ TEST_F(HttpTest, InferErrorsHaveTheDocumentedStatus) {
   ExpectError(Post("/v2/models/small/infer",
                    InferJson(x, 2, R"(,"outputs":[{"name":"logits"}])")),
               400, "outputs[0].name");
-  ExpectError(Post("/v2/models/small/versions/5/infer", InferJson(x, 2)), 400,
-              "model_version: version 5");
+  ExpectError(Post("/v2/models/small/versions/5/infer", InferJson(x, 2)), 503,
+              "model_version: small is at version 1 on this replica; version 5 "
+              "was not applied in time");
   ExpectError(Post("/v2/models/small/infer", InferJson(x, 2),
                    {{"Inference-Header-Content-Length", "9999"}}),
               400, "Inference-Header-Content-Length");

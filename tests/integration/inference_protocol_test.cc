@@ -232,9 +232,24 @@ TEST_F(InferenceProtocolTest, ModelVersionIsTheParameterVersion) {
     EXPECT_EQ(response.model_version(), "2");
     response.Clear();
   }
+  // A version not applied yet is read-your-writes, like brainserve.v1's
+  // min_version: the call waits for it until the client's deadline...
   request.set_model_version("3");
-  ExpectStatus(Infer(request, &response),
-               grpc::StatusCode::FAILED_PRECONDITION, "model_version: version 3");
+  ExpectStatus(
+      oip_->ModelInfer(Context(absl::Milliseconds(300)).get(), request,
+                       &response),
+      grpc::StatusCode::DEADLINE_EXCEEDED,
+      "model_version: small is at version 2 on this replica; version 3");
+  // ...or is answered by the update that makes it.
+  response.Clear();
+  std::thread later([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    EXPECT_TRUE(Update(update).ok());  // version 3
+  });
+  grpc::Status waited = Infer(request, &response);
+  later.join();
+  ASSERT_TRUE(waited.ok()) << waited.error_message();
+  EXPECT_EQ(response.model_version(), "3");
   request.set_model_version("latest");
   ExpectStatus(Infer(request, &response), grpc::StatusCode::INVALID_ARGUMENT,
                "model_version");

@@ -147,10 +147,12 @@ class ProtocolClientTest(unittest.TestCase):
                 self.assertIn(field, raised.exception.details())
         future = self.infer_request(x, False)
         future.model_version = "99"
+        # Read-your-writes: a version not applied yet is waited for, here
+        # until the call's deadline.
         with self.assertRaises(grpc.RpcError) as raised:
-            self.stub.ModelInfer(future)
+            self.stub.ModelInfer(future, timeout=0.5)
         self.assertEqual(raised.exception.code(),
-                         grpc.StatusCode.FAILED_PRECONDITION)
+                         grpc.StatusCode.DEADLINE_EXCEEDED)
         self.assertIn("model_version", raised.exception.details())
 
 

@@ -108,8 +108,10 @@ class RestTest(unittest.TestCase):
                          "inputs[0].datatype")
         self.assertError(call("POST", path, infer_body(
             1, [1, 2], extra=', "outputs": [{"name": "y"}]')), 400, "outputs[0].name")
+        # A version not applied yet is waited for (--max_min_version_wait_ms),
+        # then 503: retry later.
         self.assertError(call("POST", f"/v2/models/{MODEL}/versions/2/infer",
-                              infer_body(1, [1, 2])), 400, "model_version")
+                              infer_body(1, [1, 2])), 503, "model_version")
         self.assertError(call("GET", "/v2/unknown"), 404, "no route")
 
     def test_model_service_routes(self):
