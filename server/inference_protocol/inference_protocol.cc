@@ -109,11 +109,10 @@ void InferenceProtocol::Infer(const absl::Status& admitted,
       [request, response, context, deadline, recorder,
        done = std::move(done)](
           absl::StatusOr<std::shared_ptr<ServedModel>> model) mutable {
-        absl::StatusOr<ValidatedInfer> validated = model.status();
-        if (model.ok()) {
-          recorder->Attribute((*model)->reporter());
-          validated = ValidateInferRequest(*request, (*model)->engine());
-        }
+        absl::StatusOr<ValidatedInfer> validated =
+            model.ok() ? ValidateInferRequest(*request, (*model)->engine())
+                       : absl::StatusOr<ValidatedInfer>(model.status());
+        if (model.ok()) recorder->Attribute((*model)->reporter());
         if (!validated.ok()) {
           const grpc::Status grpc_status =
               recorder->Complete(validated.status());

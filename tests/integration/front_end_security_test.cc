@@ -129,7 +129,8 @@ TEST_F(FrontEndSecurityTest, HttpRoutesNeedTheRoleOfTheirGrpcCall) {
   // Reads need a reader token: 401 without one or with an unknown one.
   httplib::Result anonymous = Https("").Get("/v2/models/m");
   EXPECT_EQ(StatusOf(anonymous), 401);
-  EXPECT_EQ(ErrorOf(anonymous), "ModelMetadata: missing bearer token");
+  EXPECT_THAT(ErrorOf(anonymous),
+              HasSubstr("ModelMetadata: missing bearer token"));
   EXPECT_EQ(StatusOf(Https("not-a-token").Get("/v2")), 401);
   EXPECT_EQ(StatusOf(Https("").Get("/v2/models/m/ready")), 401);
   EXPECT_EQ(StatusOf(Https("").Get("/v1/models")), 401);
