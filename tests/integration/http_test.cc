@@ -230,8 +230,8 @@ TEST_F(HttpTest, InferErrorsHaveTheDocumentedStatus) {
                    InferJson(x, 2, R"(,"outputs":[{"name":"logits"}])")),
               400, "outputs[0].name");
   ExpectError(Post("/v2/models/small/versions/5/infer", InferJson(x, 2)), 503,
-              "model_version: small is at version 1 on this replica; version 5 "
-              "was not applied in time");
+              "model_version: model 'small' is at version 1 on this replica; "
+              "version 5 was not applied in time");
   ExpectError(Post("/v2/models/small/infer", InferJson(x, 2),
                    {{"Inference-Header-Content-Length", "9999"}}),
               400, "Inference-Header-Content-Length");

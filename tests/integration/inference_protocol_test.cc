@@ -239,7 +239,8 @@ TEST_F(InferenceProtocolTest, ModelVersionIsTheParameterVersion) {
       oip_->ModelInfer(Context(absl::Milliseconds(300)).get(), request,
                        &response),
       grpc::StatusCode::DEADLINE_EXCEEDED,
-      "model_version: small is at version 2 on this replica; version 3");
+      "model_version: model 'small' is at version 2 on this replica; "
+      "version 3");
   // ...or is answered by the update that makes it.
   response.Clear();
   std::thread later([&] {
