@@ -19,12 +19,11 @@ using metrics::StoreOperation;
 std::vector<store::ParameterRef> ParameterRefs(
     const engine::Model& model, const engine::ParameterSnapshot& snapshot) {
   const std::vector<engine::ParameterInfo>& infos = model.parameter_infos();
-  const std::vector<engine::DenseTensor>& values = snapshot.values();
   std::vector<store::ParameterRef> refs;
   refs.reserve(infos.size());
   for (size_t i = 0; i < infos.size(); ++i) {
-    refs.push_back({infos[i].layer, infos[i].name,
-                    {values[i].shape, values[i].data}});
+    const engine::DenseTensor& value = snapshot.value(i);
+    refs.push_back({infos[i].layer, infos[i].name, {value.shape, value.data}});
   }
   return refs;
 }
