@@ -17,6 +17,9 @@ namespace {
 
 struct ConvWeights : LayerWeights {
   Conv1dKernel::Packed packed;
+  std::vector<const void*> DataHandles() const override {
+    return packed.DataHandles();
+  }
 };
 
 struct ConvOptions {

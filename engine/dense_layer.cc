@@ -19,6 +19,9 @@ enum class Variant { kLinear, kSignedW, kScaledWS };
 
 struct DenseWeights : LayerWeights {
   MatmulKernel::Packed packed;
+  std::vector<const void*> DataHandles() const override {
+    return packed.DataHandles();
+  }
 };
 
 class DenseLayer final : public Layer {

@@ -34,6 +34,11 @@ namespace brainserve::engine {
 class LayerWeights {
  public:
   virtual ~LayerWeights() = default;
+  // The start of every buffer these weights hold, in a fixed order per
+  // layer kind (e.g. packed weight layouts, then bias). Two LayerWeights
+  // that return the same handle share that buffer; tests use it to check
+  // what an update copied.
+  virtual std::vector<const void*> DataHandles() const { return {}; }
 };
 
 // A parameter the layer owns: brainstate's name and shape, and how the

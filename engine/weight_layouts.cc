@@ -6,6 +6,15 @@
 
 namespace brainserve::engine {
 
+std::vector<const void*> PackedWeights::DataHandles() const {
+  std::vector<const void*> handles;
+  for (const dnnl::memory& memory : weights) {
+    handles.push_back(memory.get_data_handle());
+  }
+  if (bias) handles.push_back(bias.get_data_handle());
+  return handles;
+}
+
 PackedWeights WeightLayouts::Pack(const dnnl::memory::desc& plain_md,
                                   const float* weights,
                                   const dnnl::memory::desc& bias_md,

@@ -25,6 +25,9 @@ namespace brainserve::engine {
 struct PackedWeights {
   std::vector<dnnl::memory> weights;  // one per WeightLayouts layout
   dnnl::memory bias;                  // empty when the kernel has no bias
+
+  // The buffers' start addresses: every layout, then the bias (if any).
+  std::vector<const void*> DataHandles() const;
 };
 
 struct WeightLayouts {
