@@ -260,16 +260,18 @@ absl::Status SequentialModel::ApplyUpdate(size_t i,
   if (update.mode == UpdateMode::kReplace && movable != nullptr) {
     finite = AllFinite(update.value.data.data(), count);
     if (finite) next->data = std::move(movable->value.data);
+  } else if (update.mode == UpdateMode::kReplace) {
+    // One copy (a std::vector would zero-fill before a fused copy-and-check
+    // loop could write; memcpy is faster than both), then the check reads
+    // the fresh copy while it is still in cache.
+    next->data.assign(update.value.data.begin(), update.value.data.end());
+    finite = AllFinite(next->data.data(), count);
   } else {
-    // resize() zero-fills first (a std::vector cannot skip that); the
-    // value is then read once, copied or added, and checked.
-    next->data.resize(count);
-    finite = update.mode == UpdateMode::kReplace
-                 ? CopyIfFinite(update.value.data.data(), count,
-                                next->data.data())
-                 : AddIfFinite(values[index]->data.data(),
-                               update.value.data.data(), count,
-                               next->data.data());
+    // The current value copied, then the delta added in place and checked
+    // in the same pass.
+    next->data = values[index]->data;
+    finite = AddIfFinite(next->data.data(), update.value.data.data(), count,
+                         next->data.data());
   }
   if (!finite) {
     absl::Status status = CheckAllFinite(update.value, field + ".value");
