@@ -9,9 +9,12 @@
 namespace brainserve::engine {
 namespace {
 
-// Below this many elements a weight is standardized on the calling thread
-// alone (a team's fork/join costs more than it saves).
-constexpr int64_t kParallelMinElements = int64_t{1} << 20;
+// Below this many elements (16 MiB) a weight is standardized on the calling
+// thread alone: single-threaded that takes a few ms, and a team of threads
+// on the update path would only compete harder with the forwards' OpenMP
+// teams for the same cores. Above it (a 1 GiB layer takes seconds) the
+// column blocks are spread over the calling thread's OpenMP team.
+constexpr int64_t kParallelMinElements = int64_t{1} << 22;
 // Column blocks handed to threads are multiples of this (one cache line of
 // floats, and whole AVX-512 vectors).
 constexpr int64_t kColumnAlign = 16;

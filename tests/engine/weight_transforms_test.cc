@@ -100,9 +100,9 @@ TEST(WeightStandardizeTest, BitwiseEqualToTheScalarVersion) {
 }
 
 TEST(WeightStandardizeTest, ColumnParallelSplitIsBitwiseEqual) {
-  // Over the parallel threshold (2^20 elements), odd column count.
+  // Over the parallel threshold (2^22 elements), odd column count.
   std::mt19937 rng(6);
-  const int64_t rows = 1030, cols = 1037;
+  const int64_t rows = 2050, cols = 2053;
   const std::vector<float> w = Random(rows * cols, rng, -1, 1);
   const std::vector<float> gain = Random(cols, rng, 0.5f, 2);
   const std::vector<float> want =
