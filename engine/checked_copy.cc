@@ -27,8 +27,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) bool AllFinite(
   return worst != kExponentMask;
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) bool
-CopyIfFinite(const float* src, int64_t count, float* dst) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) bool CopyIfFinite(
+    const float* src, int64_t count, float* dst) {
   uint32_t worst = 0;
   for (int64_t i = 0; i < count; ++i) {
     const float value = src[i];

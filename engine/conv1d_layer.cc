@@ -95,8 +95,7 @@ class Conv1dLayer final : public Layer {
         options_.mask.empty() ? nullptr : options_.mask.data(), w.get());
     auto weights = std::make_shared<ConvWeights>();
     weights->packed = kernel_->Pack(
-        w.get(),
-        bias_index_ >= 0 ? values[bias_index_]->data.data() : nullptr);
+        w.get(), bias_index_ >= 0 ? values[bias_index_]->data.data() : nullptr);
     return weights;
   }
 
@@ -113,9 +112,9 @@ class Conv1dLayer final : public Layer {
     }
     if (previous == nullptr || weight_changed) return PrepareWeights(values);
     auto weights = std::make_shared<ConvWeights>();
-    weights->packed = kernel_->WithBias(
-        static_cast<const ConvWeights&>(*previous).packed,
-        values[bias_index_]->data.data());
+    weights->packed =
+        kernel_->WithBias(static_cast<const ConvWeights&>(*previous).packed,
+                          values[bias_index_]->data.data());
     return weights;
   }
 

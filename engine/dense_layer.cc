@@ -130,9 +130,9 @@ class DenseLayer final : public Layer {
     }
     if (previous == nullptr || weight_changed) return PrepareWeights(values);
     auto weights = std::make_shared<DenseWeights>();
-    weights->packed = kernel_->WithBias(
-        static_cast<const DenseWeights&>(*previous).packed,
-        values[bias_index_]->data.data());
+    weights->packed =
+        kernel_->WithBias(static_cast<const DenseWeights&>(*previous).packed,
+                          values[bias_index_]->data.data());
     return weights;
   }
 

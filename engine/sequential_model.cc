@@ -85,9 +85,9 @@ absl::Status SequentialModel::Publish(uint64_t version,
   for (DenseTensor& value : values) {
     shared.push_back(std::make_shared<const DenseTensor>(std::move(value)));
   }
-  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> first = BuildSnapshot(
-      version, std::move(shared), nullptr,
-      std::vector<bool>(infos_.size(), true));
+  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> first =
+      BuildSnapshot(version, std::move(shared), nullptr,
+                    std::vector<bool>(infos_.size(), true));
   if (!first.ok()) return first.status();
   absl::MutexLock lock(&snapshot_mu_);
   current_ = *std::move(first);
@@ -220,12 +220,9 @@ std::shared_ptr<const ParameterSnapshot> SequentialModel::snapshot() const {
   return current();
 }
 
-absl::Status SequentialModel::ApplyUpdate(size_t i,
-                                          const ParameterUpdate& update,
-                                          ParameterUpdate* movable,
-                                          Values& values,
-                                          std::vector<bool>& changed_params)
-    const {
+absl::Status SequentialModel::ApplyUpdate(
+    size_t i, const ParameterUpdate& update, ParameterUpdate* movable,
+    Values& values, std::vector<bool>& changed_params) const {
   const std::string field = absl::StrCat("updates[", i, "]");
   const auto layer_it = layer_by_name_.find(update.layer);
   if (layer_it == layer_by_name_.end()) {
@@ -322,10 +319,9 @@ SequentialModel::UpdateImpl(const std::vector<ParameterUpdate>& updates,
   Values values = previous->values();
   std::vector<bool> changed_params(infos_.size(), false);
   for (size_t i = 0; i < updates.size(); ++i) {
-    absl::Status status =
-        ApplyUpdate(i, updates[i],
-                    movable != nullptr ? &(*movable)[i] : nullptr, values,
-                    changed_params);
+    absl::Status status = ApplyUpdate(
+        i, updates[i], movable != nullptr ? &(*movable)[i] : nullptr, values,
+        changed_params);
     if (!status.ok()) return status;
   }
   absl::StatusOr<std::shared_ptr<const SnapshotImpl>> next =

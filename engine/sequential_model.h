@@ -110,8 +110,7 @@ class SequentialModel final : public Model {
   absl::StatusOr<std::shared_ptr<const ParameterSnapshot>> UpdateImpl(
       const std::vector<ParameterUpdate>& updates,
       std::vector<ParameterUpdate>* movable,
-      std::optional<uint64_t> expected_version,
-      const UpdateCommitHook& commit);
+      std::optional<uint64_t> expected_version, const UpdateCommitHook& commit);
   // Applies updates[i] to `values` (a new tensor replaces the parameter's;
   // its REPLACE value moved out of `movable` if not null); flags the
   // parameter in `changed_params`.

@@ -86,7 +86,8 @@ void WeightStandardize(const float* w, int64_t rows, int64_t cols, float eps,
   const int64_t blocks =
       rows * cols < kParallelMinElements
           ? 1
-          : std::min<int64_t>(threads, (cols + kColumnAlign - 1) / kColumnAlign);
+          : std::min<int64_t>(threads,
+                              (cols + kColumnAlign - 1) / kColumnAlign);
   if (blocks <= 1) {
     StandardizeColumns(w, rows, cols, 0, cols, eps, gain, factor, out);
     return;

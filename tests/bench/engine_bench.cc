@@ -274,8 +274,8 @@ void RegisterAll(const std::vector<int>& thread_counts) {
     Configure(benchmark::RegisterBenchmark(
         ("update_raw/W2/ws1.weight" + t).c_str(), RawUpdate, threads, false));
     Configure(benchmark::RegisterBenchmark(
-        ("update_raw/W2/ws1.weight:vectorized" + t).c_str(), RawUpdate,
-        threads, true));
+        ("update_raw/W2/ws1.weight:vectorized" + t).c_str(), RawUpdate, threads,
+        true));
   }
 }
 

@@ -25,11 +25,26 @@ using ::testing::HasSubstr;
 // LayerNorm here, the ScaledWSConv1d below.
 constexpr char kDenseSpec[] = R"pb(
   input_shape: 6
-  layers { name: "ws" scaled_ws_linear { out_size: 5 } }
-  layers { name: "norm" layer_norm {} }
-  layers { name: "act" activation { function: RELU } }
-  layers { name: "signed" signed_w_linear { out_size: 4 } }
-  layers { name: "head" linear { out_size: 3 } }
+  layers {
+    name: "ws"
+    scaled_ws_linear { out_size: 5 }
+  }
+  layers {
+    name: "norm"
+    layer_norm {}
+  }
+  layers {
+    name: "act"
+    activation { function: RELU }
+  }
+  layers {
+    name: "signed"
+    signed_w_linear { out_size: 4 }
+  }
+  layers {
+    name: "head"
+    linear { out_size: 3 }
+  }
 )pb";
 
 constexpr char kConvSpec[] = R"pb(
@@ -42,7 +57,10 @@ constexpr char kConvSpec[] = R"pb(
       b_init { constant { value: 0.5 } }
     }
   }
-  layers { name: "head" linear { out_size: 2 } }
+  layers {
+    name: "head"
+    linear { out_size: 2 }
+  }
 )pb";
 
 const SnapshotImpl& Impl(const ParameterSnapshot& snapshot) {
@@ -75,8 +93,7 @@ std::vector<float> ForwardWith(const Model& model,
   std::vector<float> input(model.input_sample_size());
   for (size_t i = 0; i < input.size(); ++i) input[i] = 0.3f * i - 0.7f;
   std::vector<float> output(model.output_sample_size());
-  EXPECT_TRUE(
-      model.Forward(snapshot, input.data(), 1, {}, output.data()).ok());
+  EXPECT_TRUE(model.Forward(snapshot, input.data(), 1, {}, output.data()).ok());
   return output;
 }
 
@@ -103,9 +120,8 @@ void ExpectSharedExcept(const Model& model,
                         const std::vector<int>& changed,
                         const std::string& changed_layer) {
   for (size_t p = 0; p < before.values().size(); ++p) {
-    const bool is_changed =
-        std::find(changed.begin(), changed.end(), static_cast<int>(p)) !=
-        changed.end();
+    const bool is_changed = std::find(changed.begin(), changed.end(),
+                                      static_cast<int>(p)) != changed.end();
     if (is_changed) {
       EXPECT_NE(before.values()[p].get(), after.values()[p].get()) << p;
       EXPECT_NE(before.value(p).data.data(), after.value(p).data.data()) << p;
@@ -147,8 +163,8 @@ TEST(CopyOnWriteTest, ABiasUpdateSharesEveryOtherValueAndThePackedWeight) {
     auto updated = (*model)->Update({Replace(m, layer, "bias", 0.5f)}, 1u);
     ASSERT_TRUE(updated.ok()) << updated.status();
     const auto& after = **updated;
-    ExpectSharedExcept(m, spec, *before, after,
-                       {ParamIndex(m, layer, "bias")}, layer);
+    ExpectSharedExcept(m, spec, *before, after, {ParamIndex(m, layer, "bias")},
+                       layer);
 
     // The changed layer's new derived weights keep the packed weight buffer
     // (every layout) and hold a new bias buffer.

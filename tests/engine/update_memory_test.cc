@@ -51,7 +51,9 @@ TEST(UpdateMemoryTest, ABiasUpdateOnA256MiBLayerCostsAboutTheBias) {
   const int64_t bias_bytes = kWidth * sizeof(float);
   const int64_t derived_bytes = kWidth * kWidth * sizeof(float) + bias_bytes;
   const std::vector<ParameterUpdate> updates = {
-      {"fc", "bias", UpdateMode::kReplace,
+      {"fc",
+       "bias",
+       UpdateMode::kReplace,
        {{kWidth}, std::vector<float>(kWidth, 0.5f)}}};
   if (!ResetPeakResident()) GTEST_SKIP() << "no /proc/self/clear_refs";
   const int64_t resident_before = StatusBytes("VmRSS");
@@ -71,7 +73,9 @@ TEST(UpdateMemoryTest, ABiasUpdateOnA256MiBLayerCostsAboutTheBias) {
   // needs the new value and its packed copy (the old ones are still
   // published while they are built).
   const std::vector<ParameterUpdate> weight_update = {
-      {"fc", "weight", UpdateMode::kReplace,
+      {"fc",
+       "weight",
+       UpdateMode::kReplace,
        {{kWidth, kWidth}, std::vector<float>(kWidth * kWidth, 0.02f)}}};
   ASSERT_TRUE(ResetPeakResident());
   const int64_t resident_before_weight = StatusBytes("VmRSS");

@@ -1,6 +1,8 @@
 // The vectorized WeightStandardize (and its column-parallel split) against
 // the scalar implementation it replaced, bitwise; and the single-pass
 // finite-checked copies of checked_copy.h.
+#include "engine/weight_transforms.h"
+
 #include <omp.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "engine/checked_copy.h"
-#include "engine/weight_transforms.h"
 #include "gtest/gtest.h"
 #include "tests/engine/test_util.h"
 
@@ -21,8 +22,8 @@ namespace {
 // accumulators), then the mask multiply as a separate pass: the reference
 // the vectorized version must reproduce bit for bit.
 std::vector<float> ScalarStandardize(const std::vector<float>& w, int64_t rows,
-                                     int64_t cols, float eps,
-                                     const float* gain, const float* factor) {
+                                     int64_t cols, float eps, const float* gain,
+                                     const float* factor) {
   std::vector<double> sum(cols, 0.0);
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t j = 0; j < cols; ++j) sum[j] += w[i * cols + j];
@@ -71,8 +72,8 @@ void ExpectBitwiseEqual(const std::vector<float>& got,
 
 TEST(WeightStandardizeTest, BitwiseEqualToTheScalarVersion) {
   std::mt19937 rng(5);
-  const int64_t sizes[][2] = {{1, 1},   {3, 2},    {7, 15},  {5, 16},
-                              {9, 17},  {64, 33},  {200, 70}, {25, 129},
+  const int64_t sizes[][2] = {{1, 1},    {3, 2},   {7, 15},   {5, 16},
+                              {9, 17},   {64, 33}, {200, 70}, {25, 129},
                               {320, 64}, {1, 1000}};
   for (const auto& size : sizes) {
     const int64_t rows = size[0], cols = size[1];
@@ -81,9 +82,8 @@ TEST(WeightStandardizeTest, BitwiseEqualToTheScalarVersion) {
     std::vector<float> factor = Random(rows * cols, rng, 0, 1);
     for (float& f : factor) f = f < 0.3f ? 0.0f : f;
     for (const float* g : {static_cast<const float*>(nullptr), gain.data()}) {
-      for (const float* f :
-           {static_cast<const float*>(nullptr),
-            static_cast<const float*>(factor.data())}) {
+      for (const float* f : {static_cast<const float*>(nullptr),
+                             static_cast<const float*>(factor.data())}) {
         for (float eps : {1e-4f, 10.0f}) {
           std::vector<float> out(w.size());
           WeightStandardize(w.data(), rows, cols, eps, g, f, out.data());
@@ -133,8 +133,8 @@ TEST(CheckedCopyTest, FindsEveryNonFiniteElementAtAnyPosition) {
         with_bad[at] = bad;
         EXPECT_FALSE(AllFinite(with_bad.data(), count)) << count << "@" << at;
         EXPECT_FALSE(CopyIfFinite(with_bad.data(), count, copy.data()));
-        EXPECT_FALSE(AddIfFinite(data.data(), with_bad.data(), count,
-                                 copy.data()));
+        EXPECT_FALSE(
+            AddIfFinite(data.data(), with_bad.data(), count, copy.data()));
       }
     }
     // Largest finite values and denormals are finite.
