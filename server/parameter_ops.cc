@@ -24,7 +24,6 @@ absl::Status ReadModelParameters(const ServedModel& model,
       model.engine().snapshot();
   const std::vector<engine::ParameterInfo>& infos =
       model.engine().parameter_infos();
-  const std::vector<engine::DenseTensor>& values = snapshot->values();
   response->Clear();
   response->set_version(snapshot->version());
   for (size_t i = 0; i < infos.size(); ++i) {
@@ -33,7 +32,8 @@ absl::Status ReadModelParameters(const ServedModel& model,
     v1::Parameter* out = response->add_parameters();
     out->set_layer(infos[i].layer);
     out->set_name(infos[i].name);
-    EncodeTensor(values[i].shape, values[i].data, TensorEncoding::kValues,
+    const engine::DenseTensor& value = snapshot->value(i);
+    EncodeTensor(value.shape, value.data, TensorEncoding::kValues,
                  out->mutable_value());
   }
   if (!request.name().empty() && response->parameters().empty()) {
