@@ -46,7 +46,7 @@ run() {  # run CONFIG WINDOW_MS: prints "INSTRUCTIONS FORWARD_CALLS"
   esac
   local profile=$OUT/callgrind.$config.$window ready=$OUT/$config.$window.ready
   valgrind --tool=callgrind --callgrind-out-file="$profile" "$BUILD/server/brainserve-server" \
-    --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --store=memory: \
+    --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --http_listen= --store=memory: \
     --models_file="$OUT/models.json" --ready_file="$ready" ${s[@]+"${s[@]}"} 2>"$OUT/$config.$window.log" &
   local pid=$!
   for _ in $(seq 3000); do [ -s "$ready" ] && break; sleep 0.1; done

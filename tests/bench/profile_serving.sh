@@ -28,7 +28,7 @@ rm -f "$OUT/ready.json"
 PROFILE=$OUT/callgrind.$MODEL.c$CONCURRENCY${EXTRA:+.extra}.out
 valgrind --tool=callgrind --callgrind-out-file="$PROFILE" \
   "$BUILD/server/brainserve-server" --listen=127.0.0.1:0 \
-  --metrics_listen=127.0.0.1:0 --ready_file="$OUT/ready.json" \
+  --metrics_listen=127.0.0.1:0 --http_listen= --ready_file="$OUT/ready.json" \
   --models_file="$REPO/tests/bench/serving_models.json" 2>"$OUT/server.log" &
 SERVER_PID=$!
 trap 'kill -TERM $SERVER_PID 2>/dev/null || true' EXIT

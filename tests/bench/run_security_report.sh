@@ -74,7 +74,7 @@ trap cleanup EXIT
 
 start_server() {  # start_server TAG [flags...]; sets GRPC_PORT and METRICS_PORT
   local tag=$1; shift
-  "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --store=memory: \
+  "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --http_listen= --store=memory: \
     --models_file="$MODELS" --ready_file="$OUT/$tag.ready" "$@" 2>"$OUT/$tag.server.log" &
   SERVER_PID=$!
   for _ in $(seq 600); do

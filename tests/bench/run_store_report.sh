@@ -82,7 +82,7 @@ start() {
   local tag=$1; shift
   local ready=$WORK/$tag.ready
   rm -f "$ready"
-  "$SERVER" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --ready_file="$ready" \
+  "$SERVER" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --http_listen= --ready_file="$ready" \
     --engine_threads=2 "$@" 2>"$OUT/$tag.log" &
   PIDS+=($!)
   eval "PID_$tag=$!"
