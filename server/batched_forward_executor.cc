@@ -1,5 +1,6 @@
 #include "server/batched_forward_executor.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -20,6 +21,10 @@ BatchedForwardExecutor::Create(const BatchedForwardExecutorOptions& options,
 
   batching::SchedulerOptions scheduler_options;
   scheduler_options.max_batch_size = options.batching.max_batch_size;
+  if (options.max_batch_rows_by_bytes > 0) {
+    scheduler_options.max_batch_size = std::min(
+        scheduler_options.max_batch_size, options.max_batch_rows_by_bytes);
+  }
   scheduler_options.max_queue_delay_us = options.batching.max_queue_delay_us;
   scheduler_options.max_queue_size = options.batching.max_queue_size;
   scheduler_options.num_batch_workers = options.batching.num_batch_workers;

@@ -35,6 +35,10 @@ struct BatchedForwardExecutorOptions {
   // OpenMP threads of one Forward (the model's EngineOptions::num_threads);
   // the tokens a batch takes from the ComputeBudget.
   int threads_per_forward = 1;
+  // The most rows whose batch fits the per-request memory budget
+  // (admission::MaxBatchRows); batches are cut at
+  // min(batching.max_batch_size, this). 0 = no byte cut.
+  int64_t max_batch_rows_by_bytes = 0;
   // Scheduler time source; nullptr = batching::RealClock(). Not owned.
   batching::Clock* clock = nullptr;
 };

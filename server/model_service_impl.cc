@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/admission/admission.h"
 #include "server/auth/method_roles.h"
 #include "server/change_audit.h"
 #include "server/forward_call.h"
@@ -225,6 +226,14 @@ grpc::ServerUnaryReactor* ModelServiceImpl::Forward(
       reactor->Finish(shared_recorder->Complete(validated.status()));
       return;
     }
+    // Admission by cost, before the call is queued or anything allocated.
+    absl::Status admitted = admission::AdmitForward(
+        manager_->admission_limits(), request->model(), (*found)->engine(),
+        validated->batch_rows, static_cast<int64_t>(validated->masks.size()));
+    if (!admitted.ok()) {
+      reactor->Finish(shared_recorder->Complete(admitted));
+      return;
+    }
     auto call = std::make_unique<ForwardCall>(context, request, response,
                                               reactor, *std::move(validated),
                                               std::move(*shared_recorder));
@@ -322,10 +331,13 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetParameters(
                   return;
                 }
                 recorder->Attribute((*found)->reporter());
-                auto answer = [model = *found, recorder, request, response,
+                auto answer = [model = *found, manager = manager_, recorder,
+                               request, response,
                                reactor](absl::Status status) {
                   if (status.ok()) {
-                    status = ReadModelParameters(*model, *request, response);
+                    status = ReadModelParameters(
+                        *model, *request, manager->admission_limits(),
+                        response);
                   }
                   reactor->Finish(recorder->Complete(status));
                 };

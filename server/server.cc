@@ -77,6 +77,10 @@ absl::Status Server::Start() {
   manager_options.clock = options_.clock;
   manager_options.snapshot_every_updates = options_.snapshot_every_updates;
   manager_options.snapshot_every_bytes = options_.snapshot_every_bytes;
+  manager_options.admission.max_request_memory_bytes =
+      options_.max_request_memory_bytes;
+  manager_options.admission.max_response_bytes = options_.max_message_bytes;
+  manager_options.admission.max_layers = options_.max_layers;
   manager_ = std::make_unique<ModelManager>(
       manager_options, registry_.get(), reporter_.get(), budget_.get(),
       store_.get(), retirer_.get(), maintenance_.get(), timer_.get());

@@ -13,7 +13,19 @@ ABSL_FLAG(std::string, models_file, "",
           "JSON list of CreateModelRequest (protobuf JSON mapping) created at "
           "start; a bad file fails start-up.");
 ABSL_FLAG(int64_t, max_message_bytes, int64_t{64} << 20,
-          "Largest gRPC message received or sent, in bytes.");
+          "Largest gRPC message received or sent, in bytes. A Forward or "
+          "GetParameters whose response would be larger is refused "
+          "RESOURCE_EXHAUSTED before it is computed.");
+ABSL_FLAG(int64_t, max_request_memory_bytes,
+          brainserve::server::ServerOptions().max_request_memory_bytes,
+          "Most bytes one Forward, or one batch of Forwards, may allocate "
+          "(input, output and response copies, activations, workspace). A "
+          "Forward over it, or whose response exceeds --max_message_bytes, is "
+          "refused RESOURCE_EXHAUSTED before anything is allocated; batches "
+          "are cut to fit; CreateModel needs a full batch of the model to "
+          "fit.");
+ABSL_FLAG(int64_t, max_layers, brainserve::server::ServerOptions().max_layers,
+          "Most layers in one model (CreateModel RESOURCE_EXHAUSTED beyond).");
 ABSL_FLAG(int32_t, engine_threads, 0,
           "Compute threads shared by batch workers and OpenMP (0 = all "
           "cores). A model with W batch workers runs each forward with "
@@ -21,7 +33,8 @@ ABSL_FLAG(int32_t, engine_threads, 0,
           "engine_threads such threads compute at once.");
 ABSL_FLAG(int64_t, max_models, 64, "Most models served at once.");
 ABSL_FLAG(int64_t, max_model_parameter_bytes, int64_t{2} << 30,
-          "Most parameter bytes (float32) of one model.");
+          "Most bytes one model holds: its parameters (float32) plus one "
+          "pass of activations and workspace.");
 ABSL_FLAG(int64_t, max_total_parameter_bytes, int64_t{8} << 30,
           "Most parameter bytes over all models.");
 ABSL_FLAG(int64_t, default_max_batch_size, 64,
@@ -113,6 +126,9 @@ ServerOptions ServerOptionsFromFlags() {
   options.models_file = absl::GetFlag(FLAGS_models_file);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.engine_threads = absl::GetFlag(FLAGS_engine_threads);
+  options.max_request_memory_bytes =
+      absl::GetFlag(FLAGS_max_request_memory_bytes);
+  options.max_layers = absl::GetFlag(FLAGS_max_layers);
   options.limits.max_models = absl::GetFlag(FLAGS_max_models);
   options.limits.max_model_parameter_bytes =
       absl::GetFlag(FLAGS_max_model_parameter_bytes);

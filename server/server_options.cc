@@ -24,6 +24,11 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
         absl::StrCat("--max_message_bytes: ", options.max_message_bytes,
                      ", must be <= ", INT32_MAX));
   }
+  if (status.ok()) {
+    status = AtLeast("max_request_memory_bytes",
+                     options.max_request_memory_bytes, 1024);
+  }
+  if (status.ok()) status = AtLeast("max_layers", options.max_layers, 1);
   if (status.ok())
     status = AtLeast("engine_threads", options.engine_threads, 0);
   if (status.ok()) status = AtLeast("max_models", options.limits.max_models, 1);

@@ -21,6 +21,13 @@ struct ServerOptions {
   std::string metrics_listen_address = "0.0.0.0:9464";
   // Largest gRPC message received or sent, in bytes.
   int64_t max_message_bytes = int64_t{64} << 20;
+  // Admission by cost (server/admission): the most bytes one Forward, or
+  // one batch, may allocate (input, output and response copies,
+  // activations, workspace); more is RESOURCE_EXHAUSTED before anything is
+  // allocated. CreateModel needs a full batch of the model to fit.
+  int64_t max_request_memory_bytes = int64_t{256} << 20;
+  // Most layers in one model's spec (CreateModel RESOURCE_EXHAUSTED beyond).
+  int64_t max_layers = 1000;
   // Compute threads shared by all models' batch workers and OpenMP; 0 =
   // std::thread::hardware_concurrency(). See compute_budget.h for the policy.
   int engine_threads = 0;

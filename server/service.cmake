@@ -3,6 +3,8 @@
 # except main.cc / server_flags.cc, which only the binary links).
 # Included by server/CMakeLists.txt after batching/ and metrics/.
 set(BRAINSERVE_SERVER_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/admission/admission.cc
+  ${CMAKE_CURRENT_LIST_DIR}/admission/forward_cost.cc
   ${CMAKE_CURRENT_LIST_DIR}/batched_forward_executor.cc
   ${CMAKE_CURRENT_LIST_DIR}/batching_config.cc
   ${CMAKE_CURRENT_LIST_DIR}/change_audit.cc
