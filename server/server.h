@@ -22,6 +22,15 @@
 // main listener's. ReloadCredentials() re-reads the token file and metrics
 // credentials at once (SIGHUP); they are also polled.
 //
+// Connections: keepalive pings, max connection idle time and age, and a
+// handshake timeout reap idle, half-open and silent connections. A listener
+// watchdog (listener_watchdog.h) probes the gRPC listener over fresh
+// connections and, if it has stopped accepting (gRPC's listener never
+// recovers from EMFILE), rebuilds it on the same port: the old grpc::Server
+// is shut down (its calls get one second) and a new one serves the same
+// ModelManager, so every model and version is kept. A few descriptors are
+// held in reserve for that moment.
+//
 // Thread safety: Start() once; Shutdown() and EnterDraining() from any thread
 // (never from a gRPC or batch thread), idempotent. Accessors are thread-safe.
 #ifndef BRAINSERVE_SERVER_SERVER_H_
@@ -29,6 +38,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
@@ -43,6 +53,8 @@
 #include "server/model_registry.h"
 #include "server/model_service_impl.h"
 #include "server/deadline_timer.h"
+#include "server/fd_limits.h"
+#include "server/listener_watchdog.h"
 #include "server/replicator.h"
 #include "server/security.h"
 #include "server/server_options.h"
@@ -99,6 +111,15 @@ class Server {
   // Shared stores: subscribes to the change feed and waits until caught up.
   absl::Status StartReplication();
   absl::Status StartGrpc();
+  // A gRPC server for ModelService (`service`), health and reflection on
+  // `address`; null if it cannot listen. Sets `*port`.
+  std::unique_ptr<grpc::Server> BuildGrpcServer(const std::string& address,
+                                                ModelServiceImpl* service,
+                                                int* port);
+  std::unique_ptr<ModelServiceImpl> NewService();
+  void StartListenerWatchdog();
+  // The watchdog's rebuild: old listener down, a new one on grpc_port_.
+  absl::Status RebuildListener();
   absl::Status StartHealthListener();
   // Sets the health of "" and brainserve.v1.ModelService on every listener.
   void SetServing(bool serving);
@@ -121,6 +142,15 @@ class Server {
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<ModelManager> manager_;
   std::unique_ptr<ModelServiceImpl> service_;
+  // Services of rebuilt listeners' predecessors, kept until destruction.
+  std::vector<std::unique_ptr<ModelServiceImpl>> retired_services_;
+  std::unique_ptr<DescriptorReserve> fd_reserve_;
+  std::unique_ptr<ListenerWatchdog> watchdog_;
+  // Serializes replacing grpc_server_ (the watchdog) with reading it for
+  // health changes. Shutdown() stops the watchdog before it touches
+  // grpc_server_.
+  absl::Mutex listener_mu_;
+  bool listener_closed_ ABSL_GUARDED_BY(listener_mu_) = false;
   // Shared stores only: applies what other replicas commit.
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<grpc::Server> grpc_server_;

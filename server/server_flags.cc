@@ -113,6 +113,36 @@ ABSL_FLAG(std::string, health_listen, "",
 ABSL_FLAG(std::string, metrics_basic_auth_file, "",
           "Require HTTP basic auth on /metrics: lines USERNAME "
           "SHA256_HEX_OF_PASSWORD. Re-read when it changes and on SIGHUP.");
+ABSL_FLAG(int64_t, keepalive_time_ms,
+          brainserve::server::ServerOptions().keepalive_time_ms,
+          "Ping a connection idle this long (ms); with --keepalive_timeout_ms "
+          "this reaps half-open connections.");
+ABSL_FLAG(int64_t, keepalive_timeout_ms,
+          brainserve::server::ServerOptions().keepalive_timeout_ms,
+          "Close a connection whose keepalive ping is not answered within "
+          "this many ms.");
+ABSL_FLAG(int64_t, max_connection_idle_ms,
+          brainserve::server::ServerOptions().max_connection_idle_ms,
+          "Close (GOAWAY) a connection without calls for this many ms; 0: "
+          "never.");
+ABSL_FLAG(int64_t, max_connection_age_ms,
+          brainserve::server::ServerOptions().max_connection_age_ms,
+          "Close (GOAWAY) a connection this many ms old, so clients behind a "
+          "load balancer rebalance; 0: never.");
+ABSL_FLAG(int64_t, max_connection_age_grace_ms,
+          brainserve::server::ServerOptions().max_connection_age_grace_ms,
+          "How long calls on a connection closed for its age may still run, "
+          "in ms.");
+ABSL_FLAG(int64_t, handshake_timeout_ms,
+          brainserve::server::ServerOptions().handshake_timeout_ms,
+          "Close a connection that has not completed its TLS/HTTP2 handshake "
+          "within this many ms.");
+ABSL_FLAG(int64_t, listener_probe_interval_ms,
+          brainserve::server::ServerOptions().listener_probe_interval_ms,
+          "Probe the gRPC listener over a fresh connection this often (ms) and "
+          "rebuild it on the same port, keeping every model, after two failed "
+          "probes (gRPC stops accepting for good after running out of file "
+          "descriptors); 0: off.");
 ABSL_FLAG(std::string, ready_file, "",
           "Once serving, atomically write {\"grpc_port\":N,\"metrics_port\":M,"
           "\"health_port\":H} to this file.");
@@ -162,6 +192,15 @@ ServerOptions ServerOptionsFromFlags() {
   options.auth_tokens_file = absl::GetFlag(FLAGS_auth_tokens_file);
   options.audit_log_file = absl::GetFlag(FLAGS_audit_log_file);
   options.health_listen_address = absl::GetFlag(FLAGS_health_listen);
+  options.keepalive_time_ms = absl::GetFlag(FLAGS_keepalive_time_ms);
+  options.keepalive_timeout_ms = absl::GetFlag(FLAGS_keepalive_timeout_ms);
+  options.max_connection_idle_ms = absl::GetFlag(FLAGS_max_connection_idle_ms);
+  options.max_connection_age_ms = absl::GetFlag(FLAGS_max_connection_age_ms);
+  options.max_connection_age_grace_ms =
+      absl::GetFlag(FLAGS_max_connection_age_grace_ms);
+  options.handshake_timeout_ms = absl::GetFlag(FLAGS_handshake_timeout_ms);
+  options.listener_probe_interval_ms =
+      absl::GetFlag(FLAGS_listener_probe_interval_ms);
   options.metrics_basic_auth_file =
       absl::GetFlag(FLAGS_metrics_basic_auth_file);
 #ifdef BRAINSERVE_VERSION

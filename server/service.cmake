@@ -10,8 +10,11 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/change_audit.cc
   ${CMAKE_CURRENT_LIST_DIR}/compute_budget.cc
   ${CMAKE_CURRENT_LIST_DIR}/deadline_timer.cc
+  ${CMAKE_CURRENT_LIST_DIR}/exit_deadline.cc
+  ${CMAKE_CURRENT_LIST_DIR}/fd_limits.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_batch.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_call.cc
+  ${CMAKE_CURRENT_LIST_DIR}/listener_watchdog.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_log.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_manager.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_registry.cc
