@@ -68,7 +68,15 @@ BatchedForwardExecutor::BatchedForwardExecutor(
 BatchedForwardExecutor::~BatchedForwardExecutor() { Shutdown(/*drain=*/true); }
 
 void BatchedForwardExecutor::Submit(std::unique_ptr<ForwardCall> call) {
-  absl::Status status = scheduler_->Schedule(&call);
+  // Admission by cost, before the call is queued or anything allocated.
+  absl::Status status = admission::AdmitForward(
+      options_.admission, options_.model_name, *model_, call->size(),
+      static_cast<int64_t>(call->masks().size()));
+  if (!status.ok()) {
+    call->Finish(status);
+    return;
+  }
+  status = scheduler_->Schedule(&call);
   if (status.ok()) return;
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     status = absl::ResourceExhaustedError(

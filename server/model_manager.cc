@@ -188,7 +188,9 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
   executor_options.batching = batching;
   executor_options.threads_per_forward = threads_per_forward;
   executor_options.clock = options_.clock;
-  // Batches are cut by bytes as well as rows.
+  // Every submitted call is admitted by cost; batches are cut by bytes as
+  // well as rows.
+  executor_options.admission = options_.admission;
   executor_options.max_batch_rows_by_bytes = admission::MaxBatchRows(
       options_.admission, *engine_model, batching.max_batch_size);
   absl::StatusOr<std::unique_ptr<BatchedForwardExecutor>> executor =

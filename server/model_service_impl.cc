@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/admission/admission.h"
 #include "server/auth/method_roles.h"
 #include "server/change_audit.h"
 #include "server/forward_call.h"
@@ -224,14 +223,6 @@ grpc::ServerUnaryReactor* ModelServiceImpl::Forward(
         ValidateForwardRequest(*request, (*found)->engine());
     if (!validated.ok()) {
       reactor->Finish(shared_recorder->Complete(validated.status()));
-      return;
-    }
-    // Admission by cost, before the call is queued or anything allocated.
-    absl::Status admitted = admission::AdmitForward(
-        manager_->admission_limits(), request->model(), (*found)->engine(),
-        validated->batch_rows, static_cast<int64_t>(validated->masks.size()));
-    if (!admitted.ok()) {
-      reactor->Finish(shared_recorder->Complete(admitted));
       return;
     }
     auto call = std::make_unique<ForwardCall>(context, request, response,

@@ -74,10 +74,10 @@ void ExpectSame(float got, float want, const std::string& what) {
   }
 }
 
-class NonFiniteActivationTest
+class GoldenNonFiniteActivationTest
     : public ::testing::TestWithParam<std::tuple<NonFiniteCase, bool>> {};
 
-TEST_P(NonFiniteActivationTest, MatchesJax) {
+TEST_P(GoldenNonFiniteActivationTest, MatchesJax) {
   const auto& [c, fused] = GetParam();
   const std::string act = "activation { function: " + std::string(c.function) +
                           " alpha: " + std::to_string(c.alpha) + " }";
@@ -102,7 +102,7 @@ TEST_P(NonFiniteActivationTest, MatchesJax) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Functions, NonFiniteActivationTest,
+    Functions, GoldenNonFiniteActivationTest,
     ::testing::Combine(::testing::ValuesIn(kCases), ::testing::Bool()),
     [](const auto& info) {
       const NonFiniteCase& c = std::get<0>(info.param);
@@ -114,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(
 // A dense layer: a NaN or Inf input reaches every output of its own row
 // (NaN * w propagates; Inf * w with w of both signs sums to Inf - Inf = NaN
 // in some output or stays +-Inf), and never another row's outputs.
-TEST(NonFiniteDenseTest, NaNStaysInItsRow) {
+TEST(GoldenNonFiniteDenseTest, NaNStaysInItsRow) {
   auto model = Model::Create(
       ParseSpec("input_shape: 2 layers { linear { out_size: 3 } } "
                 "layers { activation { function: RELU } }"),
