@@ -86,7 +86,11 @@ std::optional<dnnl::algorithm> Activation::DnnlAlgorithm(
   *dnnl_alpha = 0.0f;
   switch (function) {
     case Spec::RELU:
-      return dnnl::algorithm::eltwise_relu;
+      // Not fused: oneDNN 2.6's relu post-op (alpha 0) computes max(x, 0)
+      // with a NaN-dropping max and turns NaN into 0, where jnp.maximum
+      // propagates it (tests/engine/nonfinite_semantics_test.cc). The
+      // standalone pass (ApplyInPlace) costs one sweep over the output.
+      return std::nullopt;
     case Spec::LEAKY_RELU:
       *dnnl_alpha = alpha;  // oneDNN relu: x > 0 ? x : alpha * x
       return dnnl::algorithm::eltwise_relu;
