@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "protos/grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/test_server.h"
+#include "server/listener_watchdog.h"
 #include "tests/testing/server_process.h"
 
 namespace brainserve::testing {
@@ -126,6 +127,42 @@ TEST(ListenerRecoveryTest, NewClientsServedAfterDescriptorExhaustion) {
   v1::ForwardResponse response;
   ASSERT_TRUE(Forward(*fresh, request, &response).ok());
   EXPECT_EQ(TensorData(response.output()), std::vector<float>({0.5f, -0.5f}));
+}
+
+// The probe tells a listener that accepts (a real server answers the
+// HTTP/2 preface) from one that does not (a socket that listens but never
+// calls accept: connections wait in the backlog, as with gRPC after EMFILE).
+TEST(ListenerProbeTest, TellsAWedgedListenerFromALiveOne) {
+  auto server = TestServer::Start();
+  ASSERT_NE(server, nullptr);
+  EXPECT_TRUE(server::ProbeListener("127.0.0.1", server->server().grpc_port(),
+                                    absl::Seconds(1))
+                  .ok());
+
+  const int wedged = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(wedged, 0);
+  struct sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ASSERT_EQ(bind(wedged, reinterpret_cast<struct sockaddr*>(&addr),
+                 sizeof(addr)),
+            0);
+  ASSERT_EQ(listen(wedged, 16), 0);
+  socklen_t length = sizeof(addr);
+  getsockname(wedged, reinterpret_cast<struct sockaddr*>(&addr), &length);
+  const absl::Status probe = server::ProbeListener(
+      "127.0.0.1", ntohs(addr.sin_port), absl::Milliseconds(300));
+  EXPECT_EQ(probe.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(probe.message()),
+              ::testing::HasSubstr("connection not accepted"));
+  close(wedged);
+}
+
+TEST(ListenerProbeTest, ProbesLoopbackForWildcardAddresses) {
+  EXPECT_EQ(server::ProbeHostFor("0.0.0.0:50051"), "127.0.0.1");
+  EXPECT_EQ(server::ProbeHostFor("[::]:50051"), "::1");
+  EXPECT_EQ(server::ProbeHostFor("10.1.2.3:50051"), "10.1.2.3");
+  EXPECT_EQ(server::ProbeHostFor("[fe80::1]:0"), "fe80::1");
 }
 
 }  // namespace
