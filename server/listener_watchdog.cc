@@ -79,6 +79,11 @@ absl::Status ProbeListener(const std::string& host, int port,
                      found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (sock.fd() < 0) {
     freeaddrinfo(found);
+    if (errno == EMFILE || errno == ENFILE) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "listener probe: out of file descriptors (", std::strerror(errno),
+          ")"));
+    }
     return Unavailable("socket");
   }
   const int connected = connect(sock.fd(), found->ai_addr, found->ai_addrlen);
@@ -122,13 +127,27 @@ void ListenerWatchdog::Stop() {
 
 void ListenerWatchdog::Run() {
   int failures = 0;
+  bool exhausted = false;
   while (!stop_.WaitForNotificationWithTimeout(options_.interval)) {
     absl::Status probe =
         ProbeListener(options_.host, options_.port, options_.probe_timeout);
     if (probe.ok()) {
       failures = 0;
+      exhausted = false;
       continue;
     }
+    // While the process has no descriptor left, a new listener would wedge
+    // at once, and a rebuild would only cut the calls of clients still
+    // connected: wait for the flood to end (logged once).
+    if (absl::IsResourceExhausted(probe)) {
+      if (!exhausted) {
+        std::fprintf(stderr, "brainserve-server: %s; waiting\n",
+                     std::string(probe.message()).c_str());
+      }
+      exhausted = true;
+      continue;
+    }
+    exhausted = false;
     ++failures;
     std::fprintf(stderr, "brainserve-server: %s (%d in a row)\n",
                  std::string(probe.message()).c_str(), failures);

@@ -6,9 +6,10 @@
 // every `interval` over a fresh TCP connection: it sends the HTTP/2 client
 // preface and expects the server to answer anything or close the connection
 // within `probe_timeout` (a plaintext gRPC server sends its SETTINGS; a TLS
-// one an alert or EOF). A connection nobody accepted gets neither. After
-// `failures_before_rebuild` failed probes in a row (a probe that cannot even
-// create a socket counts too) it calls `rebuild`, which shuts the old
+// one an alert or EOF). A connection nobody accepted gets neither. While the
+// process is out of descriptors (the probe cannot create a socket) it waits:
+// a new listener would wedge again at once. After `failures_before_rebuild`
+// failed probes in a row it calls `rebuild`, which shuts the old
 // grpc::Server down and starts a new one on the same port, keeping every
 // model (the ModelManager is not touched).
 //
@@ -45,6 +46,7 @@ struct ListenerWatchdogOptions {
 
 // OK if the server at host:port accepted a fresh connection: it answered
 // the HTTP/2 preface with data or closed the connection within `timeout`.
+// RESOURCE_EXHAUSTED if this process has no descriptor left for the probe;
 // UNAVAILABLE (naming the step) otherwise.
 absl::Status ProbeListener(const std::string& host, int port,
                            absl::Duration timeout);
