@@ -1,7 +1,7 @@
 # brainserve container image, built in two stages on Debian 12 (bookworm).
 #
 #   docker build -t brainserve:0.1.0 .
-#   docker run --rm -p 50051:50051 -p 9464:9464 brainserve:0.1.0
+#   docker run --rm -p 50051:50051 -p 8000:8000 -p 9464:9464 brainserve:0.1.0
 #
 # Needs BuildKit (the default builder since Docker 23; with Debian's docker.io 20.10 set
 # DOCKER_BUILDKIT=1). deploy/smoke_test_image.sh builds and runs this image in CI.
@@ -26,6 +26,7 @@ RUN apt-get update \
       build-essential cmake pkg-config ccache \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libdnnl-dev ocl-icd-opencl-dev prometheus-cpp-dev libsqlite3-dev libpq-dev libssl-dev \
+      libcpp-httplib-dev nlohmann-json3-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -54,6 +55,7 @@ RUN apt-get update \
       libgrpc++1.51 libprotobuf32 libabsl20220623 \
       libdnnl2 libgomp1 \
       libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libsqlite3-0 libpq5 libssl3 \
+      libcpp-httplib0.11 \
  && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
  && groupadd --system --gid 10001 brainserve \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
@@ -77,7 +79,8 @@ WORKDIR /var/lib/brainserve
 VOLUME ["/var/lib/brainserve"]
 # The CLI (and so the HEALTHCHECK) talks to this address; change it together with --listen.
 ENV BRAINSERVE_SERVER=127.0.0.1:50051
-EXPOSE 50051 9464
+# gRPC (ModelService and the Open Inference Protocol), HTTP/REST, /metrics.
+EXPOSE 50051 8000 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
   CMD ["brainserve-cli", "--timeout_ms=3000", "health"]
 # The server handles SIGTERM (graceful drain, exit 0) itself, so it can be PID 1.

@@ -11,6 +11,7 @@
 #    between runs through the cached data root).
 # 4. Runs the image with --network=host on free non-default ports, read-only, all capabilities
 #    dropped, and checks: brainserve-cli health is SERVING (whole server and ModelService); the
+#    REST /v2/health/ready answers and a REST infer on identity returns its input; the
 #    process runs as uid 10001; Forward on identity returns its input and on mlp a [1,10] output,
 #    and UpdateParameters shifts mlp's output as expected (CLI inside the container); /metrics
 #    answers and counts those calls; every brainserve_*
@@ -93,9 +94,11 @@ $DOCKER run --rm --network=none --entrypoint sh "$IMAGE" -c \
 GRPC_PORT="$(free_port)"
 METRICS_PORT="$(free_port)"
 while [ "$METRICS_PORT" = "$GRPC_PORT" ]; do METRICS_PORT="$(free_port)"; done
-log "docker run --network=host: gRPC 127.0.0.1:$GRPC_PORT, metrics 127.0.0.1:$METRICS_PORT"
-# The image's default command with the listen addresses appended (the last flag wins), hardened
-# the way deploy/k8s runs it.
+HTTP_PORT="$(free_port)"
+while [ "$HTTP_PORT" = "$GRPC_PORT" ] || [ "$HTTP_PORT" = "$METRICS_PORT" ]; do HTTP_PORT="$(free_port)"; done
+log "docker run --network=host: gRPC 127.0.0.1:$GRPC_PORT, HTTP 127.0.0.1:$HTTP_PORT, metrics 127.0.0.1:$METRICS_PORT"
+# The image's default command (models file and the store on its volume; flags given here replace
+# the CMD) with the listen addresses appended, hardened the way deploy/k8s runs it.
 $DOCKER run -d --name "$CONTAINER" --network=host \
   --read-only --tmpfs /tmp --cap-drop=ALL --security-opt=no-new-privileges \
   --health-interval=2s --health-start-period=10s \
@@ -103,6 +106,7 @@ $DOCKER run -d --name "$CONTAINER" --network=host \
   "$IMAGE" --models_file=/opt/brainserve/examples/models.json \
   --store=sqlite:/var/lib/brainserve/state.db \
   --listen="127.0.0.1:$GRPC_PORT" --metrics_listen="127.0.0.1:$METRICS_PORT" \
+  --http_listen="127.0.0.1:$HTTP_PORT" \
   --shutdown_grace_seconds="$GRACE_SECONDS" >/dev/null
 cli() { $DOCKER exec -i "$CONTAINER" brainserve-cli --timeout_ms=5000 "$@"; }
 
@@ -118,8 +122,14 @@ done
 [ "$(cli health)" = SERVING ] || fail "health is not SERVING"
 [ "$(cli health --service=brainserve.v1.ModelService)" = SERVING ] ||
   fail "brainserve.v1.ModelService is not SERVING"
-$DOCKER logs "$CONTAINER" 2>&1 | grep -q "brainserve-server: serving gRPC on 127.0.0.1:$GRPC_PORT, metrics on 127.0.0.1:$METRICS_PORT" ||
+$DOCKER logs "$CONTAINER" 2>&1 | grep -q "brainserve-server: serving gRPC on 127.0.0.1:$GRPC_PORT, HTTP on 127.0.0.1:$HTTP_PORT, metrics on 127.0.0.1:$METRICS_PORT" ||
   fail "missing the 'serving gRPC on ...' start-up line"
+# The Open Inference Protocol's REST form answers (readiness and one inference).
+curl -fsS --max-time 5 "http://127.0.0.1:$HTTP_PORT/v2/health/ready" >/dev/null ||
+  fail "/v2/health/ready does not answer 200 on 127.0.0.1:$HTTP_PORT"
+curl -fsS --max-time 5 "http://127.0.0.1:$HTTP_PORT/v2/models/identity/infer" \
+  -d '{"inputs":[{"name":"input","datatype":"FP32","shape":[1,64],"data":['"$(seq -s, 64)"']}]}' |
+  grep -q '"data":\[1,2,3,' || fail "REST infer on identity did not return its input"
 # The server is the container's PID 1: its real, effective, saved and file-system uids.
 uid="$($DOCKER exec "$CONTAINER" awk '/^Uid:/ { print $2, $3, $4, $5 }' /proc/1/status)"
 [ "$uid" = "10001 10001 10001 10001" ] || fail "the server runs with uids $uid, not 10001"

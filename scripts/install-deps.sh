@@ -8,6 +8,8 @@ PKGS=(
   libabsl-dev libdnnl-dev ocl-icd-opencl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio python3-numpy python3-protobuf
+  python3-venv python3-pip python3-setuptools python3-wheel openssl
+  libcpp-httplib-dev nlohmann-json3-dev
   prometheus nghttp2-client valgrind
   docker.io debootstrap docker-compose
   libsqlite3-dev sqlite3 postgresql libpq-dev

@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "server/tensor_codec.h"
 
 namespace brainserve::server {
 namespace {
@@ -25,7 +24,7 @@ std::vector<float> ConcatInputs(const engine::Model& model,
   std::vector<float> input(static_cast<size_t>(rows * sample));
   float* dst = input.data();
   for (const auto& call : calls) {
-    CopyTensorData(call->request().input(), dst);
+    call->io().CopyInput(dst);
     dst += call->size() * sample;
   }
   return input;
@@ -132,10 +131,8 @@ void RunForwardBatch(const ForwardBatchContext& context, CallList calls) {
   for (auto& call : calls) {
     shape[0] = call->size();
     const size_t n = static_cast<size_t>(call->size() * out_sample);
-    v1::ForwardResponse* response = call->response();
-    EncodeTensor(shape, absl::MakeConstSpan(src, n), call->encoding(),
-                 response->mutable_output());
-    response->set_version(snapshot->version());
+    call->io().SetOutput(shape, absl::MakeConstSpan(src, n),
+                         snapshot->version());
     src += n;
     call->Finish(absl::OkStatus());
   }

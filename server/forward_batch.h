@@ -1,5 +1,6 @@
-// Runs one batch of Forward calls through the engine: concatenates the
-// inputs (and masks) along the batch axis, takes ONE parameter snapshot, runs
+// Runs one batch of forward calls (Forward, ModelInfer, HTTP infer alike,
+// through their ForwardIo) through the engine: concatenates the inputs (and
+// masks) along the batch axis, takes ONE parameter snapshot, runs
 // Model::Forward once, splits the output and completes every call. All calls
 // of a batch therefore report the same version.
 //

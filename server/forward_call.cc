@@ -3,8 +3,9 @@
 #include <chrono>
 #include <utility>
 
+#include "server/tensor_codec.h"
+
 namespace brainserve::server {
-namespace {
 
 absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   const std::chrono::system_clock::time_point deadline = context.deadline();
@@ -14,19 +15,39 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   return absl::FromChrono(deadline);
 }
 
-}  // namespace
-
-ForwardCall::ForwardCall(grpc::CallbackServerContext* context,
-                         const v1::ForwardRequest* request,
-                         v1::ForwardResponse* response,
-                         grpc::ServerUnaryReactor* reactor,
-                         ValidatedForward validated, RpcRecorder recorder)
+GrpcForwardIo::GrpcForwardIo(grpc::CallbackServerContext* context,
+                             const v1::ForwardRequest* request,
+                             v1::ForwardResponse* response,
+                             grpc::ServerUnaryReactor* reactor,
+                             TensorEncoding encoding)
     : context_(context),
       request_(request),
       response_(response),
       reactor_(reactor),
-      validated_(std::move(validated)),
-      deadline_(DeadlineOf(*context)),
+      encoding_(encoding) {}
+
+void GrpcForwardIo::CopyInput(float* dst) const {
+  CopyTensorData(request_->input(), dst);
+}
+
+void GrpcForwardIo::SetOutput(absl::Span<const int64_t> shape,
+                              absl::Span<const float> data, uint64_t version) {
+  EncodeTensor(shape, data, encoding_, response_->mutable_output());
+  response_->set_version(version);
+}
+
+void GrpcForwardIo::Finish(const absl::Status&,
+                           const grpc::Status& grpc_status) {
+  reactor_->Finish(grpc_status);
+}
+
+ForwardCall::ForwardCall(std::unique_ptr<ForwardIo> io, int64_t batch_rows,
+                         engine::MaskMap masks, absl::Time deadline,
+                         RpcRecorder recorder)
+    : io_(std::move(io)),
+      batch_rows_(batch_rows),
+      masks_(std::move(masks)),
+      deadline_(deadline),
       recorder_(std::move(recorder)) {}
 
 ForwardCall::~ForwardCall() {
@@ -38,7 +59,8 @@ ForwardCall::~ForwardCall() {
 void ForwardCall::Finish(const absl::Status& status) {
   if (finished_) return;
   finished_ = true;
-  reactor_->Finish(recorder_.Complete(status));
+  const grpc::Status grpc_status = recorder_.Complete(status);
+  io_->Finish(status, grpc_status);
 }
 
 }  // namespace brainserve::server

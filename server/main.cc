@@ -1,7 +1,8 @@
-// brainserve-server: serves brainserve.v1.ModelService, grpc.health.v1.Health
-// and reflection until SIGTERM or SIGINT, then shuts down gracefully (see
-// server.h) and exits 0. SIGHUP re-reads the token file and the metrics
-// credentials. Exit 1: bad flags or start-up failure.
+// brainserve-server: serves brainserve.v1.ModelService, the Open Inference
+// Protocol (gRPC and HTTP/REST), grpc.health.v1.Health and reflection until
+// SIGTERM or SIGINT, then shuts down gracefully (see server.h) and exits 0.
+// SIGHUP re-reads the token file and the metrics credentials. Exit 1: bad
+// flags or start-up failure.
 #include <pthread.h>
 #include <signal.h>
 
@@ -27,17 +28,18 @@ namespace {
 // grace + 0.8 s, leaving time for the process to be torn down.
 constexpr absl::Duration kExitAfterGraceMargin = absl::Milliseconds(800);
 
-// Writes {"grpc_port":N,"metrics_port":M,"health_port":H} to `path`
-// atomically (temp file,
-// then rename), so a reader never sees a partial file.
+// Writes {"grpc_port":N,"metrics_port":M,"health_port":H,"http_port":P} to
+// `path` atomically (temp file, then rename), so a reader never sees a
+// partial file.
 absl::Status WriteReadyFile(const std::string& path, int grpc_port,
-                            int metrics_port, int health_port) {
+                            int metrics_port, int health_port, int http_port) {
   const std::string tmp = absl::StrCat(path, ".tmp");
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << "{\"grpc_port\":" << grpc_port
         << ",\"metrics_port\":" << metrics_port
-        << ",\"health_port\":" << health_port << "}\n";
+        << ",\"health_port\":" << health_port
+        << ",\"http_port\":" << http_port << "}\n";
     if (!out.good()) {
       return absl::UnavailableError(
           absl::StrCat("--ready_file: cannot write '", tmp, "'"));
@@ -108,13 +110,19 @@ int main(int argc, char** argv) {
   const std::string metrics = (*server)->metrics_port() > 0
                                   ? (*server)->metrics_address()
                                   : std::string("(disabled)");
-  std::fprintf(stderr, "brainserve-server: serving gRPC on %s, metrics on %s\n",
-               (*server)->grpc_address().c_str(), metrics.c_str());
+  const std::string http = (*server)->http_port() > 0
+                               ? (*server)->http_address()
+                               : std::string("(disabled)");
+  std::fprintf(stderr,
+               "brainserve-server: serving gRPC on %s, HTTP on %s, metrics on "
+               "%s\n",
+               (*server)->grpc_address().c_str(), http.c_str(),
+               metrics.c_str());
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   if (!ready_file.empty()) {
-    status =
-        WriteReadyFile(ready_file, (*server)->grpc_port(),
-                       (*server)->metrics_port(), (*server)->health_port());
+    status = WriteReadyFile(ready_file, (*server)->grpc_port(),
+                            (*server)->metrics_port(), (*server)->health_port(),
+                            (*server)->http_port());
     if (!status.ok()) return Fail(status);
   }
 

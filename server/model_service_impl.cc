@@ -54,14 +54,14 @@ grpc::ServerUnaryReactor* FinishOnQueue(
 ModelServiceImpl::ModelServiceImpl(
     ModelRegistry* registry, ModelManager* manager, WorkQueue* admin_queue,
     WorkQueue* update_queue, metrics::Reporter* reporter,
-    absl::Duration max_min_version_wait,
-    const auth::GrpcAuthorizer* authorizer, auth::AuditLog* audit_log)
+    const ModelReader* reader, const auth::GrpcAuthorizer* authorizer,
+    auth::AuditLog* audit_log)
     : registry_(registry),
       manager_(manager),
       admin_queue_(admin_queue),
       update_queue_(update_queue),
       reporter_(reporter),
-      max_min_version_wait_(max_min_version_wait),
+      reader_(reader),
       authorizer_(authorizer),
       audit_log_(audit_log) {}
 
@@ -82,23 +82,6 @@ absl::Status ModelServiceImpl::AdmitChange(grpc::CallbackServerContext* context,
   event.tls_subject = std::move(origin.tls_subject);
   recorder.Audit(audit_log_, std::move(event));
   return status;
-}
-
-void ModelServiceImpl::AwaitVersion(grpc::CallbackServerContext* context,
-                                    const ServedModel& model,
-                                    uint64_t min_version,
-                                    VersionGate::Ready then) const {
-  absl::Time deadline = absl::Now() + max_min_version_wait_;
-  absl::StatusCode code = absl::StatusCode::kUnavailable;
-  const auto call_deadline = context->deadline();
-  if (call_deadline != std::chrono::system_clock::time_point::max()) {
-    const absl::Time client = absl::FromChrono(call_deadline);
-    if (client < deadline) {
-      deadline = client;
-      code = absl::StatusCode::kDeadlineExceeded;
-    }
-  }
-  model.gate().WhenAtLeast(min_version, deadline, code, std::move(then));
 }
 
 absl::StatusOr<std::shared_ptr<ServedModel>> ModelServiceImpl::Lookup(
@@ -135,32 +118,17 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetModel(
   auto recorder = std::make_shared<RpcRecorder>(reporter_, Method::kGetModel);
   absl::Status admitted = Admit(context, methods::kGetModel);
   if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
-  absl::StatusOr<std::shared_ptr<ServedModel>> model =
-      Lookup(request->name(), "name");
-  if (!model.ok() && !request->has_min_version()) {
-    return FinishNow(context, *recorder, model.status());
-  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  FindForRead(model, request->name(),
-              [this, context, request, response, reactor,
-               recorder](absl::StatusOr<std::shared_ptr<ServedModel>> found) {
-                if (!found.ok()) {
+  reader_->Find(request->name(), "name", request->min_version(),
+                "min_version", DeadlineOf(*context),
+                [recorder, response, reactor](
+                    absl::StatusOr<std::shared_ptr<ServedModel>> found) {
+                  if (found.ok()) {
+                    recorder->Attribute((*found)->reporter());
+                    (*found)->FillInfo(response);
+                  }
                   reactor->Finish(recorder->Complete(found.status()));
-                  return;
-                }
-                recorder->Attribute((*found)->reporter());
-                auto answer = [model = *found, recorder, response,
-                               reactor](const absl::Status& status) {
-                  if (status.ok()) model->FillInfo(response);
-                  reactor->Finish(recorder->Complete(status));
-                };
-                if (!request->has_min_version()) {
-                  answer(absl::OkStatus());
-                } else {
-                  AwaitVersion(context, **found, request->min_version(),
-                               std::move(answer));
-                }
-              });
+                });
   return reactor;
 }
 
@@ -204,64 +172,33 @@ grpc::ServerUnaryReactor* ModelServiceImpl::Forward(
   RpcRecorder recorder(reporter_, Method::kForward);
   absl::Status admitted = Admit(context, methods::kForward);
   if (!admitted.ok()) return FinishNow(context, recorder, admitted);
-  absl::StatusOr<std::shared_ptr<ServedModel>> model =
-      Lookup(request->model(), "model");
-  if (!model.ok() && !request->has_min_version()) {
-    return FinishNow(context, recorder, model.status());
-  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto shared_recorder = std::make_shared<RpcRecorder>(std::move(recorder));
-  FindForRead(model, request->model(), [this, context, request, response, reactor,
-                                        shared_recorder](
-                                           absl::StatusOr<std::shared_ptr<ServedModel>> found) {
-    if (!found.ok()) {
-      reactor->Finish(shared_recorder->Complete(found.status()));
-      return;
-    }
-    shared_recorder->Attribute((*found)->reporter());
-    absl::StatusOr<ValidatedForward> validated =
-        ValidateForwardRequest(*request, (*found)->engine());
-    if (!validated.ok()) {
-      reactor->Finish(shared_recorder->Complete(validated.status()));
-      return;
-    }
-    auto call = std::make_unique<ForwardCall>(context, request, response,
-                                              reactor, *std::move(validated),
-                                              std::move(*shared_recorder));
-    if (!request->has_min_version()) {
-      (*found)->executor().Submit(std::move(call));
-      return;
-    }
-    // The batch takes the model's snapshot when it runs: >= min_version.
-    auto parked =
-        std::make_shared<std::unique_ptr<ForwardCall>>(std::move(call));
-    AwaitVersion(context, **found, request->min_version(),
-                 [model = *found, parked](const absl::Status& status) {
-                   if (status.ok()) {
-                     model->executor().Submit(std::move(*parked));
-                   } else {
-                     (*parked)->Finish(status);
-                   }
-                 });
-  });
+  // The batch takes the model's snapshot when it runs, so after Find() it
+  // is at least min_version.
+  reader_->Find(
+      request->model(), "model", request->min_version(), "min_version",
+      DeadlineOf(*context),
+      [context, request, response, reactor,
+       shared_recorder](absl::StatusOr<std::shared_ptr<ServedModel>> found) {
+        if (!found.ok()) {
+          reactor->Finish(shared_recorder->Complete(found.status()));
+          return;
+        }
+        shared_recorder->Attribute((*found)->reporter());
+        absl::StatusOr<ValidatedForward> validated =
+            ValidateForwardRequest(*request, (*found)->engine());
+        if (!validated.ok()) {
+          reactor->Finish(shared_recorder->Complete(validated.status()));
+          return;
+        }
+        (*found)->executor().Submit(std::make_unique<ForwardCall>(
+            std::make_unique<GrpcForwardIo>(context, request, response,
+                                            reactor, validated->encoding),
+            validated->batch_rows, std::move(validated->masks),
+            DeadlineOf(*context), std::move(*shared_recorder)));
+      });
   return reactor;
-}
-
-void ModelServiceImpl::FindForRead(
-    const absl::StatusOr<std::shared_ptr<ServedModel>>& local,
-    const std::string& name,
-    std::function<void(absl::StatusOr<std::shared_ptr<ServedModel>>)> then) {
-  if (local.ok() || !absl::IsNotFound(local.status()) ||
-      !manager_->shared_store()) {
-    then(local);
-    return;
-  }
-  // The client has seen this model (it sent a min_version): another replica
-  // may have created it and this one not loaded it yet. Look in the store,
-  // off gRPC's thread.
-  absl::Status scheduled = update_queue_->Schedule(
-      [this, name, then] { then(manager_->FindOrLoad(name)); });
-  if (!scheduled.ok()) then(scheduled);
 }
 
 grpc::ServerUnaryReactor* ModelServiceImpl::UpdateParameters(
@@ -308,37 +245,20 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetParameters(
       std::make_shared<RpcRecorder>(reporter_, Method::kGetParameters);
   absl::Status admitted = Admit(context, methods::kGetParameters);
   if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
-  absl::StatusOr<std::shared_ptr<ServedModel>> model =
-      Lookup(request->model(), "model");
-  if (!model.ok() && !request->has_min_version()) {
-    return FinishNow(context, *recorder, model.status());
-  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  FindForRead(model, request->model(),
-              [this, context, request, response, reactor,
-               recorder](absl::StatusOr<std::shared_ptr<ServedModel>> found) {
-                if (!found.ok()) {
-                  reactor->Finish(recorder->Complete(found.status()));
-                  return;
-                }
-                recorder->Attribute((*found)->reporter());
-                auto answer = [model = *found, manager = manager_, recorder,
-                               request, response,
-                               reactor](absl::Status status) {
-                  if (status.ok()) {
+  reader_->Find(request->model(), "model", request->min_version(),
+                "min_version", DeadlineOf(*context),
+                [manager = manager_, recorder, request, response, reactor](
+                    absl::StatusOr<std::shared_ptr<ServedModel>> found) {
+                  absl::Status status = found.status();
+                  if (found.ok()) {
+                    recorder->Attribute((*found)->reporter());
                     status = ReadModelParameters(
-                        *model, *request, manager->admission_limits(),
+                        **found, *request, manager->admission_limits(),
                         response);
                   }
                   reactor->Finish(recorder->Complete(status));
-                };
-                if (!request->has_min_version()) {
-                  answer(absl::OkStatus());
-                } else {
-                  AwaitVersion(context, **found, request->min_version(),
-                               std::move(answer));
-                }
-              });
+                });
   return reactor;
 }
 

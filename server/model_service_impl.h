@@ -17,7 +17,7 @@
 //   the rest         -> cheap lookups and copies, finished inline.
 // A min_version (read-your-writes) on Forward, GetModel or GetParameters
 // parks the call at the model's VersionGate, holding no thread, until the
-// version is applied.
+// version is applied (model_reader.h).
 //
 // Thread safety: handlers run concurrently on gRPC threads; all state they
 // touch is thread-safe. Borrowed pointers must outlive the service.
@@ -36,6 +36,7 @@
 #include "server/auth/grpc_authorizer.h"
 #include "server/metrics/reporter.h"
 #include "server/model_manager.h"
+#include "server/model_reader.h"
 #include "server/model_registry.h"
 #include "server/rpc_recorder.h"
 #include "server/served_model.h"
@@ -45,14 +46,13 @@ namespace brainserve::server {
 
 class ModelServiceImpl final : public v1::ModelService::CallbackService {
  public:
-  // `max_min_version_wait`: the longest a call with a min_version waits
-  // for this replica to apply that version (then UNAVAILABLE).
+  // `reader` finds models for reads (the read-your-writes rule).
   // `authorizer` must not be null (it admits everyone when authentication
   // is off); `audit_log` null writes no audit lines.
   ModelServiceImpl(ModelRegistry* registry, ModelManager* manager,
                    WorkQueue* admin_queue, WorkQueue* update_queue,
                    metrics::Reporter* reporter,
-                   absl::Duration max_min_version_wait,
+                   const ModelReader* reader,
                    const auth::GrpcAuthorizer* authorizer,
                    auth::AuditLog* audit_log);
 
@@ -96,26 +96,14 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
   // Validates the name in `field` and finds the model.
   absl::StatusOr<std::shared_ptr<ServedModel>> Lookup(
       absl::string_view name, absl::string_view field) const;
-  // `then(local)`, or, when `local` is NOT_FOUND on a shared store, then()
-  // with the model looked up in the store (loaded if another replica created
-  // it), off gRPC's thread.
-  void FindForRead(
-      const absl::StatusOr<std::shared_ptr<ServedModel>>& local,
-      const std::string& name,
-      std::function<void(absl::StatusOr<std::shared_ptr<ServedModel>>)> then);
-  // Read-your-writes: `then(OK)` once `model` has applied `min_version`;
-  // then(DEADLINE_EXCEEDED) at the call's deadline or then(UNAVAILABLE)
-  // after max_min_version_wait, whichever comes first.
-  void AwaitVersion(grpc::CallbackServerContext* context,
-                    const ServedModel& model, uint64_t min_version,
-                    VersionGate::Ready then) const;
+
 
   ModelRegistry* const registry_;
   ModelManager* const manager_;
   WorkQueue* const admin_queue_;
   WorkQueue* const update_queue_;
   metrics::Reporter* const reporter_;
-  const absl::Duration max_min_version_wait_;
+  const ModelReader* const reader_;
   const auth::GrpcAuthorizer* const authorizer_;
   auth::AuditLog* const audit_log_;
 };

@@ -16,32 +16,6 @@ bool IsNameChar(char c) {
          c == '_' || c == '-';
 }
 
-absl::Status ValidateInputShape(const v1::Tensor& input,
-                                const engine::Model& model) {
-  const std::vector<int64_t>& sample = model.input_shape();
-  const auto& shape = input.shape();
-  std::string want_shape = "[B";  // e.g. "[B, 128, 64]"
-  for (int64_t dim : sample) absl::StrAppend(&want_shape, ", ", dim);
-  want_shape += "]";
-  if (shape.size() != static_cast<int>(sample.size()) + 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("input.shape: ", ShapeToString(shape), " has rank ",
-                     shape.size(), ", expected ", want_shape));
-  }
-  if (shape[0] < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("input.shape[0]: batch size ", shape[0],
-                     ", must be >= 1 (expected ", want_shape, ")"));
-  }
-  for (size_t i = 0; i < sample.size(); ++i) {
-    if (shape[static_cast<int>(i) + 1] != sample[i]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "input.shape: ", ShapeToString(shape), ", expected ", want_shape));
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status Prefixed(const absl::Status& status, absl::string_view prefix) {
   return absl::Status(status.code(), absl::StrCat(prefix, status.message()));
 }
@@ -130,6 +104,31 @@ absl::Status ValidateModelName(absl::string_view name,
   return absl::OkStatus();
 }
 
+absl::Status ValidateBatchedShape(absl::Span<const int64_t> shape,
+                                  absl::Span<const int64_t> sample,
+                                  absl::string_view field) {
+  std::string want_shape = "[B";  // e.g. "[B, 128, 64]"
+  for (int64_t dim : sample) absl::StrAppend(&want_shape, ", ", dim);
+  want_shape += "]";
+  if (shape.size() != sample.size() + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".shape: ", ShapeToString(shape), " has rank ",
+                     shape.size(), ", expected ", want_shape));
+  }
+  if (shape[0] < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".shape[0]: batch size ", shape[0],
+                     ", must be >= 1 (expected ", want_shape, ")"));
+  }
+  for (size_t i = 0; i < sample.size(); ++i) {
+    if (shape[i + 1] != sample[i]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ".shape: ", ShapeToString(shape), ", expected ", want_shape));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ValidatedForward> ValidateForwardRequest(
     const v1::ForwardRequest& request, const engine::Model& model) {
   if (!request.has_input()) {
@@ -137,7 +136,8 @@ absl::StatusOr<ValidatedForward> ValidateForwardRequest(
   }
   absl::StatusOr<int64_t> count = ValidateTensor(request.input(), "input");
   if (!count.ok()) return count.status();
-  absl::Status status = ValidateInputShape(request.input(), model);
+  absl::Status status = ValidateBatchedShape(request.input().shape(),
+                                             model.input_shape(), "input");
   if (!status.ok()) return status;
 
   ValidatedForward out;

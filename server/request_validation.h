@@ -27,6 +27,12 @@ inline constexpr size_t kMaxModelNameLength = 128;
 // Checks `name` against [A-Za-z0-9][A-Za-z0-9._-]{0,127}; `field` names it.
 absl::Status ValidateModelName(absl::string_view name, absl::string_view field);
 
+// Checks that `shape` is [B, *sample] with B >= 1; errors name
+// `field`.shape, e.g. "input.shape: [2, 3] has rank 2, expected [B, 4, 3]".
+absl::Status ValidateBatchedShape(absl::Span<const int64_t> shape,
+                                  absl::Span<const int64_t> sample,
+                                  absl::string_view field);
+
 // A Forward request that passed ValidateForwardRequest().
 struct ValidatedForward {
   int64_t batch_rows = 0;  // B, the leading dim of input.shape

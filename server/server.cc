@@ -24,6 +24,8 @@ namespace {
 constexpr char kModelServiceName[] = "brainserve.v1.ModelService";
 // Descriptors held back for rebuilding the listener when none are left.
 constexpr int kReservedDescriptors = 8;
+// The protocol extension the HTTP front end implements (ServerMetadata).
+constexpr char kBinaryTensorDataExtension[] = "binary_tensor_data";
 // How long after the grace period gRPC waits before cancelling calls that
 // are still running (e.g. a batch computing when the grace period ended).
 // Half a second, so cancellation, joins and the store's close fit in the
@@ -88,21 +90,37 @@ absl::Status Server::Start() {
   manager_ = std::make_unique<ModelManager>(
       manager_options, registry_.get(), reporter_.get(), budget_.get(),
       store_.get(), retirer_.get(), maintenance_.get(), timer_.get());
-  service_ = NewService();
+  reader_ = std::make_unique<ModelReader>(
+      registry_.get(), manager_.get(), update_queue_.get(),
+      absl::Milliseconds(options_.max_min_version_wait_ms));
+  inference_protocol::InferenceProtocolOptions protocol_options;
+  protocol_options.server_version = options_.version;
+  protocol_options.extensions = {kBinaryTensorDataExtension};
+  protocol_ = std::make_unique<inference_protocol::InferenceProtocol>(
+      protocol_options, registry_.get(), reader_.get(), reporter_.get());
+  NewServices();
   status = RestoreModels();
   if (status.ok()) status = LoadStartupModels();
   if (status.ok()) status = StartReplication();
   if (status.ok()) status = StartGrpc();
   if (status.ok()) status = StartHealthListener();
+  if (status.ok()) status = StartHttp();
   if (status.ok()) StartListenerWatchdog();
   if (!status.ok()) {
-    if (grpc_server_ != nullptr) {  // the health listener failed
+    if (grpc_server_ != nullptr) {  // a later listener failed
       grpc_server_->Shutdown(std::chrono::system_clock::now());
       grpc_server_->Wait();
       grpc_server_.reset();
     }
+    if (health_server_ != nullptr) {
+      health_server_->Shutdown(std::chrono::system_clock::now());
+      health_server_->Wait();
+      health_server_.reset();
+    }
     StopComponents(/*drain=*/false);
+    return status;
   }
+  protocol_->SetReady(true);
   return status;
 }
 
@@ -183,15 +201,17 @@ absl::Status Server::LoadStartupModels() {
   return absl::OkStatus();
 }
 
-std::unique_ptr<ModelServiceImpl> Server::NewService() {
-  return std::make_unique<ModelServiceImpl>(
+void Server::NewServices() {
+  service_ = std::make_unique<ModelServiceImpl>(
       registry_.get(), manager_.get(), admin_queue_.get(), update_queue_.get(),
-      reporter_.get(), absl::Milliseconds(options_.max_min_version_wait_ms),
-      security_->authorizer(), security_->audit_log());
+      reporter_.get(), reader_.get(), security_->authorizer(),
+      security_->audit_log());
+  inference_service_ = std::make_unique<inference_protocol::InferenceService>(
+      protocol_.get(), security_->authorizer());
 }
 
 std::unique_ptr<grpc::Server> Server::BuildGrpcServer(
-    const std::string& address, ModelServiceImpl* service, int* port) {
+    const std::string& address, int* port) {
   grpc::ServerBuilder builder;
   // No SO_REUSEPORT: a port already in use is a start-up error, not a port
   // silently shared with another process (which would get half the calls).
@@ -221,15 +241,15 @@ std::unique_ptr<grpc::Server> Server::BuildGrpcServer(
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(options_.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
-  builder.RegisterService(service);
+  builder.RegisterService(service_.get());
+  builder.RegisterService(inference_service_.get());
   return builder.BuildAndStart();
 }
 
 absl::Status Server::StartGrpc() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc_server_ =
-      BuildGrpcServer(options_.listen_address, service_.get(), &grpc_port_);
+  grpc_server_ = BuildGrpcServer(options_.listen_address, &grpc_port_);
   if (grpc_server_ == nullptr || grpc_port_ == 0) {
     grpc_server_.reset();
     return absl::UnavailableError(absl::StrCat(
@@ -288,11 +308,14 @@ absl::Status Server::RebuildListener() {
     grpc_server_->Wait();
     grpc_server_.reset();
   }
+  // Fresh service objects for the new server; the old ones stay alive (the
+  // old server is gone, but nothing is lost by keeping a few pointers).
   retired_services_.push_back(std::move(service_));
-  service_ = NewService();
+  retired_inference_services_.push_back(std::move(inference_service_));
+  NewServices();
   int port = 0;
-  grpc_server_ = BuildGrpcServer(WithPort(options_.listen_address, grpc_port_),
-                                 service_.get(), &port);
+  grpc_server_ =
+      BuildGrpcServer(WithPort(options_.listen_address, grpc_port_), &port);
   fd_reserve_->Refill();
   if (grpc_server_ == nullptr || port != grpc_port_) {
     grpc_server_.reset();
@@ -315,9 +338,33 @@ void Server::SetServing(bool serving) {
   }
 }
 
+absl::Status Server::StartHttp() {
+  if (options_.http.listen_address.empty()) return absl::OkStatus();
+  http::HttpBackends backends;
+  backends.protocol = protocol_.get();
+  backends.registry = registry_.get();
+  backends.manager = manager_.get();
+  backends.reader = reader_.get();
+  backends.authorizer = security_->authorizer();
+  backends.audit_log = security_->audit_log();
+  backends.admin_queue = admin_queue_.get();
+  backends.update_queue = update_queue_.get();
+  backends.reporter = reporter_.get();
+  http::HttpServerOptions http_options = options_.http;
+  http_options.tls_cert_file = options_.tls_cert_file;
+  http_options.tls_key_file = options_.tls_key_file;
+  http_options.tls_client_ca_file = options_.tls_client_ca_file;
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> http =
+      http::HttpServer::Start(http_options, backends);
+  if (!http.ok()) return http.status();
+  http_ = *std::move(http);
+  return absl::OkStatus();
+}
+
 void Server::EnterDraining() {
   absl::MutexLock lock(&listener_mu_);
   listener_closed_ = true;
+  if (protocol_ != nullptr) protocol_->SetReady(false);
   // Sets every service NOT_SERVING and ignores later SetServingStatus calls.
   for (grpc::Server* server : {grpc_server_.get(), health_server_.get()}) {
     if (server != nullptr) server->GetHealthCheckService()->Shutdown();
@@ -336,22 +383,25 @@ void Server::Shutdown() {
   if (watchdog_ != nullptr) watchdog_->Stop();
   if (grpc_server_ != nullptr) {
     EnterDraining();
+    if (http_ != nullptr) http_->StopAccepting();
     const absl::Time deadline =
         absl::Now() + absl::Seconds(options_.shutdown_grace_seconds);
-    absl::Notification grpc_done;
-    // grpc::Server::Shutdown() returns only once every call has finished, so
-    // it runs aside while this thread enforces the grace period on queues.
-    // gRPC's own deadline (after which it cancels calls) comes a little
-    // later, so queued calls get a clean UNAVAILABLE, not a cancellation.
-    std::thread grpc_shutdown([this, deadline, &grpc_done] {
+    absl::Notification fronts_done;
+    // grpc::Server::Shutdown() returns only once every call has finished
+    // (and HttpServer::Wait() once every HTTP request has), so they run
+    // aside while this thread enforces the grace period on queues. gRPC's
+    // own deadline (after which it cancels calls) comes a little later, so
+    // queued calls get a clean UNAVAILABLE, not a cancellation.
+    std::thread fronts_shutdown([this, deadline, &fronts_done] {
       grpc_server_->Shutdown(
           absl::ToChronoTime(deadline + kCancelAfterGraceMargin));
-      grpc_done.Notify();
+      if (http_ != nullptr) http_->Wait();
+      fronts_done.Notify();
     });
-    if (!grpc_done.WaitForNotificationWithDeadline(deadline)) {
+    if (!fronts_done.WaitForNotificationWithDeadline(deadline)) {
       manager_->ShutdownAll(/*drain=*/false);  // queued -> UNAVAILABLE
     }
-    grpc_shutdown.join();
+    fronts_shutdown.join();
     grpc_server_->Wait();
   }
   if (health_server_ != nullptr) {
@@ -381,6 +431,11 @@ int Server::metrics_port() const {
 
 std::string Server::grpc_address() const {
   return WithPort(options_.listen_address, grpc_port_);
+}
+
+std::string Server::http_address() const {
+  if (http_ == nullptr) return "";
+  return WithPort(options_.http.listen_address, http_->port());
 }
 
 std::string Server::metrics_address() const {

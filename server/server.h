@@ -1,17 +1,20 @@
-// The brainserve server: owns the gRPC server (ModelService, grpc.health.v1
-// and reflection), the model registry and manager, the executors' compute
+// The brainserve server: owns the gRPC server (ModelService, the Open
+// Inference Protocol's GRPCInferenceService, grpc.health.v1 and reflection),
+// the HTTP/REST front end, the model registry and manager, the executors' compute
 // budget, the admin and retirement work queues, and the metrics reporter.
 //
 // Lifecycle: Create() validates options -> Start() opens the model store,
 // restores every stored model (versions and parameters as they were),
 // creates the models of the startup file that the store does not have yet,
-// and starts serving (health SERVING for "" and
-// "brainserve.v1.ModelService") -> Shutdown():
-//   1. health goes NOT_SERVING (EnterDraining());
-//   2. gRPC stops accepting calls; in-flight calls finish, and queued
-//      forwards keep running, for up to shutdown_grace_seconds;
+// and starts serving gRPC and HTTP (health SERVING for "" and
+// "brainserve.v1.ModelService", protocol readiness true) -> Shutdown():
+//   1. health goes NOT_SERVING and the protocol's ServerReady false
+//      (EnterDraining());
+//   2. gRPC and HTTP stop accepting calls; in-flight calls finish, and
+//      queued forwards keep running, for up to shutdown_grace_seconds;
 //   3. if the grace period ends first, queued forwards are answered
-//      UNAVAILABLE and gRPC cancels what is left;
+//      UNAVAILABLE and gRPC cancels what is left (HTTP requests waiting
+//      on them are answered 503);
 //   4. executors, work queues and the exporter are stopped and joined.
 // No call is left unanswered. The destructor calls Shutdown().
 //
@@ -47,9 +50,13 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/server.h"
 #include "server/compute_budget.h"
+#include "server/http/http_server.h"
+#include "server/inference_protocol/inference_protocol.h"
+#include "server/inference_protocol/inference_service.h"
 #include "server/metrics/prometheus_reporter.h"
 #include "server/metrics/reporter.h"
 #include "server/model_manager.h"
+#include "server/model_reader.h"
 #include "server/model_registry.h"
 #include "server/model_service_impl.h"
 #include "server/deadline_timer.h"
@@ -87,11 +94,14 @@ class Server {
   // Re-reads the token file and the metrics credentials now (SIGHUP).
   void ReloadCredentials();
 
-  // Bound ports (valid after Start()); metrics_port() is 0 when disabled.
+  // Bound ports (valid after Start()); metrics_port() and http_port() are 0
+  // when disabled.
   int grpc_port() const { return grpc_port_; }
   // The health-only listener's port; 0 when there is none.
   int health_port() const { return health_port_; }
   int metrics_port() const;
+  int http_port() const { return http_ != nullptr ? http_->port() : 0; }
+  std::string http_address() const;
   // "host:port" with the bound port, e.g. "0.0.0.0:50051".
   std::string grpc_address() const;
   std::string metrics_address() const;
@@ -111,18 +121,20 @@ class Server {
   // Shared stores: subscribes to the change feed and waits until caught up.
   absl::Status StartReplication();
   absl::Status StartGrpc();
-  // A gRPC server for ModelService (`service`), health and reflection on
-  // `address`; null if it cannot listen. Sets `*port`.
+  // A gRPC server for service_ (ModelService), inference_service_ (the
+  // Open Inference Protocol), health and reflection on `address`; null if
+  // it cannot listen. Sets `*port`.
   std::unique_ptr<grpc::Server> BuildGrpcServer(const std::string& address,
-                                                ModelServiceImpl* service,
                                                 int* port);
-  std::unique_ptr<ModelServiceImpl> NewService();
+  // Creates service_ and inference_service_ (one pair per listener).
+  void NewServices();
   void StartListenerWatchdog();
   // The watchdog's rebuild: old listener down, a new one on grpc_port_.
   absl::Status RebuildListener();
   absl::Status StartHealthListener();
   // Sets the health of "" and brainserve.v1.ModelService on every listener.
   void SetServing(bool serving);
+  absl::Status StartHttp();
   void StopComponents(bool drain);
 
   const ServerOptions options_;
@@ -141,9 +153,12 @@ class Server {
   std::unique_ptr<WorkQueue> update_queue_;
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<ModelManager> manager_;
+  std::unique_ptr<ModelReader> reader_;
   std::unique_ptr<ModelServiceImpl> service_;
   // Services of rebuilt listeners' predecessors, kept until destruction.
   std::vector<std::unique_ptr<ModelServiceImpl>> retired_services_;
+  std::vector<std::unique_ptr<inference_protocol::InferenceService>>
+      retired_inference_services_;
   std::unique_ptr<DescriptorReserve> fd_reserve_;
   std::unique_ptr<ListenerWatchdog> watchdog_;
   // Serializes replacing grpc_server_ (the watchdog) with reading it for
@@ -153,7 +168,10 @@ class Server {
   bool listener_closed_ ABSL_GUARDED_BY(listener_mu_) = false;
   // Shared stores only: applies what other replicas commit.
   std::unique_ptr<Replicator> replicator_;
+  std::unique_ptr<inference_protocol::InferenceProtocol> protocol_;
+  std::unique_ptr<inference_protocol::InferenceService> inference_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<http::HttpServer> http_;
   int grpc_port_ = 0;
   // The plaintext health-only listener (options_.health_listen_address).
   std::unique_ptr<grpc::Server> health_server_;

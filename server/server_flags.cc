@@ -9,6 +9,18 @@ ABSL_FLAG(std::string, listen, "0.0.0.0:50051",
           "gRPC listen address host:port (port 0 picks a free port).");
 ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9464",
           "Prometheus /metrics listen address; empty disables the exporter.");
+ABSL_FLAG(std::string, http_listen,
+          brainserve::server::ServerOptions().http.listen_address,
+          "HTTP/REST listen address host:port (the Open Inference Protocol's "
+          "/v2 routes and brainserve's /v1 routes; port 0 picks a free "
+          "port); empty disables HTTP.");
+ABSL_FLAG(int32_t, http_threads,
+          brainserve::server::ServerOptions().http.threads,
+          "HTTP worker threads: the most HTTP connections served at once "
+          "(each waits while its request computes).");
+ABSL_FLAG(int64_t, http_max_body_bytes,
+          brainserve::server::ServerOptions().http.max_body_bytes,
+          "Largest HTTP request body, in bytes; larger ones get 413.");
 ABSL_FLAG(std::string, models_file, "",
           "JSON list of CreateModelRequest (protobuf JSON mapping) created at "
           "start; a bad file fails start-up.");
@@ -144,8 +156,9 @@ ABSL_FLAG(int64_t, listener_probe_interval_ms,
           "probes (gRPC stops accepting for good after running out of file "
           "descriptors); 0: off.");
 ABSL_FLAG(std::string, ready_file, "",
-          "Once serving, atomically write {\"grpc_port\":N,\"metrics_port\":M,"
-          "\"health_port\":H} to this file.");
+          "Once serving, atomically write "
+          "{\"grpc_port\":N,\"metrics_port\":M,\"health_port\":H,"
+          "\"http_port\":P} to this file (0 for a listener that is off).");
 
 namespace brainserve::server {
 
@@ -153,6 +166,9 @@ ServerOptions ServerOptionsFromFlags() {
   ServerOptions options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.http.listen_address = absl::GetFlag(FLAGS_http_listen);
+  options.http.threads = absl::GetFlag(FLAGS_http_threads);
+  options.http.max_body_bytes = absl::GetFlag(FLAGS_http_max_body_bytes);
   options.models_file = absl::GetFlag(FLAGS_models_file);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.engine_threads = absl::GetFlag(FLAGS_engine_threads);

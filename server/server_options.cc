@@ -1,5 +1,7 @@
 #include "server/server_options.h"
 
+#include <string>
+
 #include "absl/strings/str_cat.h"
 
 namespace brainserve::server {
@@ -74,6 +76,10 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
   }
   if (status.ok()) {
     status = AtLeast("update_queue_size", options.update_queue_size, 1);
+  }
+  if (status.ok()) {
+    const std::string http_error = http::HttpOptionsError(options.http);
+    if (!http_error.empty()) status = absl::InvalidArgumentError(http_error);
   }
   if (status.ok() && options.store.empty()) {
     status = absl::InvalidArgumentError(

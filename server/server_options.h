@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "server/batching/clock.h"
 #include "server/batching_config.h"
+#include "server/http/http_options.h"
 #include "server/model_registry.h"
 
 namespace brainserve::server {
@@ -19,6 +20,8 @@ struct ServerOptions {
   // Prometheus /metrics listen address; "" disables the exporter (the null
   // reporter is used and nothing is exported).
   std::string metrics_listen_address = "0.0.0.0:9464";
+  // The HTTP/REST front end (listen_address "" disables it).
+  http::HttpServerOptions http;
   // Largest gRPC message received or sent, in bytes.
   int64_t max_message_bytes = int64_t{64} << 20;
   // Admission by cost (server/admission): the most bytes one Forward, or

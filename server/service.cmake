@@ -17,6 +17,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/listener_watchdog.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_log.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_manager.cc
+  ${CMAKE_CURRENT_LIST_DIR}/model_reader.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_service_impl.cc
   ${CMAKE_CURRENT_LIST_DIR}/parameter_ops.cc
@@ -32,6 +33,15 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/tensor_codec.cc
   ${CMAKE_CURRENT_LIST_DIR}/version_gate.cc
   ${CMAKE_CURRENT_LIST_DIR}/work_queue.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inference_protocol/infer_validation.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inference_protocol/inference_protocol.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inference_protocol/inference_service.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inference_protocol/model_infer_io.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/http_server.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/routes.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/v1_routes.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/v2_json.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/v2_routes.cc
 )
 
 if(TARGET brainserve_batching AND TARGET brainserve_metrics AND TARGET brainserve_auth)
@@ -40,6 +50,7 @@ if(TARGET brainserve_batching AND TARGET brainserve_metrics AND TARGET brainserv
   target_link_libraries(brainserve_server
     PUBLIC
       brainserve_grpc
+      brainserve_inference_grpc
       brainserve_batching
       brainserve_metrics
       brainserve_auth
@@ -57,6 +68,10 @@ if(TARGET brainserve_batching AND TARGET brainserve_metrics AND TARGET brainserv
       absl::synchronization
       absl::time
       Threads::Threads
+    PRIVATE
+      PkgConfig::HTTPLIB
+      nlohmann_json::nlohmann_json
+      OpenSSL::SSL
   )
   if(TARGET brainserve_engine)
     target_link_libraries(brainserve_server PUBLIC brainserve_engine)

@@ -12,6 +12,13 @@
 
 namespace brainserve::loadgen {
 
+// Which API the inference calls use.
+enum class Protocol {
+  kBrainserve,  // brainserve.v1.ModelService/Forward (gRPC)
+  kOip,         // inference.GRPCInferenceService/ModelInfer (gRPC)
+  kHttp,        // POST /v2/models/{model}/infer (HTTP/1.1, closed loop only)
+};
+
 struct LoadgenConfig {
   // gRPC target host:port.
   std::string server = "localhost:50051";
@@ -19,6 +26,10 @@ struct LoadgenConfig {
   client::ChannelSecurity security;
   // --token-file (read by ParseFlags into security.token).
   std::string token_file;
+  // API of the inference calls (GetModel and updates always use gRPC).
+  Protocol protocol = Protocol::kBrainserve;
+  // HTTP/REST target host:port for Protocol::kHttp.
+  std::string http_server = "localhost:8000";
   // Model to load (required).
   std::string model;
   // Closed-loop levels (concurrent callers); run in order.

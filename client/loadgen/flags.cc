@@ -86,6 +86,20 @@ const std::map<std::string, Setter>& Setters() {
          return !v.empty();
        }},
       {"token-file", Text(&LoadgenConfig::token_file)},
+      {"protocol",
+       [](const std::string& v, LoadgenConfig* c) {
+         if (v == "brainserve") {
+           c->protocol = Protocol::kBrainserve;
+         } else if (v == "oip") {
+           c->protocol = Protocol::kOip;
+         } else if (v == "http") {
+           c->protocol = Protocol::kHttp;
+         } else {
+           return false;
+         }
+         return true;
+       }},
+      {"http-server", Text(&LoadgenConfig::http_server)},
       {"concurrency", List(&LoadgenConfig::concurrency)},
       {"request-rate", List(&LoadgenConfig::request_rates)},
       {"arrival",
@@ -146,7 +160,8 @@ const std::map<std::string, Setter>& Setters() {
 }  // namespace
 
 std::string Usage() {
-  return R"(brainserve-loadgen: load generator for brainserve's Forward RPC.
+  return R"(brainserve-loadgen: load generator for brainserve's Forward RPC (or the
+Open Inference Protocol's ModelInfer, over gRPC or HTTP).
 
 usage: brainserve-loadgen --model NAME [flags]
 
@@ -159,6 +174,15 @@ target and input
   --tls-server-name NAME    name the server certificate must carry
   --token TOKEN             bearer token for every call (default: --token-file
                             FILE, else $BRAINSERVE_TOKEN)
+  --protocol brainserve|oip|http
+                            inference API: brainserve.v1 Forward (default),
+                            the Open Inference Protocol's ModelInfer over gRPC
+                            (oip) or its REST infer over HTTP/1.1 (http; JSON
+                            data, or binary tensor data with --encoding raw;
+                            closed loop only, one keep-alive connection and
+                            thread per caller)
+  --http-server HOST:PORT   HTTP/REST server for --protocol http
+                            (default localhost:8000)
   --batch B                 rows per request (default 1)
   --input-file F.npy|F.json input instead of seeded random values; shape
                             [*input_shape] (tiled to B rows) or [B, *input_shape]
@@ -239,6 +263,10 @@ absl::StatusOr<LoadgenConfig> ParseFlags(const std::vector<std::string>& args) {
       return absl::InvalidArgumentError(
           absl::StrCat("bad value '", value, "' for --", arg));
     }
+  }
+  if (config.protocol == Protocol::kHttp && !config.request_rates.empty()) {
+    return absl::InvalidArgumentError(
+        "--request-rate: open-loop levels need --protocol brainserve or oip");
   }
   if (config.min_windows < config.stable_windows) {
     config.min_windows = config.stable_windows;

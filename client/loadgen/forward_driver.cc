@@ -3,24 +3,15 @@
 #include <chrono>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "brainserve/v1/model_service.pb.h"
+#include "inference/grpc_predict_v2.pb.h"
 #include "client/loadgen/clock.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 
 namespace brainserve::loadgen {
-namespace {
-
-// RpcMethod keeps a pointer to the name, so it must outlive every call.
-const std::string& ForwardMethod() {
-  static const std::string* const kMethod =
-      new std::string("/brainserve.v1.ModelService/Forward");
-  return *kMethod;
-}
-
-}  // namespace
-
 struct ForwardDriver::Call {
   grpc::ClientContext context;
   grpc::ByteBuffer response;
@@ -146,16 +137,37 @@ bool ForwardDriver::TryIssue(int lane, int64_t intended_ns) {
   grpc::GenericStub* stub = stubs_[lane % stubs_.size()].get();
   grpc::CompletionQueue* cq = cqs_[lane % cqs_.size()].get();
   call->reader = stub->PrepareUnaryCall(
-      &call->context, ForwardMethod(), requests_[index % requests_.size()], cq);
+      &call->context, options_.method, requests_[index % requests_.size()],
+      cq);
   call->reader->StartCall();
   call->reader->Finish(&call->response, &call->status, call);
   return true;
 }
 
+bool ForwardDriver::ResponseVersion(grpc::ByteBuffer* response,
+                                    uint64_t* version) const {
+  if (!options_.model_infer) {
+    brainserve::v1::ForwardResponse forward;
+    if (!grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                  brainserve::v1::ForwardResponse>(response,
+                                                                   &forward)
+             .ok()) {
+      return false;
+    }
+    *version = forward.version();
+    return true;
+  }
+  inference::ModelInferResponse infer;
+  return grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                  inference::ModelInferResponse>(response,
+                                                                 &infer)
+             .ok() &&
+         absl::SimpleAtoi(infer.model_version(), version);
+}
+
 void ForwardDriver::PollLoop(grpc::CompletionQueue* cq) {
   void* tag = nullptr;
   bool ok = false;
-  brainserve::v1::ForwardResponse response;
   while (cq->Next(&tag, &ok)) {
     std::unique_ptr<Call> call(static_cast<Call*>(tag));
     CallRecord record;
@@ -163,15 +175,12 @@ void ForwardDriver::PollLoop(grpc::CompletionQueue* cq) {
     record.intended_ns = call->intended_ns;
     record.code = static_cast<int32_t>(call->status.error_code());
     if (call->status.ok()) {
-      grpc::Status parsed =
-          grpc::GenericDeserialize<grpc::ProtoBufferReader,
-                                   brainserve::v1::ForwardResponse>(
-              &call->response, &response);
-      if (!parsed.ok()) {
+      uint64_t version = 0;
+      if (!ResponseVersion(&call->response, &version)) {
         record.bad_response = true;
       } else {
-        record.version_regressed = response.version() < call->version_floor;
-        versions_->Observe(response.version());
+        record.version_regressed = version < call->version_floor;
+        versions_->Observe(version);
       }
     }
     const int lane = call->lane;

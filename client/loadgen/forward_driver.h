@@ -1,4 +1,5 @@
-// Drives Forward calls asynchronously over a few HTTP/2 connections.
+// Drives Forward (or the Open Inference Protocol's ModelInfer) calls
+// asynchronously over a few HTTP/2 connections.
 //
 // Requests are serialized once (grpc::ByteBuffer) and sent with the generic
 // stub on completion queues, so a single client process on two cores keeps
@@ -28,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "client/loadgen/arrival_schedule.h"
+#include "client/loadgen/request_driver.h"
 #include "client/loadgen/version_tracker.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/completion_queue.h"
@@ -36,16 +38,7 @@
 
 namespace brainserve::loadgen {
 
-// One completed Forward call.
-struct CallRecord {
-  int64_t intended_ns = 0;  // steady clock: when the call was meant to go out
-  int64_t done_ns = 0;      // steady clock: when its completion was seen
-  int32_t code = 0;         // grpc::StatusCode
-  bool version_regressed = false;  // response version < floor at send time
-  bool bad_response = false;       // OK status but the body did not parse
-};
-
-class ForwardDriver {
+class ForwardDriver : public RequestDriver {
  public:
   struct Options {
     // Completion-queue polling threads.
@@ -55,37 +48,31 @@ class ForwardDriver {
     // Open loop: most calls outstanding at once; the dispatcher waits (and
     // the wait counts in the latency) beyond it.
     int64_t max_inflight = 20000;
+    // The unary method called with the serialized requests, and how its
+    // responses report the version: ForwardResponse.version (false) or
+    // ModelInferResponse.model_version (true).
+    std::string method = "/brainserve.v1.ModelService/Forward";
+    bool model_infer = false;
   };
 
-  // `channels` (>= 1) and `requests` (>= 1 serialized ForwardRequests, sent
-  // in rotation) are shared; `versions` must outlive the driver.
+  // `channels` (>= 1) and `requests` (>= 1 serialized requests of
+  // options.method, sent in rotation) are shared; `versions` must outlive the driver.
   static absl::StatusOr<std::unique_ptr<ForwardDriver>> Create(
       const Options& options,
       std::vector<std::shared_ptr<grpc::Channel>> channels,
       std::vector<grpc::ByteBuffer> requests, VersionTracker* versions);
 
   // Stops, drains and joins every thread.
-  ~ForwardDriver();
+  ~ForwardDriver() override;
 
-  // Starts `concurrency` closed-loop callers; sends at most `max_calls`
-  // calls in this phase (0 = unlimited). The driver must be idle.
-  void StartClosedLoop(int concurrency, int64_t max_calls);
-
-  // Starts open-loop dispatch at the schedule's times; at most `max_calls`.
+  // RequestDriver.
+  void StartClosedLoop(int concurrency, int64_t max_calls) override;
   void StartOpenLoop(std::unique_ptr<ArrivalSchedule> schedule,
-                     int64_t max_calls);
-
-  // Stops sending and blocks until every outstanding call has completed
-  // (bounded by the per-call deadline). Leaves the driver idle.
-  void StopAndDrain();
-
-  // Moves out the records completed since the last call.
-  std::vector<CallRecord> TakeRecords();
-
-  // Calls sent in the current (or last) phase.
-  int64_t issued() const;
-  // True once the phase's max_calls have all been sent.
-  bool budget_exhausted() const;
+                     int64_t max_calls) override;
+  void StopAndDrain() override;
+  std::vector<CallRecord> TakeRecords() override;
+  int64_t issued() const override;
+  bool budget_exhausted() const override;
 
  private:
   struct Call;
@@ -95,6 +82,8 @@ class ForwardDriver {
                 std::vector<grpc::ByteBuffer> requests,
                 VersionTracker* versions);
 
+  // The version a successful response reports; false if it does not parse.
+  bool ResponseVersion(grpc::ByteBuffer* response, uint64_t* version) const;
   // Sends one call on `lane` unless the phase stopped or ran out of budget.
   bool TryIssue(int lane, int64_t intended_ns);
   void PollLoop(grpc::CompletionQueue* cq);

@@ -13,7 +13,10 @@
 #include "brainserve/v1/model_service.grpc.pb.h"
 #include "client/loadgen/channels.h"
 #include "client/loadgen/clock.h"
+#include "client/loadgen/http_driver.h"
 #include "client/loadgen/input_data.h"
+#include "client/loadgen/protocol_requests.h"
+#include "inference/grpc_predict_v2.pb.h"
 #include "client/loadgen/measurement.h"
 #include "client/loadgen/stability.h"
 #include "grpcpp/client_context.h"
@@ -38,6 +41,56 @@ void PrintProgress(const LevelReport& report, size_t window_number,
                window.seconds > 0 ? window.ok / window.seconds : 0,
                live.p50_us / 1e3, live.p99_us / 1e3);
   std::fflush(stderr);
+}
+
+// The inference driver of config.protocol, sending `requests` (in their
+// brainserve form) in rotation.
+absl::StatusOr<std::unique_ptr<RequestDriver>> CreateRequestDriver(
+    const LoadgenConfig& config,
+    const std::vector<brainserve::v1::ForwardRequest>& requests,
+    std::vector<std::shared_ptr<grpc::Channel>> channels,
+    VersionTracker* versions) {
+  if (config.protocol == Protocol::kHttp) {
+    std::vector<HttpInferBody> bodies;
+    for (const auto& request : requests) {
+      bodies.push_back(ToHttpInferBody(request));
+    }
+    HttpDriver::Options options;
+    options.server = config.http_server;
+    options.model = config.model;
+    options.timeout_ms = config.timeout_ms;
+    absl::StatusOr<std::unique_ptr<HttpDriver>> driver =
+        HttpDriver::Create(options, std::move(bodies), versions);
+    if (!driver.ok()) return driver.status();
+    return std::unique_ptr<RequestDriver>(*std::move(driver));
+  }
+  const bool oip = config.protocol == Protocol::kOip;
+  std::vector<grpc::ByteBuffer> buffers;
+  for (const auto& request : requests) {
+    grpc::ByteBuffer buffer;
+    bool own = false;
+    grpc::Status status =
+        oip ? grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                                     inference::ModelInferRequest>(
+                  ToModelInferRequest(request), &buffer, &own)
+            : grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                                     brainserve::v1::ForwardRequest>(
+                  request, &buffer, &own);
+    if (!status.ok()) return FromGrpc(status, "serialize request");
+    buffers.push_back(std::move(buffer));
+  }
+  ForwardDriver::Options options;
+  options.completion_threads = config.threads;
+  options.timeout_ms = config.timeout_ms;
+  options.max_inflight = config.max_inflight;
+  if (oip) {
+    options.method = "/inference.GRPCInferenceService/ModelInfer";
+    options.model_infer = true;
+  }
+  absl::StatusOr<std::unique_ptr<ForwardDriver>> driver = ForwardDriver::Create(
+      options, std::move(channels), std::move(buffers), versions);
+  if (!driver.ok()) return driver.status();
+  return std::unique_ptr<RequestDriver>(*std::move(driver));
 }
 
 }  // namespace
@@ -86,24 +139,9 @@ absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
       BuildForwardRequests(config.model, shape, input);
   if (!requests.ok()) return requests.status();
   runner->first_request_ = requests->front();
-  std::vector<grpc::ByteBuffer> buffers;
-  for (const auto& request : *requests) {
-    grpc::ByteBuffer buffer;
-    bool own = false;
-    status = grpc::GenericSerialize<grpc::ProtoBufferWriter,
-                                    brainserve::v1::ForwardRequest>(
-        request, &buffer, &own);
-    if (!status.ok()) return FromGrpc(status, "serialize ForwardRequest");
-    buffers.push_back(std::move(buffer));
-  }
-
-  ForwardDriver::Options driver_options;
-  driver_options.completion_threads = config.threads;
-  driver_options.timeout_ms = config.timeout_ms;
-  driver_options.max_inflight = config.max_inflight;
-  absl::StatusOr<std::unique_ptr<ForwardDriver>> driver =
-      ForwardDriver::Create(driver_options, *std::move(channels),
-                            std::move(buffers), &runner->versions_);
+  absl::StatusOr<std::unique_ptr<RequestDriver>> driver =
+      CreateRequestDriver(config, *requests, *std::move(channels),
+                          &runner->versions_);
   if (!driver.ok()) return driver.status();
   runner->forward_driver_ = *std::move(driver);
 

@@ -34,6 +34,7 @@
 #include "brainserve/v1/model_service.pb.h"
 #include "client/loadgen/config.h"
 #include "client/loadgen/forward_driver.h"
+#include "client/loadgen/request_driver.h"
 #include "client/loadgen/latency_stats.h"
 #include "client/loadgen/level_report.h"
 #include "client/loadgen/measurement.h"
@@ -93,7 +94,8 @@ class Runner {
   brainserve::v1::ModelInfo model_info_;
   brainserve::v1::ForwardRequest first_request_;
   VersionTracker versions_;
-  std::unique_ptr<ForwardDriver> forward_driver_;
+  // ForwardDriver (gRPC: Forward or ModelInfer) or HttpDriver.
+  std::unique_ptr<RequestDriver> forward_driver_;
   std::unique_ptr<UpdateDriver> update_driver_;
   int64_t phase_index_ = 0;
 };

@@ -14,8 +14,15 @@ ServerCounters ExtractCounters(const MetricsSnapshot& snapshot,
                                const std::string& model) {
   const std::map<std::string, std::string> by_model = {{"model", model}};
   ServerCounters c;
-  c.forward_by_code = snapshot.SumBy("brainserve_requests_total", "code",
-                                     {{"model", model}, {"method", "Forward"}});
+  // Inference calls of either API: Forward and the Open Inference
+  // Protocol's ModelInfer (gRPC and HTTP).
+  for (const char* method : {"Forward", "ModelInfer"}) {
+    for (const auto& [code, count] :
+         snapshot.SumBy("brainserve_requests_total", "code",
+                        {{"model", model}, {"method", method}})) {
+      c.forward_by_code[code] += count;
+    }
+  }
   c.queue_sum_s =
       snapshot.Sum("brainserve_queue_duration_seconds_sum", by_model);
   c.queue_count =

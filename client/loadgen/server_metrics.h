@@ -18,7 +18,8 @@ namespace brainserve::loadgen {
 
 // Cumulative per-model series at one instant.
 struct ServerCounters {
-  // brainserve_requests_total{model,method="Forward"} by `code` label.
+  // brainserve_requests_total{model,method="Forward" or "ModelInfer"} by
+  // `code` label.
   std::map<std::string, double> forward_by_code;
   double queue_sum_s = 0;    // brainserve_queue_duration_seconds_sum
   double queue_count = 0;    // ..._count

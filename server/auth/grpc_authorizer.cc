@@ -15,14 +15,21 @@ absl::Status GrpcAuthorizer::Authorize(const grpc::ServerContextBase& context,
                                        absl::string_view full_method,
                                        Caller* caller) const {
   if (tokens_ == nullptr) return absl::OkStatus();
-  const MethodRule rule = RuleFor(full_method);
-  if (rule.open) return absl::OkStatus();
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   const absl::string_view header =
       it == metadata.end()
           ? absl::string_view()
           : absl::string_view(it->second.data(), it->second.size());
+  return AuthorizeHeader(header, full_method, caller);
+}
+
+absl::Status GrpcAuthorizer::AuthorizeHeader(absl::string_view header,
+                                             absl::string_view full_method,
+                                             Caller* caller) const {
+  if (tokens_ == nullptr) return absl::OkStatus();
+  const MethodRule rule = RuleFor(full_method);
+  if (rule.open) return absl::OkStatus();
   absl::Status status = tokens_->Check(header, rule.role, caller);
   if (status.ok()) return status;
   const absl::string_view method = ShortMethodName(full_method);

@@ -1,5 +1,5 @@
-// Authorization of gRPC calls: the one helper every handler (ModelService,
-// and the inference protocol's service) calls first.
+// Authorization of calls: the one helper every handler (ModelService, the
+// inference protocol's service, the HTTP routes) calls first.
 //
 //   absl::Status status =
 //       authorizer.Authorize(*context, auth::methods::kForward);
@@ -46,6 +46,13 @@ class GrpcAuthorizer {
   absl::Status Authorize(const grpc::ServerContextBase& context,
                          absl::string_view full_method,
                          Caller* caller = nullptr) const;
+
+  // The same check for a front end that is not gRPC (HTTP/REST): `header`
+  // is the value of its Authorization header ("" when absent) and
+  // `full_method` the call it maps onto (method_roles.h).
+  absl::Status AuthorizeHeader(absl::string_view header,
+                               absl::string_view full_method,
+                               Caller* caller = nullptr) const;
 
   bool enabled() const { return tokens_ != nullptr; }
 

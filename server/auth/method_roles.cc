@@ -15,9 +15,10 @@ constexpr MethodRule kRules[] = {
     {methods::kGetParameters, false, Role::kWriter},
     {methods::kCreateModel, false, Role::kAdmin},
     {methods::kDeleteModel, false, Role::kAdmin},
-    // inference.GRPCInferenceService: all reads.
-    {methods::kServerLive, false, Role::kReader},
-    {methods::kServerReady, false, Role::kReader},
+    // inference.GRPCInferenceService: reads. Liveness and readiness are
+    // open like grpc.health.v1 (probes, GET /v2/health/*, carry no token).
+    {methods::kServerLive, true, Role::kReader},
+    {methods::kServerReady, true, Role::kReader},
     {methods::kServerMetadata, false, Role::kReader},
     {methods::kModelReady, false, Role::kReader},
     {methods::kModelMetadata, false, Role::kReader},

@@ -48,6 +48,8 @@ absl::string_view MethodName(Method m) {
       return "UpdateParameters";
     case Method::kGetParameters:
       return "GetParameters";
+    case Method::kModelInfer:
+      return "ModelInfer";
   }
   return "Unknown";
 }

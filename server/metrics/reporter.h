@@ -20,7 +20,8 @@
 
 namespace brainserve::metrics {
 
-// The RPC methods of brainserve.v1.ModelService, used as the `method` label.
+// The RPC methods of brainserve.v1.ModelService, plus the Open Inference
+// Protocol's ModelInfer (gRPC or HTTP), used as the `method` label.
 enum class Method {
   kCreateModel,
   kGetModel,
@@ -29,8 +30,9 @@ enum class Method {
   kForward,
   kUpdateParameters,
   kGetParameters,
+  kModelInfer,
 };
-inline constexpr int kNumMethods = 7;
+inline constexpr int kNumMethods = 8;
 
 // What the server commits to its model store (the `operation` label).
 enum class StoreOperation {

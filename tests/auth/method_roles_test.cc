@@ -36,15 +36,16 @@ TEST(MethodRolesTest, RolesAreTheIssuesContract) {
   EXPECT_EQ(RuleFor(methods::kGetParameters).role, Role::kWriter);
   EXPECT_EQ(RuleFor(methods::kCreateModel).role, Role::kAdmin);
   EXPECT_EQ(RuleFor(methods::kDeleteModel).role, Role::kAdmin);
-  for (const char* oip :
-       {methods::kServerLive, methods::kServerReady, methods::kServerMetadata,
-        methods::kModelReady, methods::kModelMetadata, methods::kModelInfer}) {
+  for (const char* oip : {methods::kServerMetadata, methods::kModelReady,
+                          methods::kModelMetadata, methods::kModelInfer}) {
     EXPECT_FALSE(RuleFor(oip).open) << oip;
     EXPECT_EQ(RuleFor(oip).role, Role::kReader) << oip;
   }
 }
 
 TEST(MethodRolesTest, HealthAndReflectionAreOpen) {
+  EXPECT_TRUE(RuleFor(methods::kServerLive).open);
+  EXPECT_TRUE(RuleFor(methods::kServerReady).open);
   EXPECT_TRUE(RuleFor("/grpc.health.v1.Health/Check").open);
   EXPECT_TRUE(RuleFor("/grpc.health.v1.Health/Watch").open);
   EXPECT_TRUE(

@@ -62,7 +62,7 @@ trap cleanup EXIT
 start_server() {
   local tag=$1; shift
   local ready=$OUT/$tag.ready
-  "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 \
+  "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
     --models_file="$MODELS" --ready_file="$ready" "$@" 2>"$OUT/$tag.server.log" &
   SERVER_PID=$!
   for _ in $(seq 600); do

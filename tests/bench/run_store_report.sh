@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The model store's costs, measured side by side in one run (docs/PERFORMANCE.md
-# section 7): UpdateParameters latency on memory:, sqlite: and postgresql://
+# section 8): UpdateParameters latency on memory:, sqlite: and postgresql://
 # stores; group commit; restart time and store size after 10,000 logged
 # updates; the forward p99 under the section-3 update load, sqlite: against
 # memory:; propagation to other replicas on PostgreSQL and the forward p99 of a
@@ -15,7 +15,9 @@
 #              brainserve-loadgen); SKIP_BUILD=1 uses what is there
 #   OUT_DIR    results (default $BUILD_DIR/store-report)
 #   PG_BIN     PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
-#   SECTIONS   which parts to run (default "latency throughput restart propagation")
+#   SECTIONS   which parts to run (default "latency throughput restart forward
+#              propagation"; "forward" is the forward p99 under section 3's
+#              update load, memory: against sqlite:, FORWARD_RATE req/s)
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD_DIR:-$REPO/build-release}
@@ -46,8 +48,17 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     brainserve-loadgen >>"$OUT/cmake.log"
 fi
 
-if [ "$QUICK" = 1 ]; then ROUNDS=20 SECONDS_PER=2 FILL=500; else ROUNDS=200 SECONDS_PER=30 FILL=10000; fi
-SECTIONS=${SECTIONS:-latency throughput restart propagation}
+if [ "$QUICK" = 1 ]; then
+  ROUNDS=20 SECONDS_PER=2 FILL=500 REPEATS=${REPEATS:-1}
+  UPDATE_MEASURE=(--warmup-ms=500 --window-ms=500 --min-windows=3 --max-duration-s=5)
+else
+  ROUNDS=200 SECONDS_PER=30 FILL=10000 REPEATS=${REPEATS:-3}
+  UPDATE_MEASURE=(--warmup-ms=1000 --window-ms=1000 --min-windows=10 --max-duration-s=30)
+fi
+# The forward load of the "forward" section: 50% of section 2's closed-loop
+# peak (18493 req/s), the load of section 3's headline rows.
+FORWARD_RATE=${FORWARD_RATE:-9246}
+SECTIONS=${SECTIONS:-latency throughput restart forward propagation}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- sh -c "$1"; else sh -c "$1"; fi; }
@@ -63,6 +74,8 @@ start_pg() {
   as_pg "$PG_BIN/psql -h 127.0.0.1 -p $port -U postgres -q -c 'CREATE DATABASE brainserve'"
   PG_URL="postgresql://postgres@127.0.0.1:$port/brainserve"
 }
+
+need_pg() { want latency || want throughput || want propagation; }
 
 # start TAG FLAGS...: a server on ephemeral ports; sets ADDR_<TAG> and METRICS_<TAG>.
 start() {
@@ -83,7 +96,7 @@ stop() { local pid; pid=$(eval echo "\$PID_$1"); kill -TERM "$pid"; wait "$pid" 
 {
 # The block runs in a pipeline subshell: its servers are cleaned up here.
 trap 'for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done' EXIT
-start_pg
+if need_pg; then start_pg; fi
 if want latency || want throughput; then
 start mem --store=memory:
 start lite --store=sqlite:$WORK/lite/state.db
@@ -120,6 +133,54 @@ for mode in off default; do
   echo "| $mode | $size | $(echo "$line" | grep -o 'in [0-9.]* s' | cut -c4-) | $(echo "$line" | grep -o '^replaying [0-9]*' | cut -c11-) |"
   stop again
 done
+fi
+
+if want forward; then
+echo
+echo "### Forward p99 under section 3's update load, by store (W2 w2_batch64, $FORWARD_RATE req/s Poisson, REPLACE at 10 Hz)"
+echo
+for rep in $(seq "$REPEATS"); do
+  for store in memory sqlite; do
+    for kind in all fc2w; do
+      flags=(--store=memory:)
+      [ "$store" = sqlite ] && flags=(--store=sqlite:$WORK/fwd-$rep-$kind/state.db)
+      start fwd "${flags[@]}" --models_file="$REPO/tests/bench/serving_models.json"
+      params=()
+      [ "$kind" = fc2w ] && params=(--update-params=fc2/weight)
+      log "forward: repeat $rep/$REPEATS, $store, $kind"
+      "$LOADGEN" --server="$ADDR_fwd" --model=w2_batch64 --request-rate=$FORWARD_RATE \
+        --arrival=poisson --update-rate=10 --update-mode=replace "${params[@]}" \
+        "${UPDATE_MEASURE[@]}" --metrics-url=http://$METRICS_fwd/metrics \
+        --json="$OUT/fwd_${store}_${kind}_r$rep.json" >/dev/null 2>>"$OUT/fwd.log"
+      stop fwd
+    done
+  done
+done
+$PY - "$OUT" "$REPEATS" <<'PYEOF'
+import json, statistics, sys
+out, reps = sys.argv[1], int(sys.argv[2])
+def phase(store, kind, rep, name):
+    levels = json.load(open(f"{out}/fwd_{store}_{kind}_r{rep}.json"))["levels"]
+    return next(l for l in levels if l["phase"] == name)
+med = statistics.median
+print("| updated | store | baseline p99 µs | updates p99 µs | p99 ratio (updates / baseline, same run) | update p50 / p99 ms | failed forwards | version regressions |")
+print("|---|---|---|---|---|---|---|---|")
+for kind, label in (("all", "every parameter (9 MiB)"), ("fc2w", "`fc2/weight` (4 MiB)")):
+    upd_p99 = {}
+    for store in ("memory", "sqlite"):
+        b = [phase(store, kind, r, "baseline") for r in range(1, reps + 1)]
+        u = [phase(store, kind, r, "updates") for r in range(1, reps + 1)]
+        ratios = [x["latency"]["p99_us"] / y["latency"]["p99_us"] for x, y in zip(u, b)]
+        upd_p99[store] = [x["latency"]["p99_us"] for x in u]
+        print(f"| {label} | {store} | {med([y['latency']['p99_us'] for y in b]):.0f} | "
+              f"{med(upd_p99[store]):.0f} | {med(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f}) | "
+              f"{med([x['updates']['latency']['p50_us'] for x in u])/1e3:.1f} / "
+              f"{med([x['updates']['latency']['p99_us'] for x in u])/1e3:.1f} | "
+              f"{sum(x['failed'] for x in b + u)} / {sum(x['sent'] for x in b + u)} | "
+              f"{sum(x['version_regressions'] for x in b + u)} |")
+    r = [s / m for s, m in zip(upd_p99["sqlite"], upd_p99["memory"])]
+    print(f"| {label} | sqlite / memory, updates phase | | | **{med(r):.2f}×** ({min(r):.2f}–{max(r):.2f}) | | | |")
+PYEOF
 fi
 
 if want propagation; then

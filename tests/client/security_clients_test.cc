@@ -142,11 +142,8 @@ TEST_F(SecurityClientsTest, CliHealthOnThePlaintextHealthPort) {
 }
 
 TEST_F(SecurityClientsTest, PythonExampleWithMutualTlsAndToken) {
-  const std::string stubs =
-      std::filesystem::path(::testing::TempDir()) / "brainserve_py_stubs_tls";
   absl::StatusOr<ProcessResult> result = RunProcess(
       {"/usr/bin/python3", BRAINSERVE_PYTHON_EXAMPLE, "--server", Address(),
-       "--stubs-dir", stubs, "--proto-dir", BRAINSERVE_PROTO_DIR,
        "--tls_ca_file", pki_->ca.cert_file, "--tls_cert_file",
        pki_->client.cert_file, "--tls_key_file", pki_->client.key_file},
       "",
@@ -159,8 +156,7 @@ TEST_F(SecurityClientsTest, PythonExampleWithMutualTlsAndToken) {
   // A reader may not create the model: the script fails with the code.
   absl::StatusOr<ProcessResult> refused =
       RunProcess({"/usr/bin/python3", BRAINSERVE_PYTHON_EXAMPLE, "--server",
-                  Address(), "--stubs-dir", stubs, "--proto-dir",
-                  BRAINSERVE_PROTO_DIR, "--tls-ca-file", pki_->ca.cert_file,
+                  Address(), "--tls-ca-file", pki_->ca.cert_file,
                   "--tls-cert-file", pki_->client.cert_file, "--tls-key-file",
                   pki_->client.key_file, "--token", kReader},
                  "", {"PYTHONDONTWRITEBYTECODE=1"});

@@ -35,10 +35,12 @@ TEST(ServerBinaryTest, ServesExamplesAndExitsZeroOnSigtermAfterDraining) {
   ASSERT_TRUE(started.ok()) << started.status();
   ServerProcess& process = **started;
   ASSERT_GT(process.metrics_port(), 0);
+  ASSERT_GT(process.http_port(), 0);
   EXPECT_THAT(process.log(),
               HasSubstr(absl::StrCat("brainserve-server: serving gRPC on "
                                      "127.0.0.1:",
-                                     process.grpc_port(), ", metrics on ")));
+                                     process.grpc_port(), ", HTTP on 127.0.0.1:",
+                                     process.http_port(), ", metrics on ")));
   auto stub = v1::ModelService::NewStub(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", process.grpc_port()),
                           grpc::InsecureChannelCredentials()));
@@ -112,6 +114,28 @@ TEST(ServerBinaryTest, InvalidFlagValueExitsOne) {
   ServerProcess& process = **launched;
   EXPECT_EQ(process.Wait(), 1);
   EXPECT_THAT(process.log(), HasSubstr("max_batch_size"));
+}
+
+TEST(ServerBinaryTest, HttpFlags) {
+  // Disabled: the ready file says http_port 0 and the log says so.
+  absl::StatusOr<std::unique_ptr<ServerProcess>> disabled =
+      ServerProcess::Start(BRAINSERVE_SERVER_BINARY,
+                           {"--metrics_listen=", "--http_listen="});
+  ASSERT_TRUE(disabled.ok()) << disabled.status();
+  EXPECT_EQ((*disabled)->http_port(), 0);
+  EXPECT_THAT((*disabled)->log(), HasSubstr("HTTP on (disabled)"));
+  EXPECT_EQ((*disabled)->Stop(), 0);
+  // A malformed address fails start-up naming the flag.
+  for (const char* flag : {"--http_listen=localhost", "--http_threads=0",
+                           "--http_max_body_bytes=0"}) {
+    absl::StatusOr<std::unique_ptr<ServerProcess>> launched =
+        ServerProcess::Launch(BRAINSERVE_SERVER_BINARY,
+                              {"--metrics_listen=", flag});
+    ASSERT_TRUE(launched.ok()) << launched.status();
+    EXPECT_EQ((*launched)->Wait(), 1) << flag;
+    const std::string name(flag, std::string(flag).find('='));
+    EXPECT_THAT((*launched)->log(), HasSubstr(name)) << flag;
+  }
 }
 
 }  // namespace

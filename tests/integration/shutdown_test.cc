@@ -6,6 +6,7 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "tests/integration/test_server.h"
 
 namespace brainserve::testing {
@@ -67,6 +68,59 @@ TEST(ShutdownTest, QueuedRequestIsAnsweredUnavailableWhenGraceEnds) {
   client.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << status.error_message();
+}
+
+// HTTP requests drain the same way: a queued infer runs within the grace
+// period (200) or is answered 503 (UNAVAILABLE) when it ends, and Shutdown()
+// returns only after the HTTP front end has answered.
+constexpr char kSlowInferBody[] =
+    R"({"inputs":[{"name":"input","datatype":"FP32","shape":[1,4],)"
+    R"("data":[1,1,1,1]}]})";
+
+TEST(ShutdownTest, QueuedHttpRequestRunsWithinGrace) {
+  auto server = TestServer::Start();
+  ASSERT_NE(server, nullptr);
+  ASSERT_TRUE(CreateModel(server->stub(), SlowBatchModel(300'000)).ok());
+  int http_status = 0;
+  std::string body;
+  std::thread client([&] {
+    httplib::Client http("127.0.0.1", server->server().http_port());
+    http.set_read_timeout(30, 0);
+    auto result = http.Post("/v2/models/slow/infer", kSlowInferBody,
+                            "application/json");
+    http_status = result ? result->status : -1;
+    if (result) body = result->body;
+  });
+  ASSERT_TRUE(WaitFor([&] { return QueueDepthIs(*server, 1); }));
+  server->server().Shutdown();
+  client.join();
+  EXPECT_EQ(http_status, 200) << body;
+  EXPECT_NE(body.find(R"("data":[4,4])"), std::string::npos) << body;
+}
+
+TEST(ShutdownTest, QueuedHttpRequestIs503WhenGraceEnds) {
+  auto options = TestServerOptions();
+  options.shutdown_grace_seconds = 0.2;
+  auto server = TestServer::Start(options);
+  ASSERT_NE(server, nullptr);
+  ASSERT_TRUE(CreateModel(server->stub(), SlowBatchModel(10'000'000)).ok());
+  int http_status = 0;
+  std::string body;
+  std::thread client([&] {
+    httplib::Client http("127.0.0.1", server->server().http_port());
+    http.set_read_timeout(30, 0);
+    auto result = http.Post("/v2/models/slow/infer", kSlowInferBody,
+                            "application/json");
+    http_status = result ? result->status : -1;
+    if (result) body = result->body;
+  });
+  ASSERT_TRUE(WaitFor([&] { return QueueDepthIs(*server, 1); }));
+  const absl::Time start = absl::Now();
+  server->server().Shutdown();
+  client.join();
+  EXPECT_EQ(http_status, 503) << body;
+  EXPECT_NE(body.find("shutting down"), std::string::npos) << body;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(8));
 }
 
 TEST(ShutdownTest, InFlightAdminCallsComplete) {

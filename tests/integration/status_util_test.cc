@@ -47,3 +47,30 @@ TEST(StatusUtilTest, OkIsOk) {
 
 }  // namespace
 }  // namespace brainserve::server
+
+namespace brainserve::server {
+namespace {
+
+TEST(HttpStatusTest, CanonicalCodesMapToGoogleHttpMapping) {
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kOk), 200);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kFailedPrecondition), 400);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kOutOfRange), 400);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kUnauthenticated), 401);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kPermissionDenied), 403);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kNotFound), 404);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kAlreadyExists), 409);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kAborted), 409);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kResourceExhausted), 429);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kCancelled), 499);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kUnimplemented), 501);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kUnavailable), 503);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kDeadlineExceeded), 504);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kInternal), 500);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kDataLoss), 500);
+  EXPECT_EQ(ToHttpStatus(absl::StatusCode::kUnknown), 500);
+  EXPECT_EQ(ToHttpStatus(static_cast<absl::StatusCode>(99)), 500);
+}
+
+}  // namespace
+}  // namespace brainserve::server

@@ -26,6 +26,7 @@ server::ServerOptions TestServerOptions() {
   server::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.metrics_listen_address = "127.0.0.1:0";
+  options.http.listen_address = "127.0.0.1:0";
   options.engine_threads = 2;
   options.shutdown_grace_seconds = 10;
   // In-process servers keep nothing; the store tests choose their own.

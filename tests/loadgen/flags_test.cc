@@ -64,6 +64,27 @@ TEST(LoadgenFlagsTest, SecurityFlagsAndTokenSources) {
   EXPECT_FALSE(ParseFlags({"--model=m", "--token="}).ok());
 }
 
+TEST(LoadgenFlagsTest, ParsesTheProtocol) {
+  auto config = ParseFlags({"--model=m"});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->protocol, Protocol::kBrainserve);
+  config = ParseFlags({"--model=m", "--protocol=oip"});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->protocol, Protocol::kOip);
+  config = ParseFlags(
+      {"--model=m", "--protocol", "http", "--http-server=h:8001"});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->protocol, Protocol::kHttp);
+  EXPECT_EQ(config->http_server, "h:8001");
+  EXPECT_FALSE(ParseFlags({"--model=m", "--protocol=grpc"}).ok());
+  // The HTTP driver is closed-loop only.
+  auto open_loop =
+      ParseFlags({"--model=m", "--protocol=http", "--request-rate=100"});
+  ASSERT_FALSE(open_loop.ok());
+  EXPECT_NE(open_loop.status().message().find("--request-rate"),
+            std::string::npos);
+}
+
 TEST(LoadgenFlagsTest, MinWindowsIsAtLeastStableWindows) {
   auto config =
       ParseFlags({"--model=m", "--stable-windows=4", "--min-windows=2"});

@@ -120,6 +120,34 @@ TEST_F(LoadgenIntegrationTest, ClosedLoopCountsEqualServerCounters) {
   EXPECT_GT(after.ForwardTotal() - before.ForwardTotal(), sent);
 }
 
+// The Open Inference Protocol over gRPC and HTTP: the same counts (the
+// server records them as method="ModelInfer"), no failures.
+TEST_F(LoadgenIntegrationTest, OipAndHttpProtocolsCountLikeTheServer) {
+  for (Protocol protocol : {Protocol::kOip, Protocol::kHttp}) {
+    for (bool raw : {true, false}) {
+      SCOPED_TRACE(::testing::Message() << "protocol "
+                                        << static_cast<int>(protocol)
+                                        << " raw " << raw);
+      LoadgenConfig config = ShortConfig("mlp");
+      config.protocol = protocol;
+      config.http_server = absl::StrCat("127.0.0.1:", server_->http_port());
+      config.raw_encoding = raw;
+      config.concurrency = {4};
+      auto runner = Runner::Create(config);
+      ASSERT_TRUE(runner.ok()) << runner.status();
+      auto reports = (*runner)->Run();
+      ASSERT_TRUE(reports.ok()) << reports.status();
+      ASSERT_EQ(reports->size(), 1u);
+      const LevelReport& r = reports->front();
+      ExpectCountsMatchServer(r);
+      EXPECT_GT(r.sent, 0);
+      EXPECT_EQ(r.Failed(), 0);
+      EXPECT_EQ(r.bad_responses, 0);
+      EXPECT_EQ(r.version_regressions, 0);
+    }
+  }
+}
+
 TEST_F(LoadgenIntegrationTest,
        OpenLoopWithReplaceUpdatesKeepsCountsAndVersions) {
   LoadgenConfig config = ShortConfig("mlp");

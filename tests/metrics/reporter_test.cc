@@ -15,6 +15,7 @@ TEST(MethodNameTest, NamesEveryRpcOfTheService) {
   EXPECT_EQ(MethodName(Method::kForward), "Forward");
   EXPECT_EQ(MethodName(Method::kUpdateParameters), "UpdateParameters");
   EXPECT_EQ(MethodName(Method::kGetParameters), "GetParameters");
+  EXPECT_EQ(MethodName(Method::kModelInfer), "ModelInfer");
   EXPECT_EQ(MethodName(static_cast<Method>(kNumMethods)), "Unknown");
   EXPECT_EQ(MethodName(static_cast<Method>(-1)), "Unknown");
 }

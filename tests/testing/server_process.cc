@@ -137,6 +137,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Launch(
   if (!HasFlag(extra_flags, "metrics_listen")) {
     argv.push_back("--metrics_listen=127.0.0.1:0");
   }
+  if (!HasFlag(extra_flags, "http_listen")) {
+    argv.push_back("--http_listen=127.0.0.1:0");
+  }
   // Each server its own fresh embedded store (the real default kind), so no
   // state leaks between tests through the working directory.
   if (!HasFlag(extra_flags, "store")) {
@@ -173,6 +176,7 @@ absl::Status ServerProcess::WaitReady(absl::Duration timeout) {
       auto grpc = fields.find("grpc_port");
       auto metrics = fields.find("metrics_port");
       auto health = fields.find("health_port");
+      auto http = fields.find("http_port");
       if (grpc != fields.end() && grpc->second.number_value() > 0) {
         grpc_port_ = static_cast<int>(grpc->second.number_value());
         metrics_port_ = metrics == fields.end()
@@ -181,6 +185,9 @@ absl::Status ServerProcess::WaitReady(absl::Duration timeout) {
         health_port_ = health == fields.end()
                            ? 0
                            : static_cast<int>(health->second.number_value());
+        http_port_ = http == fields.end()
+                         ? 0
+                         : static_cast<int>(http->second.number_value());
         return absl::OkStatus();
       }
     }
@@ -207,6 +214,10 @@ ServerProcess::~ServerProcess() {
 
 std::string ServerProcess::address() const {
   return absl::StrCat("127.0.0.1:", grpc_port_);
+}
+
+std::string ServerProcess::http_url() const {
+  return absl::StrCat("http://127.0.0.1:", http_port_);
 }
 
 std::string ServerProcess::metrics_url() const {

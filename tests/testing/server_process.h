@@ -5,11 +5,13 @@
 // ServerProcess contract:
 //  * Start() runs `binary` with `--ready_file=<fresh temp dir>/ready.json`
 //    plus `extra_flags`, and returns once the server has written that file
-//    ({"grpc_port": N, "metrics_port": M}).
+//    ({"grpc_port": N, "metrics_port": M, "http_port": H}).
 //  * Unless `extra_flags` already sets them, these defaults are added:
 //      --listen=127.0.0.1:0           (gRPC on an ephemeral port)
 //      --metrics_listen=127.0.0.1:0   (pass "--metrics_listen=" to disable;
 //                                      metrics_port() is then 0)
+//      --http_listen=127.0.0.1:0      (HTTP/REST on an ephemeral port; pass
+//                                      "--http_listen=" to disable)
 //      --store=sqlite:<temp dir>/state.db  (a fresh embedded store; pass
 //                                      --store to share one across servers)
 //    No --models_file is added: pass one to serve models at start-up.
@@ -73,7 +75,9 @@ class ServerProcess {
   int metrics_port() const { return metrics_port_; }
   // The plaintext health-only listener (--health_listen); 0 when off.
   int health_port() const { return health_port_; }
+  int http_port() const { return http_port_; }  // 0 when disabled
   std::string address() const;      // "127.0.0.1:<grpc_port>"
+  std::string http_url() const;     // "http://127.0.0.1:<http_port>"
   std::string metrics_url() const;  // "http://127.0.0.1:<metrics_port>/metrics"
   std::string log() const;          // the server's stdout and stderr so far
   // The server's own temp dir (ready file and log); tests may put files here.
@@ -100,6 +104,7 @@ class ServerProcess {
   int grpc_port_ = 0;
   int metrics_port_ = 0;
   int health_port_ = 0;
+  int http_port_ = 0;
 };
 
 struct ProcessResult {
