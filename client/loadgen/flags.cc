@@ -180,7 +180,8 @@ target and input
                             (oip) or its REST infer over HTTP/1.1 (http; JSON
                             data, or binary tensor data with --encoding raw;
                             closed loop only, one keep-alive connection and
-                            thread per caller)
+                            thread per caller; HTTPS and the token with the
+                            flags above, except --tls-server-name)
   --http-server HOST:PORT   HTTP/REST server for --protocol http
                             (default localhost:8000)
   --batch B                 rows per request (default 1)
@@ -267,6 +268,12 @@ absl::StatusOr<LoadgenConfig> ParseFlags(const std::vector<std::string>& args) {
   if (config.protocol == Protocol::kHttp && !config.request_rates.empty()) {
     return absl::InvalidArgumentError(
         "--request-rate: open-loop levels need --protocol brainserve or oip");
+  }
+  if (config.protocol == Protocol::kHttp &&
+      !config.security.tls_server_name.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-server-name: not supported with --protocol http (connect by "
+        "the name the server certificate carries)");
   }
   if (config.min_windows < config.stable_windows) {
     config.min_windows = config.stable_windows;

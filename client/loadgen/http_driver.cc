@@ -128,7 +128,19 @@ bool HttpDriver::Claim(int64_t* index) {
 }
 
 void HttpDriver::CallerLoop() {
-  httplib::Client client(host_, port_);
+  const client::ChannelSecurity& security = options_.security;
+  httplib::Client client(
+      absl::StrCat(security.tls() ? "https://" : "http://", host_, ":", port_),
+      security.tls_cert_file, security.tls_key_file);
+  if (security.tls()) {
+    if (!security.tls_ca_file.empty()) {
+      client.set_ca_cert_path(security.tls_ca_file.c_str());
+    }
+    client.enable_server_certificate_verification(true);
+  }
+  if (!security.token.empty()) {
+    client.set_bearer_token_auth(security.token.c_str());
+  }
   client.set_keep_alive(true);
   client.set_tcp_nodelay(true);
   const time_t seconds = static_cast<time_t>(options_.timeout_ms / 1000);

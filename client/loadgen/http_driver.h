@@ -18,6 +18,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "client/channel_security.h"
 #include "client/loadgen/protocol_requests.h"
 #include "client/loadgen/request_driver.h"
 #include "client/loadgen/version_tracker.h"
@@ -32,6 +33,11 @@ class HttpDriver : public RequestDriver {
     std::string model;
     // Per-request read/write timeout, in milliseconds.
     int64_t timeout_ms = 10000;
+    // HTTPS when security.tls() (verifying the server with tls_ca_file,
+    // presenting tls_cert_file/tls_key_file for mutual TLS); the token goes
+    // in every request's Authorization: Bearer header. tls_server_name is
+    // not supported over HTTP (ParseFlags refuses it).
+    client::ChannelSecurity security;
   };
 
   // `bodies` (>= 1) are sent in rotation; `versions` must outlive the driver.

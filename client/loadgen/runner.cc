@@ -59,6 +59,7 @@ absl::StatusOr<std::unique_ptr<RequestDriver>> CreateRequestDriver(
     options.server = config.http_server;
     options.model = config.model;
     options.timeout_ms = config.timeout_ms;
+    options.security = config.security;
     absl::StatusOr<std::unique_ptr<HttpDriver>> driver =
         HttpDriver::Create(options, std::move(bodies), versions);
     if (!driver.ok()) return driver.status();

@@ -83,6 +83,12 @@ TEST(LoadgenFlagsTest, ParsesTheProtocol) {
   ASSERT_FALSE(open_loop.ok());
   EXPECT_NE(open_loop.status().message().find("--request-rate"),
             std::string::npos);
+  // HTTPS takes the TLS flags, but cannot override the name it verifies.
+  auto renamed = ParseFlags(
+      {"--model=m", "--protocol=http", "--tls-server-name=brainserve"});
+  ASSERT_FALSE(renamed.ok());
+  EXPECT_NE(renamed.status().message().find("--tls-server-name"),
+            std::string::npos);
 }
 
 TEST(LoadgenFlagsTest, MinWindowsIsAtLeastStableWindows) {

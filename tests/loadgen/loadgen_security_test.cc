@@ -1,7 +1,8 @@
 // brainserve-loadgen's runner against a server with TLS, tokens and basic
 // auth on /metrics: the load runs with the TLS and token flags, the server
-// split is scraped through user:password@ in --metrics-url, and a missing
-// token fails the run with UNAUTHENTICATED.
+// split is scraped through user:password@ in --metrics-url, the HTTP
+// protocol runs over HTTPS with the token, and a missing token fails the run
+// with UNAUTHENTICATED.
 #include <memory>
 #include <string>
 
@@ -56,6 +57,18 @@ TEST(LoadgenSecurityTest, RunsOverTlsWithATokenAndScrapesWithBasicAuth) {
   EXPECT_EQ(report.Failed(), 0);
   ASSERT_TRUE(report.server.available) << "the basic-auth scrape failed";
   EXPECT_EQ(report.server.forward_total, static_cast<double>(report.sent));
+
+  // The same load over HTTPS (REST infer) with the token in the
+  // Authorization header.
+  LoadgenConfig http = config;
+  http.protocol = Protocol::kHttp;
+  http.http_server = absl::StrCat("localhost:", (*server)->http_port());
+  auto http_runner = Runner::Create(http);
+  ASSERT_TRUE(http_runner.ok()) << http_runner.status();
+  auto http_reports = (*http_runner)->Run();
+  ASSERT_TRUE(http_reports.ok()) << http_reports.status();
+  EXPECT_GT(http_reports->front().sent, 0);
+  EXPECT_EQ(http_reports->front().Failed(), 0);
 
   config.security.token = "";
   auto refused = Runner::Create(config);
