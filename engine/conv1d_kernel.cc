@@ -151,6 +151,14 @@ void Conv1dKernel::Preprocess(const float* src, int64_t samples,
   }
 }
 
+Conv1dKernel::Packed Conv1dKernel::WithBias(const Packed& previous,
+                                            const float* bias) const {
+  Packed packed;
+  packed.weights = previous.weights;
+  packed.bias = WeightLayouts::PackBias(bias_md_, bias);
+  return packed;
+}
+
 void Conv1dKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
   const Plan& plan =

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -17,6 +18,9 @@ namespace {
 
 struct ConvWeights : LayerWeights {
   Conv1dKernel::Packed packed;
+  std::vector<const void*> DataHandles() const override {
+    return packed.DataHandles();
+  }
 };
 
 struct ConvOptions {
@@ -88,21 +92,36 @@ class Conv1dLayer final : public Layer {
   std::shared_ptr<const LayerWeights> PrepareWeights(
       absl::Span<const DenseTensor* const> values) const override {
     const Conv1dGeometry& g = options_.geometry;
-    std::vector<float> w = values[0]->data;
+    // Standardized (and masked) straight from the parameter in one pass.
+    std::unique_ptr<float[]> w(new float[values[0]->data.size()]);
     // Statistics per output channel over (K, Cin/G): a (K*Cin/G, Cout) view.
     WeightStandardize(
-        w.data(), g.kernel * (g.in_channels / g.groups), g.out_channels,
-        options_.eps,
+        values[0]->data.data(), g.kernel * (g.in_channels / g.groups),
+        g.out_channels, options_.eps,
         gain_index_ >= 0 ? values[gain_index_]->data.data() : nullptr,
-        w.data());
-    if (!options_.mask.empty()) {
-      MultiplyInPlace(w.data(), options_.mask.data(),
-                      static_cast<int64_t>(w.size()));
-    }
+        options_.mask.empty() ? nullptr : options_.mask.data(), w.get());
     auto weights = std::make_shared<ConvWeights>();
     weights->packed = kernel_->Pack(
-        w.data(),
-        bias_index_ >= 0 ? values[bias_index_]->data.data() : nullptr);
+        w.get(), bias_index_ >= 0 ? values[bias_index_]->data.data() : nullptr);
+    return weights;
+  }
+
+  // A bias-only change keeps the previous packed weight (shared).
+  std::shared_ptr<const LayerWeights> UpdateWeights(
+      absl::Span<const DenseTensor* const> values,
+      const std::shared_ptr<const LayerWeights>& previous,
+      absl::Span<const bool> changed) const override {
+    bool weight_changed = false;
+    for (size_t p = 0; p < changed.size(); ++p) {
+      if (changed[p] && static_cast<int>(p) != bias_index_) {
+        weight_changed = true;
+      }
+    }
+    if (previous == nullptr || weight_changed) return PrepareWeights(values);
+    auto weights = std::make_shared<ConvWeights>();
+    weights->packed =
+        kernel_->WithBias(static_cast<const ConvWeights&>(*previous).packed,
+                          values[bias_index_]->data.data());
     return weights;
   }
 

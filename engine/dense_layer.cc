@@ -1,6 +1,7 @@
 #include "engine/dense_layer.h"
 
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -18,6 +19,9 @@ enum class Variant { kLinear, kSignedW, kScaledWS };
 
 struct DenseWeights : LayerWeights {
   MatmulKernel::Packed packed;
+  std::vector<const void*> DataHandles() const override {
+    return packed.DataHandles();
+  }
 };
 
 class DenseLayer final : public Layer {
@@ -78,29 +82,57 @@ class DenseLayer final : public Layer {
 
   std::shared_ptr<const LayerWeights> PrepareWeights(
       absl::Span<const DenseTensor* const> values) const override {
-    std::vector<float> effective = values[0]->data;
-    const int64_t count = static_cast<int64_t>(effective.size());
+    const float* weight = values[0]->data.data();
+    const int64_t count = static_cast<int64_t>(values[0]->data.size());
+    const float* factor =
+        options_.factor.empty() ? nullptr : options_.factor.data();
+    // The effective weight, written straight from the parameter in one pass
+    // (no copy first); a plain Linear without mask is packed from the
+    // parameter itself. The mask (or sign) multiplies after WS / abs.
+    std::unique_ptr<float[]> effective;
+    if (options_.variant != Variant::kLinear || factor != nullptr) {
+      effective.reset(new float[count]);
+    }
     switch (options_.variant) {
       case Variant::kLinear:
+        if (factor != nullptr) Multiply(weight, factor, count, effective.get());
         break;
       case Variant::kSignedW:
-        AbsInPlace(effective.data(), count);
+        Abs(weight, count, effective.get());
+        if (factor != nullptr) {
+          Multiply(effective.get(), factor, count, effective.get());
+        }
         break;
       case Variant::kScaledWS:
         WeightStandardize(
-            effective.data(), options_.in, options_.out, options_.eps,
+            weight, options_.in, options_.out, options_.eps,
             gain_index_ >= 0 ? values[gain_index_]->data.data() : nullptr,
-            effective.data());
+            factor, effective.get());
         break;
-    }
-    // The mask (or sign) multiplies after standardization / abs.
-    if (!options_.factor.empty()) {
-      MultiplyInPlace(effective.data(), options_.factor.data(), count);
     }
     auto weights = std::make_shared<DenseWeights>();
     weights->packed = kernel_->Pack(
-        effective.data(),
+        effective != nullptr ? effective.get() : weight,
         bias_index_ >= 0 ? values[bias_index_]->data.data() : nullptr);
+    return weights;
+  }
+
+  // A bias-only change keeps the previous packed weight (shared).
+  std::shared_ptr<const LayerWeights> UpdateWeights(
+      absl::Span<const DenseTensor* const> values,
+      const std::shared_ptr<const LayerWeights>& previous,
+      absl::Span<const bool> changed) const override {
+    bool weight_changed = false;
+    for (size_t p = 0; p < changed.size(); ++p) {
+      if (changed[p] && static_cast<int>(p) != bias_index_) {
+        weight_changed = true;
+      }
+    }
+    if (previous == nullptr || weight_changed) return PrepareWeights(values);
+    auto weights = std::make_shared<DenseWeights>();
+    weights->packed =
+        kernel_->WithBias(static_cast<const DenseWeights&>(*previous).packed,
+                          values[bias_index_]->data.data());
     return weights;
   }
 

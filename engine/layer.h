@@ -34,6 +34,11 @@ namespace brainserve::engine {
 class LayerWeights {
  public:
   virtual ~LayerWeights() = default;
+  // The start of every buffer these weights hold, in a fixed order per
+  // layer kind (e.g. packed weight layouts, then bias). Two LayerWeights
+  // that return the same handle share that buffer; tests use it to check
+  // what an update copied.
+  virtual std::vector<const void*> DataHandles() const { return {}; }
 };
 
 // A parameter the layer owns: brainstate's name and shape, and how the
@@ -102,6 +107,18 @@ class Layer {
   virtual std::shared_ptr<const LayerWeights> PrepareWeights(
       absl::Span<const DenseTensor* const> values) const {
     return nullptr;
+  }
+  // Like PrepareWeights(), for a version in which only the parameters
+  // flagged in `changed` (params() order) differ from those `previous` (this
+  // layer's weights of the version before, possibly null) was derived from.
+  // Layers whose derived weights split by parameter (a bias kept apart from
+  // the packed weight) share the unchanged parts with `previous`, so a bias
+  // update does not re-derive the weight. The default derives everything.
+  virtual std::shared_ptr<const LayerWeights> UpdateWeights(
+      absl::Span<const DenseTensor* const> values,
+      const std::shared_ptr<const LayerWeights>& previous,
+      absl::Span<const bool> changed) const {
+    return PrepareWeights(values);
   }
   // Computes dst[rows, *output_shape] from src[rows, *input_shape]
   // (src != dst). Each output row depends only on its input row.

@@ -18,6 +18,9 @@ namespace {
 struct NormWeights : LayerWeights {
   std::vector<float> scale;
   std::vector<float> bias;
+  std::vector<const void*> DataHandles() const override {
+    return {scale.data(), bias.data()};
+  }
 };
 
 struct NormOptions {

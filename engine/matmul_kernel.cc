@@ -71,6 +71,14 @@ MatmulKernel::Packed MatmulKernel::Pack(const float* weight_kn,
                               config_.has_bias ? bias : nullptr);
 }
 
+MatmulKernel::Packed MatmulKernel::WithBias(const Packed& previous,
+                                            const float* bias) const {
+  Packed packed;
+  packed.weights = previous.weights;
+  packed.bias = WeightLayouts::PackBias(bias_md_, bias);
+  return packed;
+}
+
 void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
   const Plan& plan =

@@ -44,6 +44,10 @@ class MatmulKernel {
   // Packs the effective weight (row-major [K, N]) and bias ([N], ignored
   // without bias). Throws dnnl::error.
   Packed Pack(const float* weight_kn, const float* bias) const;
+  // `previous` with its bias replaced by a copy of `bias` ([N]; needs a
+  // kernel with bias): the packed weights are shared, not copied. Throws
+  // dnnl::error.
+  Packed WithBias(const Packed& previous, const float* bias) const;
 
   // Runs `samples` samples (1..max_rows_per_pass). Throws dnnl::error.
   void Run(const Packed& packed, const float* src, float* dst, int64_t samples,

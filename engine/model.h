@@ -106,8 +106,25 @@ class Model {
   //     non-finite value.
   //   FAILED_PRECONDITION: expected_version set and != current version.
   //   Whatever `commit` returns, if it is set and fails.
+  //
+  // Costs what it changes: the new snapshot shares every parameter value
+  // and every layer's derived weights that the update does not touch with
+  // the current one (copy-on-write). A REPLACE copies its value once (with
+  // the finite check in the same pass); a changed layer's derived weights
+  // are re-derived, except that a bias-only change keeps the packed weight.
   virtual absl::StatusOr<std::shared_ptr<const ParameterSnapshot>> Update(
       const std::vector<ParameterUpdate>& updates,
+      std::optional<uint64_t> expected_version,
+      const UpdateCommitHook& commit = nullptr) = 0;
+
+  // The same, but a REPLACE's value storage is moved into the new snapshot
+  // instead of copied (checked in place). Afterwards the callers' REPLACE
+  // `value.data` vectors are unspecified (empty if the storage was taken);
+  // pointers into the moved storage stay valid while the snapshot built
+  // from it lives, so a commit hook may read the update through spans
+  // taken before the call.
+  virtual absl::StatusOr<std::shared_ptr<const ParameterSnapshot>> Update(
+      std::vector<ParameterUpdate>&& updates,
       std::optional<uint64_t> expected_version,
       const UpdateCommitHook& commit = nullptr) = 0;
 

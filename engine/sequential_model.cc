@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/checked_copy.h"
 #include "engine/dnnl_util.h"
 #include "engine/initializer.h"
 #include "engine/model_builder.h"
@@ -85,9 +86,14 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Build(
 
 absl::Status SequentialModel::Publish(uint64_t version,
                                       std::vector<DenseTensor> values) {
-  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> first = BuildSnapshot(
-      version, std::move(values), nullptr,
-      std::vector<bool>(layers_.size(), true));
+  Values shared;
+  shared.reserve(values.size());
+  for (DenseTensor& value : values) {
+    shared.push_back(std::make_shared<const DenseTensor>(std::move(value)));
+  }
+  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> first =
+      BuildSnapshot(version, std::move(shared), nullptr,
+                    std::vector<bool>(infos_.size(), true));
   if (!first.ok()) return first.status();
   absl::MutexLock lock(&snapshot_mu_);
   current_ = *std::move(first);
@@ -171,23 +177,35 @@ absl::Status SequentialModel::Rebase(std::vector<DenseTensor> values,
 }
 
 absl::StatusOr<std::shared_ptr<const SnapshotImpl>>
-SequentialModel::BuildSnapshot(uint64_t version,
-                               std::vector<DenseTensor> values,
+SequentialModel::BuildSnapshot(uint64_t version, Values values,
                                const SnapshotImpl* previous,
-                               const std::vector<bool>& changed) const {
+                               const std::vector<bool>& changed_params) const {
   std::vector<std::shared_ptr<const LayerWeights>> weights(layers_.size());
   try {
     ScopedOmpThreads threads(options_.num_threads);
     for (size_t i = 0; i < layers_.size(); ++i) {
-      if (previous != nullptr && !changed[i]) {
+      const size_t first = layer_first_param_[i];
+      const size_t count = layers_[i]->params().size();
+      // std::vector<bool> has no data(): this layer's flags as bools.
+      std::unique_ptr<bool[]> changed(new bool[count + 1]);
+      bool any_changed = false;
+      for (size_t p = 0; p < count; ++p) {
+        changed[p] = changed_params[first + p];
+        any_changed = any_changed || changed[p];
+      }
+      if (previous != nullptr && !any_changed) {
         weights[i] = previous->all_layer_weights()[i];
         continue;
       }
       std::vector<const DenseTensor*> layer_values;
-      for (size_t p = 0; p < layers_[i]->params().size(); ++p) {
-        layer_values.push_back(&values[layer_first_param_[i] + p]);
+      for (size_t p = 0; p < count; ++p) {
+        layer_values.push_back(values[first + p].get());
       }
-      weights[i] = layers_[i]->PrepareWeights(layer_values);
+      weights[i] = previous == nullptr
+                       ? layers_[i]->PrepareWeights(layer_values)
+                       : layers_[i]->UpdateWeights(
+                             layer_values, previous->all_layer_weights()[i],
+                             absl::MakeConstSpan(changed.get(), count));
     }
   } catch (const dnnl::error& e) {
     return DnnlErrorToStatus(e, "preparing derived weights");
@@ -208,10 +226,9 @@ std::shared_ptr<const ParameterSnapshot> SequentialModel::snapshot() const {
   return current();
 }
 
-absl::Status SequentialModel::ApplyUpdate(size_t i,
-                                          const ParameterUpdate& update,
-                                          std::vector<DenseTensor>& values,
-                                          std::vector<bool>& changed) const {
+absl::Status SequentialModel::ApplyUpdate(
+    size_t i, const ParameterUpdate& update, ParameterUpdate* movable,
+    Values& values, std::vector<bool>& changed_params) const {
   const std::string field = absl::StrCat("updates[", i, "]");
   const auto layer_it = layer_by_name_.find(update.layer);
   if (layer_it == layer_by_name_.end()) {
@@ -231,29 +248,49 @@ absl::Status SequentialModel::ApplyUpdate(size_t i,
                      " does not match the shape of ", info.layer, "/",
                      info.name, ", ", ShapeToString(info.shape)));
   }
-  if (static_cast<int64_t>(update.value.data.size()) !=
-      NumElements(info.shape)) {
+  const int64_t count = NumElements(info.shape);
+  if (static_cast<int64_t>(update.value.data.size()) != count) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".value: ", update.value.data.size(),
                      " values for shape ", ShapeToString(info.shape)));
   }
-  absl::Status finite = CheckAllFinite(update.value, field + ".value");
-  if (!finite.ok()) return finite;
-  std::vector<float>& target = values[index].data;
-  if (update.mode == UpdateMode::kReplace) {
-    target = update.value.data;
+  // One pass over the value: the finite check is folded into the copy (or
+  // the sum, or done in place before a move). Only on failure are the
+  // separate checks run again, for the same messages as ever.
+  auto next = std::make_shared<DenseTensor>();
+  next->shape = info.shape;
+  bool finite;
+  if (update.mode == UpdateMode::kReplace && movable != nullptr) {
+    finite = AllFinite(update.value.data.data(), count);
+    if (finite) next->data = std::move(movable->value.data);
+  } else if (update.mode == UpdateMode::kReplace) {
+    // One copy (a std::vector would zero-fill before a fused copy-and-check
+    // loop could write; memcpy is faster than both), then the check reads
+    // the fresh copy while it is still in cache.
+    next->data.assign(update.value.data.begin(), update.value.data.end());
+    finite = AllFinite(next->data.data(), count);
   } else {
-    for (size_t e = 0; e < target.size(); ++e) {
-      const float sum = target[e] + update.value.data[e];
-      if (!std::isfinite(sum)) {
+    // The current value copied, then the delta added in place and checked
+    // in the same pass.
+    next->data = values[index]->data;
+    finite = AddIfFinite(next->data.data(), update.value.data.data(), count,
+                         next->data.data());
+  }
+  if (!finite) {
+    absl::Status status = CheckAllFinite(update.value, field + ".value");
+    if (!status.ok()) return status;
+    const std::vector<float>& target = values[index]->data;
+    for (int64_t e = 0; e < count; ++e) {
+      if (!std::isfinite(target[e] + update.value.data[e])) {
         return absl::InvalidArgumentError(
             absl::StrCat(field, ".value: adding element ", e,
                          " makes the parameter non-finite (overflow)"));
       }
-      target[e] = sum;
     }
+    return absl::InternalError(absl::StrCat(field, ": finite check mismatch"));
   }
-  changed[param_layer_[index]] = true;
+  values[index] = std::move(next);
+  changed_params[index] = true;
   return absl::OkStatus();
 }
 
@@ -261,6 +298,21 @@ absl::StatusOr<std::shared_ptr<const ParameterSnapshot>>
 SequentialModel::Update(const std::vector<ParameterUpdate>& updates,
                         std::optional<uint64_t> expected_version,
                         const UpdateCommitHook& commit) {
+  return UpdateImpl(updates, nullptr, expected_version, commit);
+}
+
+absl::StatusOr<std::shared_ptr<const ParameterSnapshot>>
+SequentialModel::Update(std::vector<ParameterUpdate>&& updates,
+                        std::optional<uint64_t> expected_version,
+                        const UpdateCommitHook& commit) {
+  return UpdateImpl(updates, &updates, expected_version, commit);
+}
+
+absl::StatusOr<std::shared_ptr<const ParameterSnapshot>>
+SequentialModel::UpdateImpl(const std::vector<ParameterUpdate>& updates,
+                            std::vector<ParameterUpdate>* movable,
+                            std::optional<uint64_t> expected_version,
+                            const UpdateCommitHook& commit) {
   absl::MutexLock update_lock(&update_mu_);
   const std::shared_ptr<const SnapshotImpl> previous = current();
   if (expected_version.has_value() &&
@@ -269,14 +321,18 @@ SequentialModel::Update(const std::vector<ParameterUpdate>& updates,
         absl::StrCat("expected_version is ", *expected_version,
                      " but the current version is ", previous->version()));
   }
-  std::vector<DenseTensor> values = previous->values();
-  std::vector<bool> changed(layers_.size(), false);
+  // Copies pointers only: the values the updates do not touch are shared.
+  Values values = previous->values();
+  std::vector<bool> changed_params(infos_.size(), false);
   for (size_t i = 0; i < updates.size(); ++i) {
-    absl::Status status = ApplyUpdate(i, updates[i], values, changed);
+    absl::Status status = ApplyUpdate(
+        i, updates[i], movable != nullptr ? &(*movable)[i] : nullptr, values,
+        changed_params);
     if (!status.ok()) return status;
   }
-  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> next = BuildSnapshot(
-      previous->version() + 1, std::move(values), previous.get(), changed);
+  absl::StatusOr<std::shared_ptr<const SnapshotImpl>> next =
+      BuildSnapshot(previous->version() + 1, std::move(values), previous.get(),
+                    changed_params);
   if (!next.ok()) return next.status();
   if (commit) {
     absl::Status committed = commit((*next)->version());

@@ -65,6 +65,10 @@ class SequentialModel final : public Model {
       const std::vector<ParameterUpdate>& updates,
       std::optional<uint64_t> expected_version,
       const UpdateCommitHook& commit) override;
+  absl::StatusOr<std::shared_ptr<const ParameterSnapshot>> Update(
+      std::vector<ParameterUpdate>&& updates,
+      std::optional<uint64_t> expected_version,
+      const UpdateCommitHook& commit) override;
   absl::Status Rebase(std::vector<DenseTensor> values,
                       uint64_t version) override;
   absl::Status ValidateMasks(const MaskMap& masks,
@@ -94,17 +98,29 @@ class SequentialModel final : public Model {
   // INVALID_ARGUMENT naming the parameter unless `values` match infos_.
   absl::Status CheckValues(const std::vector<DenseTensor>& values) const;
 
-  // The snapshot for `values`: layers flagged in `changed` (all when
-  // `previous` is null) get freshly derived weights, the others share
-  // `previous`'s. INTERNAL on a oneDNN failure.
+  // Parameter values, one shared immutable tensor each (copy-on-write).
+  using Values = std::vector<std::shared_ptr<const DenseTensor>>;
+
+  // The snapshot for `values`: layers with a parameter flagged in
+  // `changed_params` (all layers when `previous` is null) get freshly
+  // derived weights, the others share `previous`'s. INTERNAL on a oneDNN
+  // failure.
   absl::StatusOr<std::shared_ptr<const SnapshotImpl>> BuildSnapshot(
-      uint64_t version, std::vector<DenseTensor> values,
-      const SnapshotImpl* previous, const std::vector<bool>& changed) const;
+      uint64_t version, Values values, const SnapshotImpl* previous,
+      const std::vector<bool>& changed_params) const;
   std::shared_ptr<const SnapshotImpl> current() const;
-  // Applies updates[i] to `values`; marks the owning layer in `changed`.
+  // Both Update() overloads; `movable` is the callers' updates when their
+  // REPLACE values may be moved from, else null.
+  absl::StatusOr<std::shared_ptr<const ParameterSnapshot>> UpdateImpl(
+      const std::vector<ParameterUpdate>& updates,
+      std::vector<ParameterUpdate>* movable,
+      std::optional<uint64_t> expected_version, const UpdateCommitHook& commit);
+  // Applies updates[i] to `values` (a new tensor replaces the parameter's;
+  // its REPLACE value moved out of `movable` if not null); flags the
+  // parameter in `changed_params`.
   absl::Status ApplyUpdate(size_t i, const ParameterUpdate& update,
-                           std::vector<DenseTensor>& values,
-                           std::vector<bool>& changed) const;
+                           ParameterUpdate* movable, Values& values,
+                           std::vector<bool>& changed_params) const;
   // One pass over `rows` samples starting at batch row `row0`.
   void RunPass(const SnapshotImpl& snapshot, const float* input, int64_t row0,
                int64_t rows, const std::vector<std::optional<MaskView>>& masks,

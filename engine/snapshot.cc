@@ -19,7 +19,7 @@ int ParameterIndex::Find(absl::string_view layer,
 const DenseTensor* SnapshotImpl::Find(absl::string_view layer,
                                       absl::string_view name) const {
   const int i = index_->Find(layer, name);
-  return i < 0 ? nullptr : &values_[i];
+  return i < 0 ? nullptr : values_[i].get();
 }
 
 }  // namespace brainserve::engine

@@ -2,6 +2,8 @@
 // per-layer weights derived from it. Built completely before it is
 // published, never modified afterwards, shared by shared_ptr; any number of
 // threads may read it, and it stays valid after its Model is destroyed.
+// Values and derived weights are held by shared_ptr each, so consecutive
+// snapshots share whatever an update left unchanged (copy-on-write).
 #ifndef BRAINSERVE_ENGINE_SNAPSHOT_H_
 #define BRAINSERVE_ENGINE_SNAPSHOT_H_
 
@@ -32,7 +34,7 @@ class ParameterIndex {
 class SnapshotImpl final : public ParameterSnapshot {
  public:
   SnapshotImpl(uint64_t model_id, uint64_t version,
-               std::vector<DenseTensor> values,
+               std::vector<std::shared_ptr<const DenseTensor>> values,
                std::vector<std::shared_ptr<const LayerWeights>> layer_weights,
                std::shared_ptr<const ParameterIndex> index)
       : model_id_(model_id),
@@ -42,7 +44,10 @@ class SnapshotImpl final : public ParameterSnapshot {
         index_(std::move(index)) {}
 
   uint64_t version() const override { return version_; }
-  const std::vector<DenseTensor>& values() const override { return values_; }
+  const std::vector<std::shared_ptr<const DenseTensor>>& values()
+      const override {
+    return values_;
+  }
   const DenseTensor* Find(absl::string_view layer,
                           absl::string_view name) const override;
 
@@ -60,7 +65,7 @@ class SnapshotImpl final : public ParameterSnapshot {
  private:
   const uint64_t model_id_;
   const uint64_t version_;
-  const std::vector<DenseTensor> values_;
+  const std::vector<std::shared_ptr<const DenseTensor>> values_;
   const std::vector<std::shared_ptr<const LayerWeights>> layer_weights_;
   const std::shared_ptr<const ParameterIndex> index_;
 };

@@ -6,6 +6,15 @@
 
 namespace brainserve::engine {
 
+std::vector<const void*> PackedWeights::DataHandles() const {
+  std::vector<const void*> handles;
+  for (const dnnl::memory& memory : weights) {
+    handles.push_back(memory.get_data_handle());
+  }
+  if (bias) handles.push_back(bias.get_data_handle());
+  return handles;
+}
+
 PackedWeights WeightLayouts::Pack(const dnnl::memory::desc& plain_md,
                                   const float* weights,
                                   const dnnl::memory::desc& bias_md,
@@ -20,10 +29,14 @@ PackedWeights WeightLayouts::Pack(const dnnl::memory::desc& plain_md,
     packed.weights.push_back(packed_weights);
   }
   stream.wait();
-  if (bias != nullptr) {
-    packed.bias = dnnl::memory(bias_md, engine);
-    std::memcpy(packed.bias.get_data_handle(), bias, bias_md.get_size());
-  }
+  if (bias != nullptr) packed.bias = PackBias(bias_md, bias);
+  return packed;
+}
+
+dnnl::memory WeightLayouts::PackBias(const dnnl::memory::desc& bias_md,
+                                     const float* bias) {
+  dnnl::memory packed(bias_md, CpuEngine());
+  std::memcpy(packed.get_data_handle(), bias, bias_md.get_size());
   return packed;
 }
 

@@ -19,9 +19,15 @@ namespace brainserve::engine {
 
 // Weights (and bias) of one parameter version in a kernel's primitive
 // layouts. Immutable once built; shared by every Forward of that version.
+// dnnl::memory is a reference-counted handle: copying a PackedWeights shares
+// the buffers, which is how a bias-only update keeps the packed weights of
+// the version before.
 struct PackedWeights {
   std::vector<dnnl::memory> weights;  // one per WeightLayouts layout
   dnnl::memory bias;                  // empty when the kernel has no bias
+
+  // The buffers' start addresses: every layout, then the bias (if any).
+  std::vector<const void*> DataHandles() const;
 };
 
 struct WeightLayouts {
@@ -52,6 +58,11 @@ struct WeightLayouts {
   PackedWeights Pack(const dnnl::memory::desc& plain_md, const float* weights,
                      const dnnl::memory::desc& bias_md,
                      const float* bias) const;
+
+  // A copy of `bias` (f32, `bias_md`) in memory of its own. Throws
+  // dnnl::error.
+  static dnnl::memory PackBias(const dnnl::memory::desc& bias_md,
+                               const float* bias);
 };
 
 }  // namespace brainserve::engine

@@ -20,12 +20,11 @@ using metrics::StoreOperation;
 std::vector<store::ParameterRef> ParameterRefs(
     const engine::Model& model, const engine::ParameterSnapshot& snapshot) {
   const std::vector<engine::ParameterInfo>& infos = model.parameter_infos();
-  const std::vector<engine::DenseTensor>& values = snapshot.values();
   std::vector<store::ParameterRef> refs;
   refs.reserve(infos.size());
   for (size_t i = 0; i < infos.size(); ++i) {
-    refs.push_back({infos[i].layer, infos[i].name,
-                    {values[i].shape, values[i].data}});
+    const engine::DenseTensor& value = snapshot.value(i);
+    refs.push_back({infos[i].layer, infos[i].name, {value.shape, value.data}});
   }
   return refs;
 }
@@ -220,8 +219,11 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
 
 absl::StatusOr<uint64_t> ModelManager::UpdateOnce(
     const std::shared_ptr<ServedModel>& model,
-    const std::vector<engine::ParameterUpdate>& updates,
+    std::vector<engine::ParameterUpdate>& updates, bool consume,
     std::optional<uint64_t> expected, bool* store_conflict) {
+  // Spans over the update values. A consumed REPLACE's buffer moves into the
+  // prepared snapshot, which is alive while the hook runs, so they stay
+  // valid for the commit; afterwards only their sizes are read.
   const std::vector<store::UpdateRef> refs = UpdateRefs(updates);
   // The engine calls the hook with the prepared snapshot's version, under
   // the model's update lock, and publishes only if the append committed.
@@ -232,7 +234,8 @@ absl::StatusOr<uint64_t> ModelManager::UpdateOnce(
     return Committed(StoreOperation::kAppendUpdate, commit_start, status);
   };
   absl::StatusOr<std::shared_ptr<const engine::ParameterSnapshot>> snapshot =
-      model->engine().Update(updates, expected, append);
+      consume ? model->engine().Update(std::move(updates), expected, append)
+              : model->engine().Update(updates, expected, append);
   if (!snapshot.ok()) return snapshot.status();
   model->log().Append((*snapshot)->version(), store::LoggedBytes(refs));
   return (*snapshot)->version();
@@ -251,8 +254,10 @@ absl::StatusOr<uint64_t> ModelManager::Update(
     constexpr int kMaxAttempts = 5;
     for (int attempt = 1;; ++attempt) {
       bool store_conflict = false;
+      // Only a shared store retries; otherwise the values can be moved.
       absl::StatusOr<uint64_t> result =
-          UpdateOnce(model, *updates, expected, &store_conflict);
+          UpdateOnce(model, *updates, /*consume=*/!store_->shared(), expected,
+                     &store_conflict);
       // On a shared store, a version mismatch may only mean this replica is
       // behind the cluster: catch up, then decide again.
       if (!store_->shared() || !absl::IsFailedPrecondition(result.status()) ||

@@ -169,9 +169,11 @@ class ModelManager {
   void Retire(std::shared_ptr<ServedModel> model, const absl::Status& why);
   // Publishes the model's current version to its gate and metrics.
   void VersionApplied(ServedModel& model);
+  // One attempt at `updates`. With `consume`, REPLACE values are moved into
+  // the new snapshot (no copy) and `updates` must not be used again.
   absl::StatusOr<uint64_t> UpdateOnce(
       const std::shared_ptr<ServedModel>& model,
-      const std::vector<engine::ParameterUpdate>& updates,
+      std::vector<engine::ParameterUpdate>& updates, bool consume,
       std::optional<uint64_t> expected, bool* store_conflict);
   // Times a store commit and records it; maps its status for the caller.
   absl::Status Committed(metrics::StoreOperation op, absl::Time start,

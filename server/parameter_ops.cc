@@ -25,7 +25,6 @@ absl::Status ReadModelParameters(const ServedModel& model,
       model.engine().snapshot();
   const std::vector<engine::ParameterInfo>& infos =
       model.engine().parameter_infos();
-  const std::vector<engine::DenseTensor>& values = snapshot->values();
   auto selected = [&](const engine::ParameterInfo& info) {
     return (request.layer().empty() || info.layer == request.layer()) &&
            (request.name().empty() || info.name == request.name());
@@ -56,7 +55,8 @@ absl::Status ReadModelParameters(const ServedModel& model,
     v1::Parameter* out = response->add_parameters();
     out->set_layer(infos[i].layer);
     out->set_name(infos[i].name);
-    EncodeTensor(values[i].shape, values[i].data, TensorEncoding::kValues,
+    const engine::DenseTensor& value = snapshot->value(i);
+    EncodeTensor(value.shape, value.data, TensorEncoding::kValues,
                  out->mutable_value());
   }
   if (!request.name().empty() && response->parameters().empty()) {

@@ -182,8 +182,7 @@ TEST(DeterminismTest, SameSeedSameParametersOtherSeedsDiffer) {
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
   const auto& infos = (*a)->parameter_infos();
   for (size_t i = 0; i < infos.size(); ++i) {
-    EXPECT_EQ((*a)->snapshot()->values()[i].data,
-              (*b)->snapshot()->values()[i].data)
+    EXPECT_EQ((*a)->snapshot()->value(i).data, (*b)->snapshot()->value(i).data)
         << infos[i].layer << "/" << infos[i].name;
   }
   EXPECT_NE(Param(**a, "conv1", "weight").data,

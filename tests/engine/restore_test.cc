@@ -41,7 +41,7 @@ TEST(RestoreTest, RestoredModelEqualsTheOriginalBitwiseAtItsVersion) {
     ASSERT_TRUE((*original)->Update({AddToHeadBias(0.1f * i)}, {}).ok());
   }
   auto snapshot = (*original)->snapshot();
-  auto restored = Model::Restore(ParseSpec(kSpec), snapshot->values(),
+  auto restored = Model::Restore(ParseSpec(kSpec), CopyValues(*snapshot),
                                  snapshot->version());
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ((*restored)->snapshot()->version(), 4u);
@@ -57,7 +57,7 @@ TEST(RestoreTest, RestoredModelEqualsTheOriginalBitwiseAtItsVersion) {
 TEST(RestoreTest, MismatchedValuesAreInvalidArgumentNamingTheParameter) {
   auto original = Model::Create(ParseSpec(kSpec), 9);
   ASSERT_TRUE(original.ok());
-  std::vector<DenseTensor> values = (*original)->snapshot()->values();
+  std::vector<DenseTensor> values = CopyValues(*(*original)->snapshot());
 
   std::vector<DenseTensor> fewer(values.begin(), values.end() - 1);
   EXPECT_EQ(Model::Restore(ParseSpec(kSpec), fewer, 1).status().code(),

@@ -519,5 +519,41 @@ TEST(DurabilityTest, ADamagedStoreFileStopsTheServerFromStarting) {
   EXPECT_THAT(log, HasSubstr("not a database"));
 }
 
+// With a local store a REPLACE's buffer moves into the engine's snapshot
+// (no copy), and the store's commit reads the update from there: what the
+// store kept must be exactly the request's bits, as a restart shows.
+TEST(DurabilityTest, MovedReplaceValuesAreWhatTheStoreKeeps) {
+  const std::string dir = FreshDir("replace");
+  auto server = StartServer({StoreFlag(dir)});
+  ASSERT_NE(server, nullptr);
+  auto stub = StubFor(*server);
+  ASSERT_TRUE(CreateModel(*stub, CreateRequestFromJson(kWide)).ok());
+  const std::vector<float> weight = RandomValues(256 * 256, 17);
+  const std::vector<float> bias = RandomValues(256, 18);
+  v1::UpdateParametersRequest request = ReplaceWeight(0.0f);
+  *request.mutable_updates(0)->mutable_value() = RawTensor({256, 256}, weight);
+  v1::ParameterUpdate* bias_update = request.add_updates();
+  bias_update->set_layer("fc");
+  bias_update->set_name("bias");
+  bias_update->set_mode(v1::ParameterUpdate::REPLACE);
+  *bias_update->mutable_value() = ValuesTensor({256}, bias);
+  uint64_t version = 0;
+  grpc::Status status = Update(*stub, request, &version);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const auto [live, live_version] = ReadAll(*stub, "wide");
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[0].first, "fc/weight");
+  EXPECT_EQ(live[0].second, weight);
+  EXPECT_EQ(live[1].second, bias);
+  EXPECT_EQ(server->Stop(), 0);
+
+  server = StartServer({StoreFlag(dir)});
+  ASSERT_NE(server, nullptr);
+  stub = StubFor(*server);
+  const auto [restored, restored_version] = ReadAll(*stub, "wide");
+  EXPECT_EQ(restored_version, version);
+  ExpectBitwiseEqual(restored, live);
+}
+
 }  // namespace
 }  // namespace brainserve::testing
