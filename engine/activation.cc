@@ -41,7 +41,8 @@ absl::StatusOr<Activation> Activation::FromSpec(const Spec& spec,
 float Activation::Apply(float x) const {
   switch (function) {
     case Spec::RELU:
-      return x > 0.0f ? x : 0.0f;
+      // jnp.maximum(x, 0): NaN propagates (a plain x > 0 ? x : 0 gives 0).
+      return x > 0.0f || std::isnan(x) ? x : 0.0f;
     case Spec::GELU:
       return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
     case Spec::GELU_TANH: {
@@ -57,6 +58,8 @@ float Activation::Apply(float x) const {
       return x / (1.0f + std::exp(-x));
     case Spec::SOFTPLUS:
       // jnp.logaddexp(x, 0): max(x, 0) + log1p(exp(-|x|)).
+      // NaN stays NaN (jnp.logaddexp's isnan branch); fmax alone drops it.
+      if (std::isnan(x)) return x;
       return std::fmax(x, 0.0f) + std::log1p(std::exp(-std::fabs(x)));
     case Spec::LEAKY_RELU:
       return x >= 0.0f ? x : alpha * x;
@@ -69,8 +72,9 @@ float Activation::Apply(float x) const {
 
 void Activation::ApplyInPlace(float* data, int64_t count) const {
   if (function == Spec::RELU) {
+    // NaN propagates like jnp.maximum(x, 0): only values < 0 (and -0) become 0.
     for (int64_t i = 0; i < count; ++i)
-      data[i] = data[i] > 0.0f ? data[i] : 0.0f;
+      data[i] = data[i] < 0.0f ? 0.0f : data[i];
     return;
   }
   if (is_identity()) return;
@@ -82,7 +86,11 @@ std::optional<dnnl::algorithm> Activation::DnnlAlgorithm(
   *dnnl_alpha = 0.0f;
   switch (function) {
     case Spec::RELU:
-      return dnnl::algorithm::eltwise_relu;
+      // Not fused: oneDNN 2.6's relu post-op (alpha 0) computes max(x, 0)
+      // with a NaN-dropping max and turns NaN into 0, where jnp.maximum
+      // propagates it (tests/engine/nonfinite_semantics_test.cc). The
+      // standalone pass (ApplyInPlace) costs one sweep over the output.
+      return std::nullopt;
     case Spec::LEAKY_RELU:
       *dnnl_alpha = alpha;  // oneDNN relu: x > 0 ? x : alpha * x
       return dnnl::algorithm::eltwise_relu;

@@ -3,6 +3,10 @@
 //   approximation; SIGMOID 1/(1+exp(-x)); TANH; SILU x*sigmoid(x); SOFTPLUS
 //   log(1+exp(x)) (stable form); LEAKY_RELU x>=0 ? x : alpha*x (alpha 0 ->
 //   0.01); ELU x>0 ? x : alpha*expm1(x) (alpha 0 -> 1).
+// NaN and +-Inf follow JAX exactly (tests/engine/nonfinite_semantics_test.cc):
+//   NaN in -> NaN out for every function; e.g. RELU(-Inf) = 0, GELU(-Inf) =
+//   -Inf * 0 = NaN, SILU(-Inf) = NaN, SOFTPLUS(+Inf) = +Inf, ELU(-Inf) =
+//   -alpha.
 // Value type, thread-safe.
 #ifndef BRAINSERVE_ENGINE_ACTIVATION_H_
 #define BRAINSERVE_ENGINE_ACTIVATION_H_

@@ -1,5 +1,6 @@
 #include "engine/conv1d_layer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -59,6 +60,12 @@ class Conv1dLayer final : public Layer {
       gain_index_ = static_cast<int>(params().size());
       AddParam("gain", {1, 1, g.out_channels}, ParamInit::Constant(1.0f));
     }
+  }
+
+  int64_t scratch_floats_per_row() const override {
+    // The dilated / padded copy of the input (when it is materialized).
+    const Conv1dGeometry& g = options_.geometry;
+    return std::max<int64_t>(g.padded_length(), 0) * g.in_channels;
   }
 
   bool FuseActivation(const Activation& activation) override {

@@ -85,6 +85,10 @@ class Layer {
   int64_t output_size() const { return output_size_; }
   const std::vector<ParamDef>& params() const { return params_; }
 
+  // Floats of workspace the layer's Forward may use per sample of a pass
+  // beyond its src and dst (e.g. a padded conv input, a LayerNorm gather),
+  // an upper bound; what engine::Model::ForwardScratchBytes() adds up.
+  virtual int64_t scratch_floats_per_row() const { return 0; }
   // True for a LayerNorm (the only layer that accepts a Forward mask).
   virtual bool accepts_mask() const { return false; }
   // True if the layer computes nothing (an identity activation, or one

@@ -51,6 +51,9 @@ class LayerNormLayer final : public Layer {
   }
 
   bool accepts_mask() const override { return true; }
+  // The materialized mask rows, plus the gather buffers (3 samples, counted
+  // per row as an upper bound).
+  int64_t scratch_floats_per_row() const override { return 4 * input_size(); }
 
   std::shared_ptr<const LayerWeights> PrepareWeights(
       absl::Span<const DenseTensor* const> values) const override {

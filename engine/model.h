@@ -162,6 +162,17 @@ class Model {
   virtual absl::Status Warmup(int64_t max_batch) const {
     return absl::OkStatus();
   }
+
+  // An upper bound on the bytes Forward() allocates for a batch of `batch`
+  // rows beyond its caller's input and output: activation buffers between
+  // layers, kernel buffers, materialized mask rows and an allowance for the
+  // oneDNN scratchpad. Forward runs in passes of at most max_rows_per_pass
+  // rows, so this stops growing there. Never negative; saturates at INT64_MAX.
+  virtual int64_t ForwardScratchBytes(int64_t batch) const { return 0; }
+
+  // The largest per-sample size (floats) of any layer's input: what one row
+  // of an expanded layer_norm mask takes.
+  virtual int64_t max_layer_input_size() const { return input_sample_size(); }
 };
 
 }  // namespace brainserve::engine

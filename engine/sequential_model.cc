@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <utility>
@@ -35,8 +36,13 @@ SequentialModel::SequentialModel(const EngineOptions& options,
       layers_.empty() ? input_shape_ : layers_.back()->output_shape();
   input_size_ = NumElements(input_shape_);
   output_size_ = NumElements(output_shape_);
+  max_layer_input_size_ = input_size_;
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& layer = *layers_[i];
+    max_layer_input_size_ =
+        std::max(max_layer_input_size_, layer.input_size());
+    max_scratch_per_row_ =
+        std::max(max_scratch_per_row_, layer.scratch_floats_per_row());
     layer_by_name_[layer.name()] = i;
     layer_first_param_.push_back(infos_.size());
     for (const ParamDef& param : layer.params()) {
@@ -446,6 +452,23 @@ absl::Status SequentialModel::Forward(const ParameterSnapshot& snapshot,
     return absl::InternalError(absl::StrCat("Forward: ", e.what()));
   }
   return absl::OkStatus();
+}
+
+int64_t SequentialModel::ForwardScratchBytes(int64_t batch) const {
+  if (batch < 1 || steps_.empty()) return 0;
+  const int64_t rows = std::min(batch, options_.max_rows_per_pass);
+  // Activation buffers between steps (ping-pong: one with two steps, two
+  // with more), the widest layer's own scratch, and 4 KiB for the oneDNN
+  // scratchpad. Shapes are bounded by Build(); long double and the final
+  // clamp keep absurd sizes from overflowing.
+  const int activation_buffers = steps_.size() > 2 ? 2 : int(steps_.size()) - 1;
+  const long double floats =
+      static_cast<long double>(rows) *
+      (static_cast<long double>(activation_buffers) * max_activation_size_ +
+       max_scratch_per_row_);
+  const long double bytes = floats * sizeof(float) + 4096.0L;
+  if (bytes >= static_cast<long double>(INT64_MAX)) return INT64_MAX;
+  return static_cast<int64_t>(bytes);
 }
 
 absl::Status SequentialModel::Warmup(int64_t max_batch) const {

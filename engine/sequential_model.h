@@ -80,6 +80,10 @@ class SequentialModel final : public Model {
                        int64_t batch, const MaskMap& masks,
                        float* output) const override;
   absl::Status Warmup(int64_t max_batch) const override;
+  int64_t ForwardScratchBytes(int64_t batch) const override;
+  int64_t max_layer_input_size() const override {
+    return max_layer_input_size_;
+  }
 
  private:
   SequentialModel(const EngineOptions& options, Shape input_shape,
@@ -131,6 +135,8 @@ class SequentialModel final : public Model {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<size_t> steps_;        // indices of the layers that compute
   int64_t max_activation_size_ = 0;  // floats per sample between steps
+  int64_t max_layer_input_size_ = 0;  // floats per sample into any layer
+  int64_t max_scratch_per_row_ = 0;   // Layer::scratch_floats_per_row() max
   absl::flat_hash_map<std::string, size_t> layer_by_name_;
   std::vector<ParameterInfo> infos_;
   std::vector<size_t> param_layer_;        // parameter -> layer index

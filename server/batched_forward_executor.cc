@@ -1,5 +1,6 @@
 #include "server/batched_forward_executor.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -20,6 +21,10 @@ BatchedForwardExecutor::Create(const BatchedForwardExecutorOptions& options,
 
   batching::SchedulerOptions scheduler_options;
   scheduler_options.max_batch_size = options.batching.max_batch_size;
+  if (options.max_batch_rows_by_bytes > 0) {
+    scheduler_options.max_batch_size = std::min(
+        scheduler_options.max_batch_size, options.max_batch_rows_by_bytes);
+  }
   scheduler_options.max_queue_delay_us = options.batching.max_queue_delay_us;
   scheduler_options.max_queue_size = options.batching.max_queue_size;
   scheduler_options.num_batch_workers = options.batching.num_batch_workers;
@@ -63,7 +68,15 @@ BatchedForwardExecutor::BatchedForwardExecutor(
 BatchedForwardExecutor::~BatchedForwardExecutor() { Shutdown(/*drain=*/true); }
 
 void BatchedForwardExecutor::Submit(std::unique_ptr<ForwardCall> call) {
-  absl::Status status = scheduler_->Schedule(&call);
+  // Admission by cost, before the call is queued or anything allocated.
+  absl::Status status = admission::AdmitForward(
+      options_.admission, options_.model_name, *model_, call->size(),
+      static_cast<int64_t>(call->masks().size()));
+  if (!status.ok()) {
+    call->Finish(status);
+    return;
+  }
+  status = scheduler_->Schedule(&call);
   if (status.ok()) return;
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     status = absl::ResourceExhaustedError(

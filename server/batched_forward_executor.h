@@ -1,7 +1,10 @@
 // ForwardExecutor backed by one dynamic BatchScheduler per model.
 //
-// Submit() schedules the call (RESOURCE_EXHAUSTED naming
-// batching.max_queue_size when the queue is full); the scheduler's workers
+// Submit() first admits the call by cost (admission::AdmitForward: its
+// memory and response size, RESOURCE_EXHAUSTED naming the limit), so every
+// front end that submits gets the same check before anything is allocated;
+// then schedules it (RESOURCE_EXHAUSTED naming batching.max_queue_size when
+// the queue is full); the scheduler's workers
 // run batches through RunForwardBatch() (forward_batch.h) and answer calls
 // dropped from the queue: DEADLINE_EXCEEDED when the client's deadline passed
 // before compute (also when gRPC reported that as a cancellation), CANCELLED
@@ -17,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/model.h"
+#include "server/admission/admission.h"
 #include "server/batching/batch_scheduler.h"
 #include "server/batching/clock.h"
 #include "server/batching_config.h"
@@ -35,6 +39,12 @@ struct BatchedForwardExecutorOptions {
   // OpenMP threads of one Forward (the model's EngineOptions::num_threads);
   // the tokens a batch takes from the ComputeBudget.
   int threads_per_forward = 1;
+  // The limits Submit() admits each call against.
+  admission::AdmissionLimits admission;
+  // The most rows whose batch fits the per-request memory budget
+  // (admission::MaxBatchRows); batches are cut at
+  // min(batching.max_batch_size, this). 0 = no byte cut.
+  int64_t max_batch_rows_by_bytes = 0;
   // Scheduler time source; nullptr = batching::RealClock(). Not owned.
   batching::Clock* clock = nullptr;
 };

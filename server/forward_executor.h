@@ -20,8 +20,8 @@ class ForwardExecutor {
   virtual ~ForwardExecutor() = default;
 
   // Takes ownership of `call` and completes it exactly once: with the
-  // engine's result, or with an error (RESOURCE_EXHAUSTED when the queue is
-  // full, UNAVAILABLE after Shutdown, DEADLINE_EXCEEDED / CANCELLED when the
+  // engine's result, or with an error (RESOURCE_EXHAUSTED when the call's cost
+  // is over the admission limits or the queue is full, UNAVAILABLE after Shutdown, DEADLINE_EXCEEDED / CANCELLED when the
   // client gave up before compute). Never blocks on compute: safe to call
   // from a gRPC thread.
   virtual void Submit(std::unique_ptr<ForwardCall> call) = 0;

@@ -16,10 +16,17 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/exit_deadline.h"
+#include "server/fd_limits.h"
 #include "server/server.h"
 #include "server/server_flags.h"
 
 namespace {
+
+// SIGTERM -> exit within grace + 1 s: the orderly shutdown has until
+// grace + 0.8 s, leaving time for the process to be torn down.
+constexpr absl::Duration kExitAfterGraceMargin = absl::Milliseconds(800);
 
 // Writes {"grpc_port":N,"metrics_port":M,"health_port":H,"http_port":P} to
 // `path` atomically (temp file, then rename), so a reader never sees a
@@ -76,6 +83,23 @@ int main(int argc, char** argv) {
   // UNAVAILABLE), not kill the server.
   signal(SIGXFSZ, SIG_IGN);
 
+  // A connection flood must exhaust the hard limit, not a low default soft
+  // one; the listener watchdog recovers the listener if it is exhausted.
+  const brainserve::server::OpenFileLimit fds =
+      brainserve::server::RaiseOpenFileLimit();
+  if (fds.error.empty()) {
+    std::fprintf(stderr,
+                 "brainserve-server: open files limit %lld (soft was %lld, "
+                 "hard %lld)\n",
+                 static_cast<long long>(fds.soft),
+                 static_cast<long long>(fds.soft_before),
+                 static_cast<long long>(fds.hard));
+  } else {
+    std::fprintf(stderr,
+                 "brainserve-server: open files limit stays %lld: %s\n",
+                 static_cast<long long>(fds.soft_before), fds.error.c_str());
+  }
+
   using brainserve::server::Server;
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Create(brainserve::server::ServerOptionsFromFlags());
@@ -112,7 +136,16 @@ int main(int argc, char** argv) {
                "brainserve-server: %s received, shutting down (grace %gs)\n",
                signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
                (*server)->options().shutdown_grace_seconds);
-  (*server)->Shutdown();
+  {
+    // The grace period is a promise to the orchestrator: whatever still runs
+    // (an uninterruptible warm-up, a client ignoring GOAWAY), the process
+    // is gone within grace + 1 s of the signal.
+    brainserve::server::ExitDeadline deadline(
+        absl::Seconds((*server)->options().shutdown_grace_seconds) +
+            kExitAfterGraceMargin,
+        /*exit_code=*/0);
+    (*server)->Shutdown();
+  }
   std::fprintf(stderr, "brainserve-server: stopped\n");
   return 0;
 }

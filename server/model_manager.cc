@@ -1,5 +1,6 @@
 #include "server/model_manager.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -115,6 +116,12 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Create(
       ResolveBatchingOptions(request.batching(), options_.default_batching);
   if (!batching.ok()) return batching.status();
 
+  // Before anything is built: a spec with too many layers costs seconds of
+  // primitive creation and memory out of proportion to its parameters.
+  status = admission::AdmitModelSpec(options_.admission, request.name(),
+                                     request.spec());
+  if (!status.ok()) return status;
+
   status = registry_->Reserve(request.name());
   if (!status.ok()) return status;
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
@@ -130,13 +137,24 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Create(
     }
     if (!created.ok()) return created.status();
     std::shared_ptr<engine::Model> engine_model = *std::move(created);
+    // Warm-up runs a full batch, and so will the batcher: both must fit the
+    // per-request memory budget, checked before warm-up allocates anything.
+    const int64_t warmup_rows = std::min(batching->max_batch_size,
+                                         engine_options.max_rows_per_pass);
+    absl::Status admitted = admission::AdmitModelWarmup(
+        options_.admission, request.name(), *engine_model, warmup_rows);
+    if (!admitted.ok()) return admitted;
+    // The model holds its parameters and, per concurrent Forward, a
+    // workspace of one full pass: both count against the model byte limits.
+    absl::Status reserved = registry_->ReserveBytes(
+        request.name(),
+        admission::SaturatingAdd(engine_model->parameter_bytes(),
+                                 engine_model->ForwardScratchBytes(warmup_rows)));
+    if (!reserved.ok()) return reserved;
     // Build every primitive the batcher can need now (on the admin thread),
     // so no Forward pays for primitive creation.
     absl::Status warmed = engine_model->Warmup(batching->max_batch_size);
     if (!warmed.ok()) return warmed;
-    absl::Status reserved = registry_->ReserveBytes(
-        request.name(), engine_model->parameter_bytes());
-    if (!reserved.ok()) return reserved;
     const std::shared_ptr<const engine::ParameterSnapshot> initial =
         engine_model->snapshot();
     // Serve() takes engine_model; the commit reads through its own pointer.
@@ -169,6 +187,11 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
   executor_options.batching = batching;
   executor_options.threads_per_forward = threads_per_forward;
   executor_options.clock = options_.clock;
+  // Every submitted call is admitted by cost; batches are cut by bytes as
+  // well as rows.
+  executor_options.admission = options_.admission;
+  executor_options.max_batch_rows_by_bytes = admission::MaxBatchRows(
+      options_.admission, *engine_model, batching.max_batch_size);
   absl::StatusOr<std::unique_ptr<BatchedForwardExecutor>> executor =
       BatchedForwardExecutor::Create(executor_options, engine_model,
                                      model_reporter, budget_);

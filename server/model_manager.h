@@ -53,6 +53,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "brainserve/v1/model_service.pb.h"
+#include "server/admission/admission.h"
 #include "server/batching/clock.h"
 #include "server/batching_config.h"
 #include "server/compute_budget.h"
@@ -74,6 +75,10 @@ struct ModelManagerOptions {
   // many updates or this many parameter bytes (0 = no such trigger).
   int64_t snapshot_every_updates = 1000;
   int64_t snapshot_every_bytes = int64_t{256} << 20;
+  // Admission by cost (server/admission): CreateModel checks the layer
+  // count and a full batch's memory before warm-up, every executor cuts
+  // batches by bytes, and the front ends check each Forward against it.
+  admission::AdmissionLimits admission;
 };
 
 // What RestoreAll() did, for the start-up log.
@@ -117,6 +122,10 @@ class ModelManager {
   // --- Shared stores: applying what other replicas committed. ---
 
   bool shared_store() const { return store_->shared(); }
+  // The limits every front end admits requests against.
+  const admission::AdmissionLimits& admission_limits() const {
+    return options_.admission;
+  }
   // The served model `name`. On a shared store, a model another replica
   // created and this one has not loaded yet is loaded first (blocks on the
   // store: run it off gRPC's threads). NOT_FOUND otherwise.

@@ -38,14 +38,14 @@ absl::Status ModelRegistry::ReserveBytes(const std::string& name,
   if (bytes > limits_.max_model_parameter_bytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("model '", name, "' has ", bytes,
-                     " parameter bytes, over max_model_parameter_bytes (",
+                     " bytes (parameters and one pass of workspace), over max_model_parameter_bytes (",
                      limits_.max_model_parameter_bytes, ")"));
   }
   const int64_t others = total_parameter_bytes_ - it->second;
   if (others + bytes > limits_.max_total_parameter_bytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("model '", name, "' needs ", bytes,
-                     " parameter bytes; with the ", others,
+                     " bytes (parameters and workspace); with the ", others,
                      " already served that exceeds max_total_parameter_bytes (",
                      limits_.max_total_parameter_bytes, ")"));
   }

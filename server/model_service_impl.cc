@@ -248,12 +248,14 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetParameters(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reader_->Find(request->model(), "model", request->min_version(),
                 "min_version", DeadlineOf(*context),
-                [recorder, request, response, reactor](
+                [manager = manager_, recorder, request, response, reactor](
                     absl::StatusOr<std::shared_ptr<ServedModel>> found) {
                   absl::Status status = found.status();
                   if (found.ok()) {
                     recorder->Attribute((*found)->reporter());
-                    status = ReadModelParameters(**found, *request, response);
+                    status = ReadModelParameters(
+                        **found, *request, manager->admission_limits(),
+                        response);
                   }
                   reactor->Finish(recorder->Complete(status));
                 });

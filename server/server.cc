@@ -22,11 +22,15 @@ namespace brainserve::server {
 namespace {
 
 constexpr char kModelServiceName[] = "brainserve.v1.ModelService";
+// Descriptors held back for rebuilding the listener when none are left.
+constexpr int kReservedDescriptors = 8;
 // The protocol extension the HTTP front end implements (ServerMetadata).
 constexpr char kBinaryTensorDataExtension[] = "binary_tensor_data";
 // How long after the grace period gRPC waits before cancelling calls that
 // are still running (e.g. a batch computing when the grace period ended).
-constexpr absl::Duration kCancelAfterGraceMargin = absl::Seconds(1);
+// Half a second, so cancellation, joins and the store's close fit in the
+// binary's hard limit of grace + 1 s (exit_deadline.h).
+constexpr absl::Duration kCancelAfterGraceMargin = absl::Milliseconds(500);
 
 }  // namespace
 
@@ -79,29 +83,29 @@ absl::Status Server::Start() {
   manager_options.clock = options_.clock;
   manager_options.snapshot_every_updates = options_.snapshot_every_updates;
   manager_options.snapshot_every_bytes = options_.snapshot_every_bytes;
+  manager_options.admission.max_request_memory_bytes =
+      options_.max_request_memory_bytes;
+  manager_options.admission.max_response_bytes = options_.max_message_bytes;
+  manager_options.admission.max_layers = options_.max_layers;
   manager_ = std::make_unique<ModelManager>(
       manager_options, registry_.get(), reporter_.get(), budget_.get(),
       store_.get(), retirer_.get(), maintenance_.get(), timer_.get());
   reader_ = std::make_unique<ModelReader>(
       registry_.get(), manager_.get(), update_queue_.get(),
       absl::Milliseconds(options_.max_min_version_wait_ms));
-  service_ = std::make_unique<ModelServiceImpl>(
-      registry_.get(), manager_.get(), admin_queue_.get(), update_queue_.get(),
-      reporter_.get(), reader_.get(), security_->authorizer(),
-      security_->audit_log());
   inference_protocol::InferenceProtocolOptions protocol_options;
   protocol_options.server_version = options_.version;
   protocol_options.extensions = {kBinaryTensorDataExtension};
   protocol_ = std::make_unique<inference_protocol::InferenceProtocol>(
       protocol_options, registry_.get(), reader_.get(), reporter_.get());
-  inference_service_ = std::make_unique<inference_protocol::InferenceService>(
-      protocol_.get(), security_->authorizer());
+  NewServices();
   status = RestoreModels();
   if (status.ok()) status = LoadStartupModels();
   if (status.ok()) status = StartReplication();
   if (status.ok()) status = StartGrpc();
   if (status.ok()) status = StartHealthListener();
   if (status.ok()) status = StartHttp();
+  if (status.ok()) StartListenerWatchdog();
   if (!status.ok()) {
     if (grpc_server_ != nullptr) {  // a later listener failed
       grpc_server_->Shutdown(std::chrono::system_clock::now());
@@ -197,21 +201,55 @@ absl::Status Server::LoadStartupModels() {
   return absl::OkStatus();
 }
 
-absl::Status Server::StartGrpc() {
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+void Server::NewServices() {
+  service_ = std::make_unique<ModelServiceImpl>(
+      registry_.get(), manager_.get(), admin_queue_.get(), update_queue_.get(),
+      reporter_.get(), reader_.get(), security_->authorizer(),
+      security_->audit_log());
+  inference_service_ = std::make_unique<inference_protocol::InferenceService>(
+      protocol_.get(), security_->authorizer());
+}
+
+std::unique_ptr<grpc::Server> Server::BuildGrpcServer(
+    const std::string& address, int* port) {
   grpc::ServerBuilder builder;
   // No SO_REUSEPORT: a port already in use is a start-up error, not a port
   // silently shared with another process (which would get half the calls).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options_.listen_address,
-                           security_->ListenerCredentials(), &grpc_port_);
+  // Idle, half-open and silent connections are reaped (server_options.h).
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             static_cast<int>(options_.keepalive_time_ms));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             static_cast<int>(options_.keepalive_timeout_ms));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  if (options_.max_connection_idle_ms > 0) {
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+        static_cast<int>(options_.max_connection_idle_ms));
+  }
+  if (options_.max_connection_age_ms > 0) {
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_MS,
+        static_cast<int>(options_.max_connection_age_ms));
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+        static_cast<int>(options_.max_connection_age_grace_ms));
+  }
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             static_cast<int>(options_.handshake_timeout_ms));
+  builder.AddListeningPort(address, security_->ListenerCredentials(), port);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(options_.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
   builder.RegisterService(service_.get());
   builder.RegisterService(inference_service_.get());
-  grpc_server_ = builder.BuildAndStart();
+  return builder.BuildAndStart();
+}
+
+absl::Status Server::StartGrpc() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc_server_ = BuildGrpcServer(options_.listen_address, &grpc_port_);
   if (grpc_server_ == nullptr || grpc_port_ == 0) {
     grpc_server_.reset();
     return absl::UnavailableError(absl::StrCat(
@@ -241,6 +279,53 @@ absl::Status Server::StartHealthListener() {
   std::fprintf(stderr,
                "brainserve-server: health-only listener (plaintext) on %s\n",
                WithPort(options_.health_listen_address, health_port_).c_str());
+  return absl::OkStatus();
+}
+
+void Server::StartListenerWatchdog() {
+  fd_reserve_ = std::make_unique<DescriptorReserve>(kReservedDescriptors);
+  if (options_.listener_probe_interval_ms <= 0) return;
+  ListenerWatchdogOptions watchdog_options;
+  watchdog_options.host = ProbeHostFor(options_.listen_address);
+  watchdog_options.port = grpc_port_;
+  watchdog_options.interval =
+      absl::Milliseconds(options_.listener_probe_interval_ms);
+  watchdog_ = std::make_unique<ListenerWatchdog>(
+      watchdog_options, [this] { return RebuildListener(); });
+}
+
+absl::Status Server::RebuildListener() {
+  absl::MutexLock lock(&listener_mu_);
+  if (listener_closed_) {
+    return absl::FailedPreconditionError("the server is shutting down");
+  }
+  // The reserve frees descriptors for the new listening socket even while
+  // the process is out of them.
+  fd_reserve_->Release();
+  if (grpc_server_ != nullptr) {
+    grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                           std::chrono::seconds(1));
+    grpc_server_->Wait();
+    grpc_server_.reset();
+  }
+  // Fresh service objects for the new server; the old ones stay alive (the
+  // old server is gone, but nothing is lost by keeping a few pointers).
+  retired_services_.push_back(std::move(service_));
+  retired_inference_services_.push_back(std::move(inference_service_));
+  NewServices();
+  int port = 0;
+  grpc_server_ =
+      BuildGrpcServer(WithPort(options_.listen_address, grpc_port_), &port);
+  fd_reserve_->Refill();
+  if (grpc_server_ == nullptr || port != grpc_port_) {
+    grpc_server_.reset();
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on port ", grpc_port_, " again (will retry)"));
+  }
+  grpc::HealthCheckServiceInterface* health =
+      grpc_server_->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  health->SetServingStatus(kModelServiceName, true);
   return absl::OkStatus();
 }
 
@@ -277,6 +362,8 @@ absl::Status Server::StartHttp() {
 }
 
 void Server::EnterDraining() {
+  absl::MutexLock lock(&listener_mu_);
+  listener_closed_ = true;
   if (protocol_ != nullptr) protocol_->SetReady(false);
   // Sets every service NOT_SERVING and ignores later SetServingStatus calls.
   for (grpc::Server* server : {grpc_server_.get(), health_server_.get()}) {
@@ -292,6 +379,8 @@ void Server::Shutdown() {
   absl::MutexLock lock(&mu_);
   if (shut_down_) return;
   shut_down_ = true;
+  // No rebuild may race with the listener's shutdown.
+  if (watchdog_ != nullptr) watchdog_->Stop();
   if (grpc_server_ != nullptr) {
     EnterDraining();
     if (http_ != nullptr) http_->StopAccepting();

@@ -25,6 +25,15 @@
 // main listener's. ReloadCredentials() re-reads the token file and metrics
 // credentials at once (SIGHUP); they are also polled.
 //
+// Connections: keepalive pings, max connection idle time and age, and a
+// handshake timeout reap idle, half-open and silent connections. A listener
+// watchdog (listener_watchdog.h) probes the gRPC listener over fresh
+// connections and, if it has stopped accepting (gRPC's listener never
+// recovers from EMFILE), rebuilds it on the same port: the old grpc::Server
+// is shut down (its calls get one second) and a new one serves the same
+// ModelManager, so every model and version is kept. A few descriptors are
+// held in reserve for that moment.
+//
 // Thread safety: Start() once; Shutdown() and EnterDraining() from any thread
 // (never from a gRPC or batch thread), idempotent. Accessors are thread-safe.
 #ifndef BRAINSERVE_SERVER_SERVER_H_
@@ -32,6 +41,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
@@ -50,6 +60,8 @@
 #include "server/model_registry.h"
 #include "server/model_service_impl.h"
 #include "server/deadline_timer.h"
+#include "server/fd_limits.h"
+#include "server/listener_watchdog.h"
 #include "server/replicator.h"
 #include "server/security.h"
 #include "server/server_options.h"
@@ -109,6 +121,16 @@ class Server {
   // Shared stores: subscribes to the change feed and waits until caught up.
   absl::Status StartReplication();
   absl::Status StartGrpc();
+  // A gRPC server for service_ (ModelService), inference_service_ (the
+  // Open Inference Protocol), health and reflection on `address`; null if
+  // it cannot listen. Sets `*port`.
+  std::unique_ptr<grpc::Server> BuildGrpcServer(const std::string& address,
+                                                int* port);
+  // Creates service_ and inference_service_ (one pair per listener).
+  void NewServices();
+  void StartListenerWatchdog();
+  // The watchdog's rebuild: old listener down, a new one on grpc_port_.
+  absl::Status RebuildListener();
   absl::Status StartHealthListener();
   // Sets the health of "" and brainserve.v1.ModelService on every listener.
   void SetServing(bool serving);
@@ -133,6 +155,17 @@ class Server {
   std::unique_ptr<ModelManager> manager_;
   std::unique_ptr<ModelReader> reader_;
   std::unique_ptr<ModelServiceImpl> service_;
+  // Services of rebuilt listeners' predecessors, kept until destruction.
+  std::vector<std::unique_ptr<ModelServiceImpl>> retired_services_;
+  std::vector<std::unique_ptr<inference_protocol::InferenceService>>
+      retired_inference_services_;
+  std::unique_ptr<DescriptorReserve> fd_reserve_;
+  std::unique_ptr<ListenerWatchdog> watchdog_;
+  // Serializes replacing grpc_server_ (the watchdog) with reading it for
+  // health changes. Shutdown() stops the watchdog before it touches
+  // grpc_server_.
+  absl::Mutex listener_mu_;
+  bool listener_closed_ ABSL_GUARDED_BY(listener_mu_) = false;
   // Shared stores only: applies what other replicas commit.
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<inference_protocol::InferenceProtocol> protocol_;

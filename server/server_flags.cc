@@ -25,7 +25,19 @@ ABSL_FLAG(std::string, models_file, "",
           "JSON list of CreateModelRequest (protobuf JSON mapping) created at "
           "start; a bad file fails start-up.");
 ABSL_FLAG(int64_t, max_message_bytes, int64_t{64} << 20,
-          "Largest gRPC message received or sent, in bytes.");
+          "Largest gRPC message received or sent, in bytes. A Forward or "
+          "GetParameters whose response would be larger is refused "
+          "RESOURCE_EXHAUSTED before it is computed.");
+ABSL_FLAG(int64_t, max_request_memory_bytes,
+          brainserve::server::ServerOptions().max_request_memory_bytes,
+          "Most bytes one Forward, or one batch of Forwards, may allocate "
+          "(input, output and response copies, activations, workspace). A "
+          "Forward over it, or whose response exceeds --max_message_bytes, is "
+          "refused RESOURCE_EXHAUSTED before anything is allocated; batches "
+          "are cut to fit; CreateModel needs a full batch of the model to "
+          "fit.");
+ABSL_FLAG(int64_t, max_layers, brainserve::server::ServerOptions().max_layers,
+          "Most layers in one model (CreateModel RESOURCE_EXHAUSTED beyond).");
 ABSL_FLAG(int32_t, engine_threads, 0,
           "Compute threads shared by batch workers and OpenMP (0 = all "
           "cores). A model with W batch workers runs each forward with "
@@ -33,7 +45,8 @@ ABSL_FLAG(int32_t, engine_threads, 0,
           "engine_threads such threads compute at once.");
 ABSL_FLAG(int64_t, max_models, 64, "Most models served at once.");
 ABSL_FLAG(int64_t, max_model_parameter_bytes, int64_t{2} << 30,
-          "Most parameter bytes (float32) of one model.");
+          "Most bytes one model holds: its parameters (float32) plus one "
+          "pass of activations and workspace.");
 ABSL_FLAG(int64_t, max_total_parameter_bytes, int64_t{8} << 30,
           "Most parameter bytes over all models.");
 ABSL_FLAG(int64_t, default_max_batch_size, 64,
@@ -112,6 +125,36 @@ ABSL_FLAG(std::string, health_listen, "",
 ABSL_FLAG(std::string, metrics_basic_auth_file, "",
           "Require HTTP basic auth on /metrics: lines USERNAME "
           "SHA256_HEX_OF_PASSWORD. Re-read when it changes and on SIGHUP.");
+ABSL_FLAG(int64_t, keepalive_time_ms,
+          brainserve::server::ServerOptions().keepalive_time_ms,
+          "Ping a connection idle this long (ms); with --keepalive_timeout_ms "
+          "this reaps half-open connections.");
+ABSL_FLAG(int64_t, keepalive_timeout_ms,
+          brainserve::server::ServerOptions().keepalive_timeout_ms,
+          "Close a connection whose keepalive ping is not answered within "
+          "this many ms.");
+ABSL_FLAG(int64_t, max_connection_idle_ms,
+          brainserve::server::ServerOptions().max_connection_idle_ms,
+          "Close (GOAWAY) a connection without calls for this many ms; 0: "
+          "never.");
+ABSL_FLAG(int64_t, max_connection_age_ms,
+          brainserve::server::ServerOptions().max_connection_age_ms,
+          "Close (GOAWAY) a connection this many ms old, so clients behind a "
+          "load balancer rebalance; 0: never.");
+ABSL_FLAG(int64_t, max_connection_age_grace_ms,
+          brainserve::server::ServerOptions().max_connection_age_grace_ms,
+          "How long calls on a connection closed for its age may still run, "
+          "in ms.");
+ABSL_FLAG(int64_t, handshake_timeout_ms,
+          brainserve::server::ServerOptions().handshake_timeout_ms,
+          "Close a connection that has not completed its TLS/HTTP2 handshake "
+          "within this many ms.");
+ABSL_FLAG(int64_t, listener_probe_interval_ms,
+          brainserve::server::ServerOptions().listener_probe_interval_ms,
+          "Probe the gRPC listener over a fresh connection this often (ms) and "
+          "rebuild it on the same port, keeping every model, after two failed "
+          "probes (gRPC stops accepting for good after running out of file "
+          "descriptors); 0: off.");
 ABSL_FLAG(std::string, ready_file, "",
           "Once serving, atomically write "
           "{\"grpc_port\":N,\"metrics_port\":M,\"health_port\":H,"
@@ -129,6 +172,9 @@ ServerOptions ServerOptionsFromFlags() {
   options.models_file = absl::GetFlag(FLAGS_models_file);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.engine_threads = absl::GetFlag(FLAGS_engine_threads);
+  options.max_request_memory_bytes =
+      absl::GetFlag(FLAGS_max_request_memory_bytes);
+  options.max_layers = absl::GetFlag(FLAGS_max_layers);
   options.limits.max_models = absl::GetFlag(FLAGS_max_models);
   options.limits.max_model_parameter_bytes =
       absl::GetFlag(FLAGS_max_model_parameter_bytes);
@@ -162,6 +208,15 @@ ServerOptions ServerOptionsFromFlags() {
   options.auth_tokens_file = absl::GetFlag(FLAGS_auth_tokens_file);
   options.audit_log_file = absl::GetFlag(FLAGS_audit_log_file);
   options.health_listen_address = absl::GetFlag(FLAGS_health_listen);
+  options.keepalive_time_ms = absl::GetFlag(FLAGS_keepalive_time_ms);
+  options.keepalive_timeout_ms = absl::GetFlag(FLAGS_keepalive_timeout_ms);
+  options.max_connection_idle_ms = absl::GetFlag(FLAGS_max_connection_idle_ms);
+  options.max_connection_age_ms = absl::GetFlag(FLAGS_max_connection_age_ms);
+  options.max_connection_age_grace_ms =
+      absl::GetFlag(FLAGS_max_connection_age_grace_ms);
+  options.handshake_timeout_ms = absl::GetFlag(FLAGS_handshake_timeout_ms);
+  options.listener_probe_interval_ms =
+      absl::GetFlag(FLAGS_listener_probe_interval_ms);
   options.metrics_basic_auth_file =
       absl::GetFlag(FLAGS_metrics_basic_auth_file);
 #ifdef BRAINSERVE_VERSION

@@ -26,6 +26,31 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
         absl::StrCat("--max_message_bytes: ", options.max_message_bytes,
                      ", must be <= ", INT32_MAX));
   }
+  if (status.ok()) {
+    status = AtLeast("max_request_memory_bytes",
+                     options.max_request_memory_bytes, 1024);
+  }
+  if (status.ok()) status = AtLeast("max_layers", options.max_layers, 1);
+  if (status.ok())
+    status = AtLeast("keepalive_time_ms", options.keepalive_time_ms, 1000);
+  if (status.ok())
+    status = AtLeast("keepalive_timeout_ms", options.keepalive_timeout_ms, 1);
+  if (status.ok()) {
+    status =
+        AtLeast("max_connection_idle_ms", options.max_connection_idle_ms, 0);
+  }
+  if (status.ok())
+    status = AtLeast("max_connection_age_ms", options.max_connection_age_ms, 0);
+  if (status.ok()) {
+    status = AtLeast("max_connection_age_grace_ms",
+                     options.max_connection_age_grace_ms, 0);
+  }
+  if (status.ok())
+    status = AtLeast("handshake_timeout_ms", options.handshake_timeout_ms, 100);
+  if (status.ok()) {
+    status = AtLeast("listener_probe_interval_ms",
+                     options.listener_probe_interval_ms, 0);
+  }
   if (status.ok())
     status = AtLeast("engine_threads", options.engine_threads, 0);
   if (status.ok()) status = AtLeast("max_models", options.limits.max_models, 1);

@@ -24,6 +24,13 @@ struct ServerOptions {
   http::HttpServerOptions http;
   // Largest gRPC message received or sent, in bytes.
   int64_t max_message_bytes = int64_t{64} << 20;
+  // Admission by cost (server/admission): the most bytes one Forward, or
+  // one batch, may allocate (input, output and response copies,
+  // activations, workspace); more is RESOURCE_EXHAUSTED before anything is
+  // allocated. CreateModel needs a full batch of the model to fit.
+  int64_t max_request_memory_bytes = int64_t{256} << 20;
+  // Most layers in one model's spec (CreateModel RESOURCE_EXHAUSTED beyond).
+  int64_t max_layers = 1000;
   // Compute threads shared by all models' batch workers and OpenMP; 0 =
   // std::thread::hardware_concurrency(). See compute_budget.h for the policy.
   int engine_threads = 0;
@@ -90,6 +97,25 @@ struct ServerOptions {
   // HTTP basic auth for /metrics: lines "USERNAME SHA256_HEX_OF_PASSWORD";
   // "" = /metrics is open.
   std::string metrics_basic_auth_file;
+  // --- Connections (server.h) ---
+  // Keepalive: the server pings a connection idle this long, and closes it
+  // when a ping is not answered within keepalive_timeout_ms, so half-open
+  // connections (a peer that vanished) are reaped. Milliseconds.
+  int64_t keepalive_time_ms = 60000;
+  int64_t keepalive_timeout_ms = 20000;
+  // A connection without calls for this long is closed (GOAWAY). 0 = never.
+  int64_t max_connection_idle_ms = 300000;
+  // A connection older than this is closed (GOAWAY) after its calls finish
+  // (at most max_connection_age_grace_ms more), so clients behind a
+  // Kubernetes Service rebalance. 0 = never.
+  int64_t max_connection_age_ms = 1800000;
+  int64_t max_connection_age_grace_ms = 60000;
+  // A connection that has not completed its (TLS / HTTP/2) handshake in
+  // this long is closed, so silent connections do not hold descriptors.
+  int64_t handshake_timeout_ms = 10000;
+  // The listener watchdog (listener_watchdog.h) probes the listener this
+  // often and rebuilds it after two failed probes. 0 = no watchdog.
+  int64_t listener_probe_interval_ms = 1000;
   // Version reported by brainserve_build_info.
   std::string version = "0.1.0";
   // Batch scheduler time source; nullptr = real time. Not owned (tests).

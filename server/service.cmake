@@ -3,13 +3,18 @@
 # except main.cc / server_flags.cc, which only the binary links).
 # Included by server/CMakeLists.txt after batching/ and metrics/.
 set(BRAINSERVE_SERVER_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/admission/admission.cc
+  ${CMAKE_CURRENT_LIST_DIR}/admission/forward_cost.cc
   ${CMAKE_CURRENT_LIST_DIR}/batched_forward_executor.cc
   ${CMAKE_CURRENT_LIST_DIR}/batching_config.cc
   ${CMAKE_CURRENT_LIST_DIR}/change_audit.cc
   ${CMAKE_CURRENT_LIST_DIR}/compute_budget.cc
   ${CMAKE_CURRENT_LIST_DIR}/deadline_timer.cc
+  ${CMAKE_CURRENT_LIST_DIR}/exit_deadline.cc
+  ${CMAKE_CURRENT_LIST_DIR}/fd_limits.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_batch.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_call.cc
+  ${CMAKE_CURRENT_LIST_DIR}/listener_watchdog.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_log.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_manager.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_reader.cc

@@ -172,7 +172,10 @@ void GetParameters(const HttpBackends& b, const httplib::Request& request,
     absl::StatusOr<std::shared_ptr<ServedModel>> model =
         FindModel(b, request, get.model(), recorder);
     status = model.status();
-    if (status.ok()) status = ReadModelParameters(**model, get, &parameters);
+    if (status.ok()) {
+      status = ReadModelParameters(**model, get,
+                                   b.manager->admission_limits(), &parameters);
+    }
   }
   Reply(recorder, status, parameters, response);
 }
