@@ -17,7 +17,8 @@
 #   PG_BIN     PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
 #   SECTIONS   which parts to run (default "latency throughput restart forward
 #              propagation"; "forward" is the forward p99 under section 3's
-#              update load, memory: against sqlite:, FORWARD_RATE req/s)
+#              update load, memory: against sqlite:, FORWARD_RATE req/s;
+#              PROPAGATION_FORWARD_RATE paces the replicas' forwards)
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD_DIR:-$REPO/build-release}
@@ -185,15 +186,17 @@ fi
 
 if want propagation; then
 echo
-echo "### Propagation on PostgreSQL: 3 replicas, 10 updates/s for ${SECONDS_PER} s, forwards on every replica"
+# PROPAGATION_FORWARD_RATE: forwards/s per replica (0: closed loop, saturating).
+PFR=${PROPAGATION_FORWARD_RATE:-0}
+echo "### Propagation on PostgreSQL: 3 replicas, 10 updates/s for ${SECONDS_PER} s, forwards on every replica ($([ "$PFR" = 0 ] && echo "closed loop" || echo "$PFR/s each"))"
 echo
 echo "| update | versions x replicas | p50 ms | p99 ms | max ms | forwards | forward errors | replica forward p50 ms | replica forward p99 ms |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for r in a b c; do start $r --store="$PG_URL"; done
-"$BENCH" --servers="a=$ADDR_a,b=$ADDR_b,c=$ADDR_c" --mode=propagation --rate=0 --seconds=$SECONDS_PER
+"$BENCH" --servers="a=$ADDR_a,b=$ADDR_b,c=$ADDR_c" --mode=propagation --rate=0 --seconds=$SECONDS_PER --forward_rate=$PFR
 for kind in bias fc2_weight; do
-  "$BENCH" --servers="a=$ADDR_a,b=$ADDR_b,c=$ADDR_c" --mode=propagation --update=$kind --rate=10 --seconds=$SECONDS_PER
+  "$BENCH" --servers="a=$ADDR_a,b=$ADDR_b,c=$ADDR_c" --mode=propagation --update=$kind --rate=10 --seconds=$SECONDS_PER --forward_rate=$PFR
 done
-"$BENCH" --servers="a=$ADDR_a,b=$ADDR_b,c=$ADDR_c" --mode=propagation --rate=0 --seconds=$SECONDS_PER
+"$BENCH" --servers="a=$ADDR_a,b=$ADDR_b,c=$ADDR_c" --mode=propagation --rate=0 --seconds=$SECONDS_PER --forward_rate=$PFR
 fi
 } | tee "$OUT/report.md"

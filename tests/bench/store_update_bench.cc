@@ -50,7 +50,10 @@ ABSL_FLAG(int, updates, 10000, "fill: ADD updates to push.");
 ABSL_FLAG(double, rate, 10, "propagation: updates per second.");
 ABSL_FLAG(std::string, update, "bias", "propagation: bias or fc2_weight.");
 ABSL_FLAG(int, forward_threads, 1,
-          "propagation: closed-loop forward callers per replica.");
+          "propagation: forward callers per replica.");
+ABSL_FLAG(double, forward_rate, 0,
+          "propagation: forwards per second per replica, spread over its "
+          "callers at a fixed pace; 0 = closed loop (as fast as they can).");
 
 namespace {
 
@@ -257,7 +260,17 @@ int Propagation(std::vector<Server>& servers) {
         std::vector<float> x(1024, 0.5f);
         request.mutable_input()->set_raw(x.data(), x.size() * sizeof(float));
         std::vector<double> mine;
+        // Paced callers: each sends every `period`, from its own start.
+        const int callers = absl::GetFlag(FLAGS_forward_threads);
+        const double per_replica = absl::GetFlag(FLAGS_forward_rate);
+        const auto period = std::chrono::duration<double>(
+            per_replica > 0 ? callers / per_replica : 0.0);
+        auto next = std::chrono::steady_clock::now();
         while (!stop.load()) {
+          if (per_replica > 0) {
+            std::this_thread::sleep_until(next);
+            next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);
+          }
           grpc::ClientContext context;
           brainserve::v1::ForwardResponse response;
           const auto start = std::chrono::steady_clock::now();
