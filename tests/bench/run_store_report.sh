@@ -95,8 +95,14 @@ start() {
 stop() { local pid; pid=$(eval echo "\$PID_$1"); kill -TERM "$pid"; wait "$pid" || true; }
 
 {
-# The block runs in a pipeline subshell: its servers are cleaned up here.
-trap 'for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done' EXIT
+# The block runs in a pipeline subshell: its servers and the PostgreSQL it
+# starts (PG_DIR is set here, not in the outer shell) are cleaned up here.
+trap 'for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+      wait 2>/dev/null || true
+      if [ -n "$PG_DIR" ]; then
+        as_pg "$PG_BIN/pg_ctl -D $PG_DIR/data -m fast -w stop" >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+      fi' EXIT
 if need_pg; then start_pg; fi
 if want latency || want throughput; then
 start mem --store=memory:
