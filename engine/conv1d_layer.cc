@@ -111,13 +111,9 @@ class Conv1dLayer final : public Layer {
       absl::Span<const DenseTensor* const> values,
       const std::shared_ptr<const LayerWeights>& previous,
       absl::Span<const bool> changed) const override {
-    bool weight_changed = false;
-    for (size_t p = 0; p < changed.size(); ++p) {
-      if (changed[p] && static_cast<int>(p) != bias_index_) {
-        weight_changed = true;
-      }
+    if (previous == nullptr || !OnlyChanged(changed, bias_index_)) {
+      return PrepareWeights(values);
     }
-    if (previous == nullptr || weight_changed) return PrepareWeights(values);
     auto weights = std::make_shared<ConvWeights>();
     weights->packed =
         kernel_->WithBias(static_cast<const ConvWeights&>(*previous).packed,

@@ -126,6 +126,15 @@ class Layer {
                        float* dst, const PassContext& context) const = 0;
 
  protected:
+  // For UpdateWeights(): true when `changed` flags no parameter but the one
+  // at `index` (params() order; -1 = none), e.g. a bias-only update.
+  static bool OnlyChanged(absl::Span<const bool> changed, int index) {
+    for (size_t p = 0; p < changed.size(); ++p) {
+      if (changed[p] && static_cast<int>(p) != index) return false;
+    }
+    return index >= 0;
+  }
+
   void AddParam(std::string name, Shape shape, ParamInit init) {
     params_.push_back(
         ParamDef{std::move(name), std::move(shape), std::move(init)});
