@@ -207,7 +207,10 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
   }
   auto model = std::make_shared<ServedModel>(
       request.name(), request.spec(), std::move(engine_model), batching,
-      model_reporter, *std::move(executor), *id, timer_);
+      model_reporter, *std::move(executor),
+      ModelUpdateQueue::Create(request.name(), options_.update_workers,
+                               options_.max_pending_updates, model_reporter),
+      *id, timer_);
   for (const LoggedVersion& entry : pending_log) {
     model->log().Append(entry.version, entry.bytes);
   }

@@ -62,6 +62,7 @@
 #include "server/served_model.h"
 #include "server/store/model_store.h"
 #include "server/deadline_timer.h"
+#include "server/task_runner.h"
 #include "server/work_queue.h"
 
 namespace brainserve::server {
@@ -79,6 +80,10 @@ struct ModelManagerOptions {
   // count and a full batch's memory before warm-up, every executor cuts
   // batches by bytes, and the front ends check each Forward against it.
   admission::AdmissionLimits admission;
+  // Threads running UpdateParameters (not owned; required), and the most
+  // updates one model may have queued or running (server/model_update_queue.h).
+  TaskRunner* update_workers = nullptr;
+  int64_t max_pending_updates = 16;
 };
 
 // What RestoreAll() did, for the start-up log.

@@ -30,7 +30,7 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
 // once if the queue refuses it. Exceptions (e.g. std::bad_alloc) become
 // RESOURCE_EXHAUSTED / INTERNAL instead of leaving the thread.
 grpc::ServerUnaryReactor* FinishOnQueue(
-    WorkQueue* queue, grpc::CallbackServerContext* context,
+    TaskRunner* queue, grpc::CallbackServerContext* context,
     std::shared_ptr<RpcRecorder> recorder,
     std::function<absl::Status(RpcRecorder&)> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -218,9 +218,16 @@ grpc::ServerUnaryReactor* ModelServiceImpl::UpdateParameters(
       !(absl::IsNotFound(model.status()) && manager_->shared_store())) {
     return FinishNow(context, *recorder, model.status());
   }
-  if (model.ok()) recorder->Attribute((*model)->reporter());
+  // A served model's updates wait in its own bounded queue; the first update
+  // of a model this replica has not loaded yet goes straight to the update
+  // threads, which load it.
+  TaskRunner* queue = update_queue_;
+  if (model.ok()) {
+    recorder->Attribute((*model)->reporter());
+    queue = &(*model)->updates();
+  }
   return FinishOnQueue(
-      update_queue_, context, std::move(recorder),
+      queue, context, std::move(recorder),
       [this, model, request, response](RpcRecorder& rec) -> absl::Status {
         absl::StatusOr<std::shared_ptr<ServedModel>> found =
             model.ok() ? model : manager_->FindOrLoad(request->model());

@@ -11,9 +11,11 @@
 //   DeleteModel      -> the admin WorkQueue (parameter initialization is
 //                       CPU-heavy, and both commit to the store); it
 //                       finishes;
-//   UpdateParameters -> the update WorkQueue (weight preparation and the
-//                       store commit), separate from the admin queue so an
-//                       update never waits behind another model's creation;
+//   UpdateParameters -> the model's ModelUpdateQueue (bounded, in order), run
+//                       on the update WorkQueue's threads (weight preparation
+//                       and the store commit), separate from the admin queue
+//                       so an update never waits behind another model's
+//                       creation;
 //   the rest         -> cheap lookups and copies, finished inline.
 // A min_version (read-your-writes) on Forward, GetModel or GetParameters
 // parks the call at the model's VersionGate, holding no thread, until the

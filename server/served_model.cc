@@ -24,6 +24,7 @@ ServedModel::ServedModel(std::string name, v1::ModelSpec spec,
                          ModelBatchingOptions batching,
                          std::shared_ptr<metrics::ModelReporter> reporter,
                          std::unique_ptr<ForwardExecutor> executor,
+                         std::shared_ptr<ModelUpdateQueue> updates,
                          store::ModelId store_id, DeadlineTimer* timer)
     : name_(std::move(name)),
       spec_(std::move(spec)),
@@ -35,6 +36,7 @@ ServedModel::ServedModel(std::string name, v1::ModelSpec spec,
       gate_(std::make_shared<VersionGate>(
           absl::StrCat("model '", name_, "'"),
           model_->snapshot()->version(), timer)),
+      updates_(std::move(updates)),
       executor_(std::move(executor)) {}
 
 void ServedModel::FillInfo(v1::ModelInfo* info) const {

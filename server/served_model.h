@@ -22,6 +22,7 @@
 #include "server/forward_executor.h"
 #include "server/metrics/reporter.h"
 #include "server/model_log.h"
+#include "server/model_update_queue.h"
 #include "server/store/model_store.h"
 #include "server/version_gate.h"
 
@@ -34,6 +35,7 @@ class ServedModel {
               ModelBatchingOptions batching,
               std::shared_ptr<metrics::ModelReporter> reporter,
               std::unique_ptr<ForwardExecutor> executor,
+              std::shared_ptr<ModelUpdateQueue> updates,
               store::ModelId store_id, DeadlineTimer* timer);
 
   ServedModel(const ServedModel&) = delete;
@@ -49,6 +51,8 @@ class ServedModel {
     return reporter_;
   }
   ForwardExecutor& executor() const { return *executor_; }
+  // Where this model's UpdateParameters calls wait their turn (bounded).
+  ModelUpdateQueue& updates() const { return *updates_; }
   // The model's id in the store (never reused, unlike its name).
   store::ModelId store_id() const { return store_id_; }
   // The store log entries after the model's latest stored snapshot.
@@ -73,6 +77,7 @@ class ServedModel {
   const store::ModelId store_id_;
   mutable ModelLog log_;
   const std::shared_ptr<VersionGate> gate_;
+  const std::shared_ptr<ModelUpdateQueue> updates_;
   std::atomic<bool> deleted_{false};
   // Declared last: destroyed (drained and joined) first.
   const std::unique_ptr<ForwardExecutor> executor_;

@@ -67,16 +67,18 @@ absl::Status Server::Start() {
   store_ = *std::move(store);
   timer_ = std::make_unique<DeadlineTimer>();
   budget_ = std::make_unique<ComputeBudget>(options_.engine_threads);
+  // Everything but forwards runs niced (--background_nice).
+  const int nice = options_.background_nice;
   retirer_ = std::make_unique<WorkQueue>(
       WorkQueueOptions{"model retirement", /*num_threads=*/1,
-                       /*max_queue_size=*/0});
+                       /*max_queue_size=*/0, nice});
   maintenance_ = std::make_unique<WorkQueue>(
       WorkQueueOptions{"store maintenance", /*num_threads=*/1,
-                       /*max_queue_size=*/0});
+                       /*max_queue_size=*/0, nice});
   admin_queue_ = std::make_unique<WorkQueue>(WorkQueueOptions{
-      "admin", options_.admin_threads, options_.admin_queue_size});
+      "admin", options_.admin_threads, options_.admin_queue_size, nice});
   update_queue_ = std::make_unique<WorkQueue>(WorkQueueOptions{
-      "update", options_.update_threads, options_.update_queue_size});
+      "update", options_.update_threads, options_.update_queue_size, nice});
   registry_ = std::make_unique<ModelRegistry>(options_.limits, reporter_.get());
   ModelManagerOptions manager_options;
   manager_options.default_batching = options_.default_batching;
@@ -87,6 +89,8 @@ absl::Status Server::Start() {
       options_.max_request_memory_bytes;
   manager_options.admission.max_response_bytes = options_.max_message_bytes;
   manager_options.admission.max_layers = options_.max_layers;
+  manager_options.update_workers = update_queue_.get();
+  manager_options.max_pending_updates = options_.max_pending_updates;
   manager_ = std::make_unique<ModelManager>(
       manager_options, registry_.get(), reporter_.get(), budget_.get(),
       store_.get(), retirer_.get(), maintenance_.get(), timer_.get());

@@ -68,6 +68,16 @@ ABSL_FLAG(int32_t, update_threads,
           brainserve::server::ServerOptions().update_threads,
           "Threads running UpdateParameters (separate from CreateModel, so "
           "an update never waits behind another model's creation).");
+ABSL_FLAG(int64_t, max_pending_updates,
+          brainserve::server::ServerOptions().max_pending_updates,
+          "Most UpdateParameters calls one model may have queued or running "
+          "(they run one at a time, in order); more are refused "
+          "RESOURCE_EXHAUSTED at once.");
+ABSL_FLAG(int32_t, background_nice,
+          brainserve::server::ServerOptions().background_nice,
+          "CPU priority (nice 0..19) of the threads running updates, model "
+          "creation and deletion and store maintenance, so that forwards get "
+          "the cores first; 0 = same priority as forwards.");
 ABSL_FLAG(std::string, store, brainserve::server::ServerOptions().store,
           "Where model state is kept: sqlite:PATH (the embedded store; PATH "
           "is relative to the working directory, its directory is created), "
@@ -191,6 +201,8 @@ ServerOptions ServerOptionsFromFlags() {
   options.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
   options.admin_threads = absl::GetFlag(FLAGS_admin_threads);
   options.update_threads = absl::GetFlag(FLAGS_update_threads);
+  options.max_pending_updates = absl::GetFlag(FLAGS_max_pending_updates);
+  options.background_nice = absl::GetFlag(FLAGS_background_nice);
   options.store = absl::GetFlag(FLAGS_store);
   options.max_min_version_wait_ms = absl::GetFlag(FLAGS_max_min_version_wait_ms);
   options.store_resync_interval_ms = absl::GetFlag(FLAGS_store_resync_interval_ms);

@@ -78,6 +78,15 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
     status = AtLeast("update_queue_size", options.update_queue_size, 1);
   }
   if (status.ok()) {
+    status = AtLeast("max_pending_updates", options.max_pending_updates, 1);
+  }
+  if (status.ok() &&
+      (options.background_nice < 0 || options.background_nice > 19)) {
+    status = absl::InvalidArgumentError(absl::StrCat(
+        "--background_nice: ", options.background_nice,
+        ", must be in [0, 19]"));
+  }
+  if (status.ok()) {
     const std::string http_error = http::HttpOptionsError(options.http);
     if (!http_error.empty()) status = absl::InvalidArgumentError(http_error);
   }

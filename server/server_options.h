@@ -54,6 +54,14 @@ struct ServerOptions {
   int update_threads = 4;
   // Most UpdateParameters calls waiting for an update thread.
   int64_t update_queue_size = 1024;
+  // Most UpdateParameters calls one model may have queued or running; more
+  // get RESOURCE_EXHAUSTED at once (server/model_update_queue.h).
+  int64_t max_pending_updates = 16;
+  // CPU priority (nice, 0..19) of the threads doing work other than
+  // forwards: updates, model creation and deletion, store maintenance. The
+  // kernel then gives the forwards' compute threads the cores first, so an
+  // update's weight preparation does not preempt a forward's OpenMP team.
+  int background_nice = 10;
   // Where model state is kept (see server/store/model_store.h):
   // "sqlite:PATH" (relative to the working directory), "memory:" or
   // "postgresql://..." (shared by every replica).

@@ -26,6 +26,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/rpc_recorder.cc
   ${CMAKE_CURRENT_LIST_DIR}/security.cc
   ${CMAKE_CURRENT_LIST_DIR}/served_model.cc
+  ${CMAKE_CURRENT_LIST_DIR}/model_update_queue.cc
   ${CMAKE_CURRENT_LIST_DIR}/server.cc
   ${CMAKE_CURRENT_LIST_DIR}/server_options.cc
   ${CMAKE_CURRENT_LIST_DIR}/startup_models.cc

@@ -1,6 +1,11 @@
 #include "server/work_queue.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +48,18 @@ void WorkQueue::Shutdown() {
 }
 
 void WorkQueue::Loop() {
+  // Linux: the nice value is per thread (and inherited by the OpenMP threads
+  // this thread starts). It is only ever lowered: a process already running
+  // niced keeps its own value.
+  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+  if (options_.nice > getpriority(PRIO_PROCESS, tid)) {
+    if (setpriority(PRIO_PROCESS, tid, options_.nice) != 0) {
+      std::fprintf(stderr,
+                   "brainserve-server: WARNING: %s queue: setpriority(%d) failed; its threads "
+                   "run at normal priority\n",
+                   options_.name.c_str(), options_.nice);
+    }
+  }
   while (true) {
     std::function<void()> work;
     {

@@ -23,6 +23,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "server/task_runner.h"
 
 namespace brainserve::server {
 
@@ -33,9 +34,13 @@ struct WorkQueueOptions {
   int num_threads = 1;
   // Most closures waiting to run; 0 = unbounded.
   int64_t max_queue_size = 0;
+  // CPU priority of the threads (nice, up to 19 = lowest; never raised above
+  // the process's own; 0 = the process's). Background work runs niced so that the kernel gives the
+  // forwards' compute threads the cores first (docs/PERFORMANCE.md §3).
+  int nice = 0;
 };
 
-class WorkQueue {
+class WorkQueue final : public TaskRunner {
  public:
   explicit WorkQueue(const WorkQueueOptions& options);
   ~WorkQueue();
@@ -44,7 +49,7 @@ class WorkQueue {
   WorkQueue& operator=(const WorkQueue&) = delete;
 
   // Queues `work`. On error `work` is not run and not kept.
-  absl::Status Schedule(std::function<void()> work);
+  absl::Status Schedule(std::function<void()> work) override;
 
   // Idempotent. Runs what is queued, then joins the threads.
   void Shutdown();

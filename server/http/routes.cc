@@ -89,7 +89,7 @@ void ReplyJson(std::string body, httplib::Response* response) {
   response->set_content(std::move(body), "application/json");
 }
 
-absl::Status RunOnQueue(WorkQueue* queue, std::function<absl::Status()> work) {
+absl::Status RunOnQueue(TaskRunner* queue, std::function<absl::Status()> work) {
   absl::Notification done;
   absl::Status result;
   absl::Status scheduled = queue->Schedule([&] {

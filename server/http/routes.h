@@ -48,7 +48,7 @@ void ReplyJson(std::string body, httplib::Response* response);
 // Runs `work` on `queue` and waits for it (the gRPC handlers run the same
 // work on the same queue); a refused schedule is returned as is, an
 // exception becomes RESOURCE_EXHAUSTED (bad_alloc) or INTERNAL.
-absl::Status RunOnQueue(WorkQueue* queue, std::function<absl::Status()> work);
+absl::Status RunOnQueue(TaskRunner* queue, std::function<absl::Status()> work);
 
 }  // namespace brainserve::server::http
 

@@ -198,10 +198,13 @@ void UpdateParameters(const HttpBackends& b, const httplib::Request& request,
   if (!admitted.ok()) status = admitted;
   if (status.ok()) status = ValidateModelName(name, "name");
   if (status.ok()) {
-    status = RunOnQueue(b.update_queue, [&]() -> absl::Status {
-      // On a shared store, a model another replica created is loaded.
-      absl::StatusOr<std::shared_ptr<ServedModel>> model =
-          b.registry->Get(name);
+    // A served model's updates wait in its own bounded queue; on a shared
+    // store, a model another replica created is loaded by an update thread.
+    absl::StatusOr<std::shared_ptr<ServedModel>> served = b.registry->Get(name);
+    TaskRunner* queue = b.update_queue;
+    if (served.ok()) queue = &(*served)->updates();
+    status = RunOnQueue(queue, [&]() -> absl::Status {
+      absl::StatusOr<std::shared_ptr<ServedModel>> model = served;
       if (!model.ok() && absl::IsNotFound(model.status()) &&
           b.manager->shared_store()) {
         model = b.manager->FindOrLoad(name);

@@ -73,6 +73,16 @@ std::vector<prometheus::MetricFamily> NewModelFamilies() {
              "Parameter updates in the model store's log after the model's "
              "latest stored snapshot (what a restart replays).",
              MetricType::Gauge);
+  families[kUpdateQueueDuration] =
+      Family("brainserve_update_queue_duration_seconds",
+             "Time one UpdateParameters waited behind the model's earlier "
+             "updates before it started.",
+             MetricType::Histogram);
+  families[kPendingUpdates] =
+      Family("brainserve_pending_updates",
+             "UpdateParameters calls queued or running for the model (at "
+             "most --max_pending_updates).",
+             MetricType::Gauge);
   return families;
 }
 

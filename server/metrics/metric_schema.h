@@ -27,6 +27,8 @@ enum ModelFamily {
   kParameterUpdatesTotal,
   kParameterUpdateDuration,
   kStoreLogEntries,
+  kUpdateQueueDuration,
+  kPendingUpdates,
   kNumModelFamilies,
 };
 

@@ -25,7 +25,8 @@ ModelMetrics::ModelMetrics(std::string model)
       queue_duration_(DurationBucketsSeconds()),
       compute_duration_(DurationBucketsSeconds()),
       batch_rows_(BatchRowsBuckets()),
-      parameter_update_duration_(DurationBucketsSeconds()) {}
+      parameter_update_duration_(DurationBucketsSeconds()),
+      update_queue_duration_(DurationBucketsSeconds()) {}
 
 void ModelMetrics::RecordRequest(Method method, absl::StatusCode code,
                                  double seconds) {
@@ -66,6 +67,14 @@ void ModelMetrics::SetStoreLogEntries(int64_t entries) {
   store_log_entries_.Set(static_cast<double>(entries));
 }
 
+void ModelMetrics::RecordUpdateQueueSeconds(double seconds) {
+  if (SanitizeSeconds(&seconds)) update_queue_duration_.Observe(seconds);
+}
+
+void ModelMetrics::SetPendingUpdates(int64_t pending) {
+  pending_updates_.Set(static_cast<double>(pending));
+}
+
 void ModelMetrics::AppendTo(
     std::vector<prometheus::MetricFamily>* families) const {
   requests_.AppendTo(model_, families);
@@ -87,6 +96,9 @@ void ModelMetrics::AppendTo(
   AppendSample(parameter_update_duration_, model_,
                &(*families)[kParameterUpdateDuration]);
   AppendSample(store_log_entries_, model_, &(*families)[kStoreLogEntries]);
+  AppendSample(update_queue_duration_, model_,
+               &(*families)[kUpdateQueueDuration]);
+  AppendSample(pending_updates_, model_, &(*families)[kPendingUpdates]);
 }
 
 }  // namespace brainserve::metrics::internal

@@ -44,6 +44,8 @@ class ModelMetrics final : public ModelReporter {
   void SetVersion(uint64_t version) override;
   void RecordParameterUpdate(absl::StatusCode code, double seconds) override;
   void SetStoreLogEntries(int64_t entries) override;
+  void RecordUpdateQueueSeconds(double seconds) override;
+  void SetPendingUpdates(int64_t pending) override;
 
   // Appends this model's samples, labelled model=model(), to `families`
   // (indexed by ModelFamily).
@@ -65,6 +67,8 @@ class ModelMetrics final : public ModelReporter {
       parameter_updates_;
   prometheus::Histogram parameter_update_duration_;
   prometheus::Gauge store_log_entries_;
+  prometheus::Histogram update_queue_duration_;
+  prometheus::Gauge pending_updates_;
 };
 
 }  // namespace brainserve::metrics::internal

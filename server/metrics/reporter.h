@@ -97,6 +97,12 @@ class ModelReporter {
   // Store log entries not yet folded into a snapshot
   // (brainserve_store_log_entries gauge).
   virtual void SetStoreLogEntries(int64_t entries) {}
+  // Time one UpdateParameters waited in the model's update queue before it
+  // started (brainserve_update_queue_duration_seconds).
+  virtual void RecordUpdateQueueSeconds(double seconds) {}
+  // UpdateParameters queued or running for the model
+  // (brainserve_pending_updates gauge).
+  virtual void SetPendingUpdates(int64_t pending) {}
 };
 
 // Server-wide reporter. Thread-safe: all methods may be called concurrently.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Serving performance report: measures, side by side in one run, the figures
-# of docs/PERFORMANCE.md sections 1 (serving floor), 2 (batching), 3 (updates
-# under load), 5 (h2load vs brainserve-loadgen) and 6 (metrics overhead), and
+# of docs/PERFORMANCE.md sections 1 (serving floor), 2 (batching), 5 (h2load
+# vs brainserve-loadgen) and 6 (metrics overhead) — section 3 (updates under
+# load) is run_update_report.sh —, and
 # prints them as Markdown (also saved to $OUT_DIR/report.md with every raw
 # JSON/CSV result beside it).
 #
@@ -15,7 +16,6 @@
 #   REPEATS    repetitions of every measurement; tables show medians (3)
 #   QUICK      1 = short windows (checks the script, not the numbers)
 #   SKIP_BUILD 1 = use the binaries already in BUILD_DIR
-#   S3_PERCENTS  section 3 rates, in % of the closed-loop peak ("70 50")
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -23,16 +23,17 @@ BUILD=${BUILD_DIR:-$REPO/build-release}
 OUT=${OUT_DIR:-$BUILD/serving-report}
 REPEATS=${REPEATS:-3}
 QUICK=${QUICK:-0}
-S3_PERCENTS=${S3_PERCENTS:-70 50}
 PY=/usr/bin/python3
 MODELS=$REPO/tests/bench/serving_models.json
 SERVER_BIN=$BUILD/server/brainserve-server
 LOADGEN_BIN=$BUILD/client/loadgen/brainserve-loadgen
 SERVER_PID=""
 
+# shellcheck source=tests/bench/serving_lib.sh
+. "$REPO/tests/bench/serving_lib.sh"
+
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT"/*.txt "$OUT"/*.log "$OUT"/*.body "$OUT"/*.ready
-log() { echo "[serving-report] $*" >&2; }
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   log "building Release into $BUILD"
@@ -56,47 +57,6 @@ cleanup() {
   if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
-
-# start_server TAG [server flags...]: starts brainserve-server on ephemeral
-# ports with the bench models; sets GRPC_PORT and METRICS_PORT.
-start_server() {
-  local tag=$1; shift
-  local ready=$OUT/$tag.ready
-  "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
-    --models_file="$MODELS" --ready_file="$ready" "$@" 2>"$OUT/$tag.server.log" &
-  SERVER_PID=$!
-  for _ in $(seq 600); do
-    [ -s "$ready" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/$tag.server.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  GRPC_PORT=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["grpc_port"])' "$ready")
-  METRICS_PORT=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["metrics_port"])' "$ready")
-  log "server $tag: grpc $GRPC_PORT metrics $METRICS_PORT ($*)"
-}
-
-stop_server() {
-  kill -TERM "$SERVER_PID"
-  wait "$SERVER_PID" || true
-  SERVER_PID=""
-}
-
-# Records a command (with the server flags in force) in commands.txt and runs it.
-SERVER_FLAGS=""
-run() {
-  local quoted
-  quoted=$(printf '%q ' "${@:2}")
-  echo "$1|$SERVER_FLAGS|${quoted% }" | sed "s|$BUILD/||g; s|$OUT/||g; s|$REPO/||g" \
-    >>"$OUT/commands.txt"
-  "${@:2}"
-}
-
-# lg KEY [loadgen flags...]: one loadgen run whose JSON lands in $OUT/KEY.json.
-lg() {
-  local key=$1; shift
-  run "$key" "$LOADGEN_BIN" --server=127.0.0.1:$GRPC_PORT "$@" --json="$OUT/$key.json" \
-    >"$OUT/$key.txt"
-}
 
 scrape_ok() {  # scrape_ok MODEL: the server's Forward OK counter for MODEL
   $PY - "$METRICS_PORT" "$1" <<'EOF'
@@ -138,7 +98,7 @@ date -u '+%Y-%m-%d %H:%M UTC' >"$OUT/date.txt"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/machine.txt"
 
-# ---- sections 1, 2, 3, 5 share one server with the exporter on -----------
+# ---- sections 1, 2, 5 share one server with the exporter on -----------
 start_server main
 SERVER_FLAGS="--models_file=tests/bench/serving_models.json"
 # Each level runs for both models back to back, so a pair sees the same
@@ -160,29 +120,7 @@ for rep in $(seq "$REPEATS"); do
   done
 done
 
-PEAK=$($PY - "$OUT" <<'EOF'
-import glob, json, statistics, sys
-v = [l["throughput_rps"] for f in glob.glob(sys.argv[1] + "/s2_w2_batch64_c64_r*.json")
-     for l in json.load(open(f))["levels"] if l["concurrency"] == 64]
-print(f"{statistics.median(v):.0f}")
-EOF
-)
-# 70% of the closed-loop peak as the issue asks, plus lower fractions: on a
-# 2-core machine shared by server and client, open-loop arrivals form small
-# batches, so 70% of the closed-loop (batch ~33) peak can already overload.
-echo "$PEAK $S3_PERCENTS" >"$OUT/s3_rate.txt"
-for pct in $S3_PERCENTS; do
-  RATE=$((PEAK * pct / 100))
-  for rep in $(seq "$REPEATS"); do
-    log "repeat $rep/$REPEATS: 3. updates under load at $RATE req/s ($pct% of $PEAK)"
-    lg "s3_p${pct}_all_r$rep" --model=w2_batch64 --request-rate=$RATE --arrival=poisson \
-      --update-rate=10 --update-mode=replace "${UPDATE_MEASURE[@]}" \
-      --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
-    lg "s3_p${pct}_fc2w_r$rep" --model=w2_batch64 --request-rate=$RATE --arrival=poisson \
-      --update-rate=10 --update-mode=replace --update-params=fc2/weight \
-      "${UPDATE_MEASURE[@]}" --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
-  done
-done
+# Section 3 (updates under load) has its own script: run_update_report.sh.
 
 for model in identity mlp; do
   "$LOADGEN_BIN" --server=127.0.0.1:$GRPC_PORT --model=$model \
@@ -319,34 +257,6 @@ for c in (1, 16, 64):
     print(f"\nThroughput on/off at concurrency {c} (median of per-repeat ratios): **{r[0]:.2f}×** ({r[1]:.2f}–{r[2]:.2f})"
           + (" (goal ≥ 4×)." if c == 64 else "."))
 print("\n" + cmd("s2_w2_batch1_c64") + "\n\n" + cmd("s2_w2_batch64_c64") + "\n")
-
-# 3. updates under load
-peak, *percents = open(out + "/s3_rate.txt").read().split()
-print("## 3. Updates under load\n")
-print(f"W2 (batching on) with Poisson arrivals at a fixed fraction of the closed-loop peak {peak} req/s "
-      "(section 2, concurrency 64). Each run alternates 1-second segments without updates (baseline) and "
-      "with REPLACE updates at 10 Hz (updates), draining and scraping /metrics between segments; the "
-      "ratio is updates p99 / baseline p99 within the same run.\n")
-print("| rate | updated | bytes/update | phase | forward req/s | p50 µs | p99 µs | failed forwards / sent | version regressions | update p50 ms | update p99 ms | update max ms | server update mean ms | p99 ratio |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for pct in percents:
-    rate = int(peak) * int(pct) // 100
-    for prefix, label in ((f"s3_p{pct}_all", "every parameter"), (f"s3_p{pct}_fc2w", "fc2/weight")):
-        d = levels(prefix)
-        base = d[(float(rate), "baseline")]
-        upd = d[(float(rate), "updates")]
-        ratios = [u["latency"]["p99_us"] / b["latency"]["p99_us"] for b, u in zip(base, upd)]
-        for phase, ls in (("baseline", base), ("updates", upd)):
-            u = phase == "updates"
-            n_upd = sum(l["updates"]["latency"]["count"] for l in ls) if u else 0
-            n_ok = sum(l["updates"]["codes"].get("OK", 0) for l in ls) if u else 0
-            print(f"| {rate}/s ({pct}%) | {label} | {ls[0]['updates']['payload_bytes'] if u else ''} | {phase} | {m(ls,'throughput_rps'):.0f} | "
-                  f"{m(ls,'latency','p50_us'):.0f} | {m(ls,'latency','p99_us'):.0f} | {sum(l['failed'] for l in ls)} / {sum(l['sent'] for l in ls)} | "
-                  f"{sum(l['version_regressions'] for l in ls)} | "
-                  + (f"{m(ls,'updates','latency','p50_us')/1e3:.1f} | {m(ls,'updates','latency','p99_us')/1e3:.1f} | "
-                     f"{max(l['updates']['latency']['max_us'] for l in ls)/1e3:.1f} | {m(ls,'server','update_mean_us')/1e3:.1f} | "
-                     f"**{med(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f}); {n_ok}/{n_upd} updates OK |" if u else "| | | | |"))
-print("\n" + cmd(f"s3_p{percents[0]}_all") + "\n\n" + cmd(f"s3_p{percents[0]}_fc2w") + "\n")
 
 # 5. h2load
 print("## 5. An independent load generator (h2load)\n")

@@ -1,7 +1,18 @@
 // Unit tests of the server's small building blocks that the API tests cannot
-// pin down exactly: the core budget policy, the admin work queue's bounds and
-// drain, and batching-option resolution.
+// pin down exactly: the core budget policy, the admin work queue's bounds,
+// drain and priority, a model's update queue, and batching-option
+// resolution.
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -10,12 +21,37 @@
 #include "gtest/gtest.h"
 #include "server/batching_config.h"
 #include "server/compute_budget.h"
+#include "server/model_update_queue.h"
 #include "server/work_queue.h"
 
 namespace brainserve::server {
 namespace {
 
 using ::testing::HasSubstr;
+
+// Polls `condition` every millisecond for up to 10 s.
+bool WaitUntil(const std::function<bool()>& condition) {
+  for (int i = 0; i < 10000; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return condition();
+}
+
+// Schedules `then` on `runner` behind a wait for `release`, and returns once
+// it has started (so it occupies its thread, or its model's turn).
+bool StartBlocked(TaskRunner& runner, absl::Notification* release,
+                  std::function<void()> then) {
+  absl::Notification running;
+  const absl::Status scheduled = runner.Schedule([&running, release, then] {
+    running.Notify();
+    release->WaitForNotification();
+    then();
+  });
+  if (!scheduled.ok()) return false;
+  running.WaitForNotification();
+  return true;
+}
 
 TEST(ComputeBudgetTest, ThreadsPerForwardSplitsTheCoresAmongWorkers) {
   ComputeBudget budget(8);
@@ -71,6 +107,131 @@ TEST(WorkQueueTest, FullQueueIsResourceExhaustedAndShutdownDrains) {
   queue.Shutdown();  // runs what was accepted
   EXPECT_EQ(ran, 3);
   EXPECT_EQ(queue.Schedule([] {}).code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(WorkQueueTest, ThreadsRunAtTheConfiguredNiceValue) {
+  WorkQueue niced(WorkQueueOptions{"update", 1, 0, /*nice=*/10});
+  WorkQueue normal(WorkQueueOptions{"admin", 1, 0});
+  auto nice_of = [](WorkQueue& queue) {
+    std::atomic<int> nice{-100};
+    absl::Notification done;
+    EXPECT_TRUE(queue
+                    .Schedule([&] {
+                      errno = 0;
+                      nice = getpriority(PRIO_PROCESS,
+                                         static_cast<id_t>(syscall(SYS_gettid)));
+                      done.Notify();
+                    })
+                    .ok());
+    done.WaitForNotification();
+    return nice.load();
+  };
+  const int base = getpriority(PRIO_PROCESS, 0);
+  // Lowered to 10, never raised above the process's own priority.
+  EXPECT_EQ(nice_of(niced), std::max(10, base));
+  EXPECT_EQ(nice_of(normal), base);
+  // The test's own thread is untouched.
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))),
+            base);
+}
+
+TEST(ModelUpdateQueueTest, RunsOneAtATimeInOrderOnSharedThreads) {
+  WorkQueue workers(WorkQueueOptions{"update", 4, 0});
+  auto queue = ModelUpdateQueue::Create("m", &workers, 100, nullptr);
+  std::mutex mu;
+  std::vector<int> order;
+  std::atomic<int> running{0};
+  std::atomic<int> most_running{0};
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(queue
+                    ->Schedule([&, i] {
+                      const int now = ++running;
+                      int seen = most_running.load();
+                      while (now > seen &&
+                             !most_running.compare_exchange_weak(seen, now)) {
+                      }
+                      std::this_thread::sleep_for(std::chrono::microseconds(200));
+                      {
+                        std::lock_guard<std::mutex> lock(mu);
+                        order.push_back(i);
+                      }
+                      --running;
+                    })
+                    .ok());
+  }
+  workers.Shutdown();  // runs everything accepted
+  ASSERT_EQ(order.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(order[i], i);
+  EXPECT_EQ(most_running, 1);  // four threads, yet one update at a time
+  EXPECT_EQ(queue->pending(), 0);
+}
+
+TEST(ModelUpdateQueueTest, RefusesBeyondMaxPendingNamingModelAndFlag) {
+  WorkQueue workers(WorkQueueOptions{"update", 1, 0});
+  auto queue = ModelUpdateQueue::Create("gradients", &workers, 2, nullptr);
+  absl::Notification release;
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(StartBlocked(*queue, &release, [&] { ++ran; }));
+  ASSERT_TRUE(queue->Schedule([&] { ++ran; }).ok());  // 1 running + 1 queued
+  EXPECT_EQ(queue->pending(), 2);
+  const absl::Status refused = queue->Schedule([&] { ++ran; });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("model 'gradients'"));
+  EXPECT_THAT(refused.message(), HasSubstr("--max_pending_updates 2"));
+  release.Notify();
+  ASSERT_TRUE(WaitUntil([&] { return queue->pending() == 0; }));
+  EXPECT_EQ(ran, 2);  // the refused one never ran
+  ASSERT_TRUE(queue->Schedule([&] { ++ran; }).ok());  // room again
+  workers.Shutdown();
+  EXPECT_EQ(ran, 3);
+}
+
+TEST(ModelUpdateQueueTest, AModelGivesItsThreadBackAfterEachUpdate) {
+  // One shared thread; model A has three updates queued before model B's
+  // one arrives: B's runs after A's first, not after all of A's.
+  WorkQueue workers(WorkQueueOptions{"update", 1, 0});
+  auto a = ModelUpdateQueue::Create("a", &workers, 16, nullptr);
+  auto b = ModelUpdateQueue::Create("b", &workers, 16, nullptr);
+  absl::Notification running;
+  absl::Notification release;
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto record = [&](std::string what) {
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back(std::move(what));
+  };
+  ASSERT_TRUE(a->Schedule([&] {
+                 running.Notify();
+                 release.WaitForNotification();
+                 record("a1");
+               }).ok());
+  running.WaitForNotification();
+  ASSERT_TRUE(a->Schedule([&] { record("a2"); }).ok());
+  ASSERT_TRUE(a->Schedule([&] { record("a3"); }).ok());
+  ASSERT_TRUE(b->Schedule([&] { record("b1"); }).ok());
+  release.Notify();
+  ASSERT_TRUE(WaitUntil([&] { return a->pending() + b->pending() == 0; }));
+  workers.Shutdown();
+  EXPECT_EQ(order, (std::vector<std::string>{"a1", "b1", "a2", "a3"}));
+}
+
+TEST(ModelUpdateQueueTest, AcceptedUpdatesRunThroughShutdownNewOnesAreRefused) {
+  WorkQueue workers(WorkQueueOptions{"update", 1, 0});
+  auto queue = ModelUpdateQueue::Create("m", &workers, 16, nullptr);
+  absl::Notification release;
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(StartBlocked(*queue, &release, [&] { ++ran; }));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(queue->Schedule([&] { ++ran; }).ok());
+  std::thread stopper([&] { workers.Shutdown(); });
+  // Once the threads stop taking work, a new update is refused.
+  ASSERT_TRUE(WaitUntil([&] {
+    return workers.Schedule([] {}).code() == absl::StatusCode::kUnavailable;
+  }));
+  release.Notify();
+  stopper.join();
+  EXPECT_EQ(ran, 4);  // every accepted update ran
+  EXPECT_EQ(queue->pending(), 0);
+  EXPECT_EQ(queue->Schedule([] {}).code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(BatchingConfigTest, RequestOverridesDefaultsFieldByField) {
