@@ -27,11 +27,17 @@ int ComputeBudget::Clamp(int threads) const {
 void ComputeBudget::Acquire(int threads) {
   const int want = Clamp(threads);
   absl::MutexLock lock(&mu_);
-  auto fits = [this, want]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return in_use_ + want <= total_threads_;
+  // First come, first served: wait for this ticket's turn, then for the
+  // tokens. Later callers wait behind it even if fewer tokens would do for
+  // them, so a worker that needs every core is not starved by workers that
+  // need one each.
+  const uint64_t ticket = next_ticket_++;
+  auto turn = [this, ticket, want]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return ticket == now_serving_ && in_use_ + want <= total_threads_;
   };
-  mu_.Await(absl::Condition(&fits));
+  mu_.Await(absl::Condition(&turn));
   in_use_ += want;
+  ++now_serving_;
 }
 
 void ComputeBudget::Release(int threads) {
@@ -42,6 +48,11 @@ void ComputeBudget::Release(int threads) {
 int ComputeBudget::in_use() const {
   absl::MutexLock lock(&mu_);
   return in_use_;
+}
+
+int ComputeBudget::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(next_ticket_ - now_serving_);
 }
 
 }  // namespace brainserve::server

@@ -10,11 +10,16 @@
 // at every instant, and the cores are never oversubscribed no matter how many
 // models or workers exist. A worker waiting for tokens lets its queue grow,
 // which makes its next batch larger (the scheduler's natural back-pressure).
+// Tokens are granted first come, first served (a ticket queue): a worker
+// waiting for two tokens is not overtaken by workers wanting one, so a model
+// with one worker is not starved by a model with many.
 //
 // Thread safety: all methods may be called from any thread. Acquire() blocks
 // and must only be called from batch worker threads, never from gRPC threads.
 #ifndef BRAINSERVE_SERVER_COMPUTE_BUDGET_H_
 #define BRAINSERVE_SERVER_COMPUTE_BUDGET_H_
+
+#include <cstdint>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -34,13 +39,16 @@ class ComputeBudget {
   // OpenMP threads per Forward for a model with `num_batch_workers` workers.
   int ThreadsPerForward(int num_batch_workers) const;
 
-  // Blocks until `threads` tokens (clamped to [1, total_threads]) are free
-  // and takes them; Release() must return the same `threads` value.
+  // Blocks until every earlier Acquire() has been served and `threads`
+  // tokens (clamped to [1, total_threads]) are free, then takes them;
+  // Release() must return the same `threads` value.
   void Acquire(int threads);
   void Release(int threads);
 
-  // Tokens currently held (for tests and introspection).
+  // Tokens currently held, and Acquire() calls waiting (for tests and
+  // introspection).
   int in_use() const;
+  int waiting() const;
 
  private:
   int Clamp(int threads) const;
@@ -48,6 +56,9 @@ class ComputeBudget {
   const int total_threads_;
   mutable absl::Mutex mu_;
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
+  // Ticket queue: the next ticket to hand out, and the one being served.
+  uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t now_serving_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // RAII holder of ComputeBudget tokens.

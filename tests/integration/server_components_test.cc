@@ -84,6 +84,36 @@ TEST(ComputeBudgetTest, AcquireWaitsUntilTheCoresAreFree) {
   EXPECT_EQ(budget.in_use(), 0);
 }
 
+TEST(ComputeBudgetTest, FirstComeFirstServedAWideWaiterIsNotOvertaken) {
+  // Two cores. A many-worker model holds one; a one-worker model then waits
+  // for both. One core is free, but the many-worker model's next forward
+  // (one token) must queue behind the wide waiter instead of taking it.
+  ComputeBudget budget(2);
+  budget.Acquire(1);
+  std::atomic<int> wide_done{0};
+  std::thread wide([&] {
+    ComputeBudgetLease lease(&budget, 2);
+    wide_done = 1;
+  });
+  ASSERT_TRUE(WaitUntil([&] { return budget.waiting() == 1; }));
+  absl::Notification narrow_acquired;
+  std::thread narrow([&] {
+    ComputeBudgetLease lease(&budget, 1);
+    // Served only after the wide one, which needed both tokens.
+    EXPECT_EQ(wide_done.load(), 1);
+    narrow_acquired.Notify();
+  });
+  ASSERT_TRUE(WaitUntil([&] { return budget.waiting() == 2; }));
+  EXPECT_FALSE(
+      narrow_acquired.WaitForNotificationWithTimeout(absl::Milliseconds(50)));
+  EXPECT_EQ(budget.in_use(), 1);  // the free token was not handed out
+  budget.Release(1);              // now the wide waiter runs, then the narrow
+  wide.join();
+  narrow_acquired.WaitForNotification();
+  narrow.join();
+  EXPECT_EQ(budget.in_use(), 0);
+}
+
 TEST(WorkQueueTest, FullQueueIsResourceExhaustedAndShutdownDrains) {
   WorkQueue queue(WorkQueueOptions{"admin", 1, 2});
   absl::Notification release;
