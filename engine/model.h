@@ -94,8 +94,9 @@ class Model {
   // Bytes of all parameter values (float32) of one snapshot.
   virtual int64_t parameter_bytes() const = 0;
 
-  // The current snapshot. Cheap (an atomic shared_ptr load); never blocks on
-  // an Update() in progress.
+  // The current snapshot. Cheap (a shared_ptr copy under a mutex held only
+  // for that copy, as is the publishing swap); never waits for an Update()
+  // that is preparing its snapshot.
   virtual std::shared_ptr<const ParameterSnapshot> snapshot() const = 0;
 
   // Applies all `updates` atomically, producing snapshot version+1. The new

@@ -1,6 +1,7 @@
 #include "server/batched_forward_executor.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -43,7 +44,12 @@ BatchedForwardExecutor::Create(const BatchedForwardExecutorOptions& options,
         // ForwardCall finishes its RPC with INTERNAL.
         try {
           RunForwardBatch(self->batch_context_, std::move(batch));
-        } catch (const std::exception&) {
+        } catch (const std::exception& e) {
+          // Counted: each call is recorded with code INTERNAL.
+          std::fprintf(stderr,
+                       "brainserve-server: model '%s': a batch failed (%s); "
+                       "its calls are answered INTERNAL\n",
+                       self->options_.model_name.c_str(), e.what());
         }
       },
       [self](std::unique_ptr<ForwardCall> call, absl::Status why) {

@@ -2,7 +2,7 @@
 //
 // The scheduler never reads the system clock directly: it asks a Clock for the
 // current time and waits through it. Production code uses RealClock(); tests
-// inject a FakeClock (fake_clock.h) so time-based behaviour (queue delay,
+// inject a FakeClock (tests/batching/fake_clock.h) so time-based behaviour (queue delay,
 // deadlines) is deterministic.
 
 #ifndef BRAINSERVE_SERVER_BATCHING_CLOCK_H_

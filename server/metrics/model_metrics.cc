@@ -26,7 +26,18 @@ ModelMetrics::ModelMetrics(std::string model)
       compute_duration_(DurationBucketsSeconds()),
       batch_rows_(BatchRowsBuckets()),
       parameter_update_duration_(DurationBucketsSeconds()),
-      update_queue_duration_(DurationBucketsSeconds()) {}
+      update_queue_duration_(DurationBucketsSeconds()) {
+  // The outcomes an update can have exist at 0 from the start, so rate() and
+  // alerts on them see a series before the first failure (Prometheus's
+  // advice for known label values). Other codes still appear on first use.
+  for (absl::StatusCode code :
+       {absl::StatusCode::kOk, absl::StatusCode::kInvalidArgument,
+        absl::StatusCode::kNotFound, absl::StatusCode::kFailedPrecondition,
+        absl::StatusCode::kResourceExhausted, absl::StatusCode::kUnavailable,
+        absl::StatusCode::kInternal}) {
+    parameter_updates_[StatusCodeIndex(code)].GetOrCreate();
+  }
+}
 
 void ModelMetrics::RecordRequest(Method method, absl::StatusCode code,
                                  double seconds) {

@@ -1,4 +1,4 @@
-#include "server/batching/fake_clock.h"
+#include "tests/batching/fake_clock.h"
 
 #include <atomic>
 #include <thread>

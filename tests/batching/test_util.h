@@ -18,7 +18,7 @@
 #include "gtest/gtest.h"
 #include "server/batching/batch_scheduler.h"
 #include "server/batching/batch_task.h"
-#include "server/batching/fake_clock.h"
+#include "tests/batching/fake_clock.h"
 #include "server/batching/scheduler_options.h"
 
 namespace brainserve::batching::testing {

@@ -153,6 +153,24 @@ TEST(PrometheusReporterTest, RecordsBatchingAndParameterSeries) {
   EXPECT_THAT(Sample(text, ModelSeries("brainserve_parameter_updates_total",
                                        "conv", ",code=\"INVALID_ARGUMENT\"")),
               Optional(1.0));
+  // An outcome that has not happened yet is exported at 0, an unknown one
+  // is not exported.
+  EXPECT_THAT(Sample(text, ModelSeries("brainserve_parameter_updates_total",
+                                       "conv", ",code=\"UNAVAILABLE\"")),
+              Optional(0.0));
+  EXPECT_EQ(Sample(text, ModelSeries("brainserve_parameter_updates_total",
+                                     "conv", ",code=\"DATA_LOSS\"")),
+            std::nullopt);
+  // The update queue's series exist from the start.
+  model->RecordUpdateQueueSeconds(0.002);
+  model->SetPendingUpdates(3);
+  const std::string queued = reporter->Scrape();
+  EXPECT_THAT(Sample(queued, ModelSeries(
+                                 "brainserve_update_queue_duration_seconds_count",
+                                 "conv")),
+              Optional(1.0));
+  EXPECT_THAT(Sample(queued, ModelSeries("brainserve_pending_updates", "conv")),
+              Optional(3.0));
   EXPECT_THAT(
       Sample(text,
              ModelSeries("brainserve_parameter_update_duration_seconds_count",
@@ -262,6 +280,8 @@ TEST(PrometheusReporterTest, EveryFamilyHasHelpAndType) {
       {"brainserve_model_version", "gauge"},
       {"brainserve_parameter_updates_total", "counter"},
       {"brainserve_parameter_update_duration_seconds", "histogram"},
+      {"brainserve_update_queue_duration_seconds", "histogram"},
+      {"brainserve_pending_updates", "gauge"},
       {"brainserve_build_info", "gauge"},
   };
   for (const auto& [name, type] : kFamilies) {

@@ -1,7 +1,7 @@
 // A manually driven Clock for deterministic tests of time-based behaviour.
 
-#ifndef BRAINSERVE_SERVER_BATCHING_FAKE_CLOCK_H_
-#define BRAINSERVE_SERVER_BATCHING_FAKE_CLOCK_H_
+#ifndef BRAINSERVE_TESTS_BATCHING_FAKE_CLOCK_H_
+#define BRAINSERVE_TESTS_BATCHING_FAKE_CLOCK_H_
 
 #include <vector>
 
@@ -71,4 +71,4 @@ class FakeClock final : public Clock {
 
 }  // namespace brainserve::batching
 
-#endif  // BRAINSERVE_SERVER_BATCHING_FAKE_CLOCK_H_
+#endif  // BRAINSERVE_TESTS_BATCHING_FAKE_CLOCK_H_
