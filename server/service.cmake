@@ -5,6 +5,7 @@
 set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/admission/admission.cc
   ${CMAKE_CURRENT_LIST_DIR}/admission/forward_cost.cc
+  ${CMAKE_CURRENT_LIST_DIR}/admission/update_cost.cc
   ${CMAKE_CURRENT_LIST_DIR}/batched_forward_executor.cc
   ${CMAKE_CURRENT_LIST_DIR}/batching_config.cc
   ${CMAKE_CURRENT_LIST_DIR}/change_audit.cc
@@ -59,6 +60,7 @@ if(TARGET brainserve_batching AND TARGET brainserve_metrics AND TARGET brainserv
       gRPC::grpc++_reflection
       protobuf::libprotobuf
       absl::base
+      absl::cleanup
       absl::flat_hash_map
       absl::flat_hash_set
       absl::span
