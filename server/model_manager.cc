@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "server/admission/update_cost.h"
 #include "server/batched_forward_executor.h"
+#include "server/free_memory.h"
 #include "server/request_validation.h"
 #include "server/store/log_fold.h"
 
@@ -328,9 +329,18 @@ void ModelManager::Retire(std::shared_ptr<ServedModel> model,
   (*removed)->gate().Close(why);
   // Drain off this thread. If the retirer is already stopped (server
   // shutdown), the model's destructor drains when the last user lets go.
+  // Then, once the model is freed (callers that still held it, such as the
+  // deleting handler, let go within a second), its memory is returned to
+  // the OS: glibc would otherwise keep it (free_memory.h).
   retirer_
-      ->Schedule([model = *std::move(removed)] {
+      ->Schedule([model = *std::move(removed)]() mutable {
         model->executor().Shutdown(/*drain=*/true);
+        const std::weak_ptr<ServedModel> freed = model;
+        model.reset();
+        for (int i = 0; i < 200 && !freed.expired(); ++i) {
+          absl::SleepFor(absl::Milliseconds(5));
+        }
+        ReleaseFreeMemory();
       })
       .IgnoreError();
 }

@@ -21,7 +21,8 @@
 //
 // Delete() removes the model from the store, then unpublishes it and hands it
 // to the `retirer` queue, which drains its executor (queued forwards still
-// run).
+// run) and, once the model is freed, returns its memory to the OS
+// (free_memory.h).
 //
 // RestoreAll() (at start, before serving) rebuilds every stored model from
 // its snapshot and replays its log, so versions and parameters continue

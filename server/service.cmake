@@ -14,6 +14,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/exit_deadline.cc
   ${CMAKE_CURRENT_LIST_DIR}/fd_limits.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_batch.cc
+  ${CMAKE_CURRENT_LIST_DIR}/free_memory.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_call.cc
   ${CMAKE_CURRENT_LIST_DIR}/listener_watchdog.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_log.cc
