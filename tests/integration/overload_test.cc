@@ -5,18 +5,20 @@
 // What it asserts, from the server's own histograms (deltas around each
 // phase), and why each is robust on a shared 2-core machine:
 //   - Rejections are answered fast: at least 90% of the RESOURCE_EXHAUSTED
-//     answers took <= 1 ms server-side. The duration histogram is not split
-//     by code, so the count is a lower bound: every admitted request is
-//     assumed to be among the fast ones (measured: > 99% of rejections in
-//     the 10 us bucket).
+//     answers took <= 1 ms server-side (the p90). The duration histogram is
+//     not split by code, so the count is a lower bound: requests <= 1 ms
+//     minus the admitted ones that could have been that fast (one per
+//     batch computed in <= 1 ms; none with this model).
 //   - Admitted requests stay close to unloaded: their p99 is at most
 //     max(2 x the unloaded p99, 25 ms). The admitted p99 is an upper bound
-//     too (the smallest bucket bound that at most 1% of the admitted count,
-//     of all codes, exceeds). The 25 ms floor is there because this cannot
-//     hold tighter on 2 shared cores: with a queue of 2 an admitted request
-//     waits for up to 2 computes, the client shares the cores, and the
-//     buckets step 10 -> 25 -> 50 ms. What it catches is queue bloat: with
-//     the default queue (1024) admitted requests wait hundreds of ms.
+//     too: the smallest bucket bound that at most 1% of the admitted count,
+//     of any code, exceeds. Both p99s are bucket bounds (10, 25, 50 ms...).
+//     With a queue of 1, an admitted request waits for at most one compute
+//     (~10 ms), so its latency is ~2x the unloaded one by construction: the
+//     factor 2 is the queueing theory of a queue of 1, and a queue of 2
+//     already fails it. The floor covers the unloaded p99 landing in the
+//     10 ms bucket on a quiet machine. What it catches is queue bloat: with
+//     the default queue (1024) admitted requests wait seconds.
 //   - RSS bounded: the process grows by less than 64 MiB during overload.
 //   - The server stays SERVING and answers a Forward afterwards.
 #include <unistd.h>
@@ -60,6 +62,7 @@ struct Snapshot {
   double rejected = 0;
   double compute_sum = 0;
   double compute_count = 0;
+  double computes_within_1ms = 0;  // batches that computed in <= 1 ms
 };
 
 Snapshot Take(TestServer& server) {
@@ -86,6 +89,10 @@ Snapshot Take(TestServer& server) {
   s.compute_count =
       MetricValue(text, "brainserve_compute_duration_seconds_count",
                   {{"model", "m"}})
+          .value_or(0);
+  s.computes_within_1ms =
+      MetricValue(text, "brainserve_compute_duration_seconds_bucket",
+                  {{"model", "m"}, {"le", "0.001"}})
           .value_or(0);
   return s;
 }
@@ -129,14 +136,15 @@ TEST(OverloadTest, TenTimesCapacityAgainstASmallQueue) {
   options.engine_threads = 1;  // one core computes, the other serves gRPC
   auto server = TestServer::Start(options);
   ASSERT_NE(server, nullptr);
-  // [256] -> linear(2048) -> 2 x linear(2048): 34 MiB of weights read by
-  // every Forward, ~3 ms on one core; the request is 1 KiB, so refusing one
-  // costs the server little.
+  // [256] -> linear(4096) -> 2 x linear(4096): 132 MiB of weights read by
+  // every Forward, ~10 ms on one core (memory-bound), so 10x the capacity
+  // is ~1000 requests/s: the load generator and the rejections leave the
+  // second core room. The request is 1 KiB, so refusing one costs little.
   ASSERT_TRUE(CreateModel(server->stub(), CreateRequestFromJson(R"({
       "name": "m", "spec": {"input_shape": [256], "layers": [
-        {"linear": {"out_size": 2048}}, {"linear": {"out_size": 2048}},
-        {"linear": {"out_size": 2048}}]},
-      "batching": {"max_batch_size": 1, "max_queue_size": 2}})"))
+        {"linear": {"out_size": 4096}}, {"linear": {"out_size": 4096}},
+        {"linear": {"out_size": 4096}}]},
+      "batching": {"max_batch_size": 1, "max_queue_size": 1}})"))
                   .ok());
   // The request as h2load sends it: the 5-byte gRPC prefix, then the
   // serialized ForwardRequest.
@@ -154,12 +162,12 @@ TEST(OverloadTest, TenTimesCapacityAgainstASmallQueue) {
 
   // Unloaded: one request at a time.
   const Snapshot start = Take(*server);
-  H2load(server->address(), body, {"-n", "400", "-c", "1", "-m", "1"});
+  H2load(server->address(), body, {"-n", "300", "-c", "1", "-m", "1"});
   const Snapshot unloaded = Take(*server);
-  ASSERT_EQ(unloaded.ok - start.ok, 400);
+  ASSERT_EQ(unloaded.ok - start.ok, 300);
   const double compute_s = (unloaded.compute_sum - start.compute_sum) /
                            (unloaded.compute_count - start.compute_count);
-  const double unloaded_p99 = BoundExceededByAtMost(start, unloaded, 4);
+  const double unloaded_p99 = BoundExceededByAtMost(start, unloaded, 3);
   const double capacity = 1.0 / compute_s;
 
   // 10x the capacity: 4 connections, each at 2.5x, for 4 s.
@@ -174,8 +182,11 @@ TEST(OverloadTest, TenTimesCapacityAgainstASmallQueue) {
   const double ok = loaded.ok - unloaded.ok;
   const double rejected = loaded.rejected - unloaded.rejected;
   const double total = loaded.buckets.back() - unloaded.buckets.back();
-  // Requests <= 1 ms, minus every admitted one: rejections that were fast.
-  const double fast = (loaded.buckets[6] - unloaded.buckets[6]) - ok;
+  // Requests <= 1 ms, minus the admitted ones that could have been (one
+  // per batch that computed in <= 1 ms; batches hold one request): a lower
+  // bound on the rejections answered within 1 ms.
+  const double fast = (loaded.buckets[6] - unloaded.buckets[6]) -
+                      (loaded.computes_within_1ms - unloaded.computes_within_1ms);
   const double admitted_p99 = BoundExceededByAtMost(unloaded, loaded, ok / 100);
   std::fprintf(stderr,
                "compute %.2f ms (capacity %.0f/s), offered %d/s; unloaded "
@@ -186,7 +197,7 @@ TEST(OverloadTest, TenTimesCapacityAgainstASmallQueue) {
                rejected, total, 100 * fast / rejected, admitted_p99,
                (rss_after - rss_before) / 1048576.0, out.c_str());
   ASSERT_GT(ok, 0);
-  // Most of the offered load was refused (10x capacity, a queue of 2).
+  // Most of the offered load was refused (10x capacity, a queue of 1).
   EXPECT_GT(rejected, 3 * ok);
   EXPECT_GE(fast, 0.9 * rejected);
   EXPECT_LE(admitted_p99, std::max(2 * unloaded_p99, 0.025));
@@ -197,8 +208,11 @@ TEST(OverloadTest, TenTimesCapacityAgainstASmallQueue) {
   grpc::health::v1::HealthCheckResponse status;
   ASSERT_TRUE(health->Check(Context().get(), check, &status).ok());
   EXPECT_EQ(status.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  // Once the requests still queued when h2load stopped have run.
   v1::ForwardResponse response;
-  EXPECT_TRUE(Forward(server->stub(), forward, &response).ok());
+  EXPECT_TRUE(WaitFor([&] {
+    return Forward(server->stub(), forward, &response).ok();
+  }));
 }
 
 }  // namespace
