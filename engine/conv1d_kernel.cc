@@ -159,6 +159,15 @@ Conv1dKernel::Packed Conv1dKernel::WithBias(const Packed& previous,
   return packed;
 }
 
+int64_t Conv1dKernel::PackedBytes() const {
+  return config_.has_bias ? weight_layouts_.PackedBytes(bias_md_)
+                          : weight_layouts_.PackedBytes(dnnl::memory::desc());
+}
+
+int64_t Conv1dKernel::BiasBytes() const {
+  return config_.has_bias ? static_cast<int64_t>(bias_md_.get_size()) : 0;
+}
+
 void Conv1dKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
   const Plan& plan =

@@ -121,6 +121,14 @@ class Conv1dLayer final : public Layer {
     return weights;
   }
 
+  int64_t DerivedWeightBytes(absl::Span<const bool> changed) const override {
+    if (OnlyChanged(changed, bias_index_)) return kernel_->BiasBytes();
+    // The standardized weight, then its packed layouts and the bias.
+    return NumElements(params()[0].shape) *
+               static_cast<int64_t>(sizeof(float)) +
+           kernel_->PackedBytes();
+  }
+
   void Forward(const LayerWeights* weights, const float* src, float* dst,
                const PassContext& context) const override {
     kernel_->Run(static_cast<const ConvWeights*>(weights)->packed, src, dst,

@@ -132,6 +132,17 @@ class DenseLayer final : public Layer {
     return weights;
   }
 
+  int64_t DerivedWeightBytes(absl::Span<const bool> changed) const override {
+    if (OnlyChanged(changed, bias_index_)) return kernel_->BiasBytes();
+    const bool effective =
+        options_.variant != Variant::kLinear || !options_.factor.empty();
+    const int64_t effective_bytes =
+        effective ? options_.in * options_.out *
+                        static_cast<int64_t>(sizeof(float))
+                  : 0;
+    return effective_bytes + kernel_->PackedBytes();
+  }
+
   void Forward(const LayerWeights* weights, const float* src, float* dst,
                const PassContext& context) const override {
     kernel_->Run(static_cast<const DenseWeights*>(weights)->packed, src, dst,

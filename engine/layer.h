@@ -120,6 +120,14 @@ class Layer {
       absl::Span<const bool> changed) const {
     return PrepareWeights(values);
   }
+  // An upper bound on the bytes UpdateWeights() allocates, kept or
+  // transient (an effective-weight buffer, the packed layouts, a bias copy),
+  // when the parameters flagged in `changed` (params() order) change: what
+  // an update's admission counts before anything is prepared. The default,
+  // for layers without derived weights, is 0.
+  virtual int64_t DerivedWeightBytes(absl::Span<const bool> changed) const {
+    return 0;
+  }
   // Computes dst[rows, *output_shape] from src[rows, *input_shape]
   // (src != dst). Each output row depends only on its input row.
   virtual void Forward(const LayerWeights* weights, const float* src,

@@ -69,6 +69,13 @@ class LayerNormLayer final : public Layer {
     return weights;
   }
 
+  // Any change re-derives both: each present parameter broadcast to the
+  // per-sample shape, then a copy in group order.
+  int64_t DerivedWeightBytes(absl::Span<const bool> changed) const override {
+    const int64_t present = (scale_index_ >= 0) + (bias_index_ >= 0);
+    return present * 2 * input_size() * static_cast<int64_t>(sizeof(float));
+  }
+
   void Forward(const LayerWeights* weights, const float* src, float* dst,
                const PassContext& context) const override {
     const auto* w = static_cast<const NormWeights*>(weights);

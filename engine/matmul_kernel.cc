@@ -79,6 +79,15 @@ MatmulKernel::Packed MatmulKernel::WithBias(const Packed& previous,
   return packed;
 }
 
+int64_t MatmulKernel::PackedBytes() const {
+  return config_.has_bias ? weight_layouts_.PackedBytes(bias_md_)
+                          : weight_layouts_.PackedBytes(dnnl::memory::desc());
+}
+
+int64_t MatmulKernel::BiasBytes() const {
+  return config_.has_bias ? static_cast<int64_t>(bias_md_.get_size()) : 0;
+}
+
 void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
   const Plan& plan =

@@ -49,6 +49,11 @@ class MatmulKernel {
   // dnnl::error.
   Packed WithBias(const Packed& previous, const float* bias) const;
 
+  // Bytes Pack() allocates (every weight layout and the bias), and the bias
+  // alone (what WithBias() allocates; 0 without bias).
+  int64_t PackedBytes() const;
+  int64_t BiasBytes() const;
+
   // Runs `samples` samples (1..max_rows_per_pass). Throws dnnl::error.
   void Run(const Packed& packed, const float* src, float* dst, int64_t samples,
            Workspace& workspace) const;

@@ -171,6 +171,16 @@ class Model {
   // rows, so this stops growing there. Never negative; saturates at INT64_MAX.
   virtual int64_t ForwardScratchBytes(int64_t batch) const { return 0; }
 
+  // An upper bound on the bytes Update() allocates for derived weights
+  // (effective, standardized and packed weights, bias copies, kept or
+  // transient) when the parameters flagged in `changed_params`
+  // (parameter_infos() order) change. New parameter values are not
+  // included. Computed from shapes alone; nothing is allocated.
+  virtual int64_t DerivedWeightBytes(
+      const std::vector<bool>& changed_params) const {
+    return 0;
+  }
+
   // The largest per-sample size (floats) of any layer's input: what one row
   // of an expanded layer_norm mask takes.
   virtual int64_t max_layer_input_size() const { return input_sample_size(); }

@@ -345,6 +345,25 @@ SequentialModel::UpdateImpl(const std::vector<ParameterUpdate>& updates,
   return std::shared_ptr<const ParameterSnapshot>(*std::move(next));
 }
 
+int64_t SequentialModel::DerivedWeightBytes(
+    const std::vector<bool>& changed_params) const {
+  int64_t bytes = 0;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const size_t first = layer_first_param_[i];
+    const size_t count = layers_[i]->params().size();
+    std::unique_ptr<bool[]> changed(new bool[count + 1]);
+    bool any_changed = false;
+    for (size_t p = 0; p < count; ++p) {
+      changed[p] = first + p < changed_params.size() && changed_params[first + p];
+      any_changed = any_changed || changed[p];
+    }
+    if (!any_changed) continue;
+    bytes += layers_[i]->DerivedWeightBytes(
+        absl::MakeConstSpan(changed.get(), count));
+  }
+  return bytes;
+}
+
 absl::Status SequentialModel::ValidateMasks(const MaskMap& masks,
                                             int64_t batch) const {
   for (const auto& [name, mask] : masks) {

@@ -81,6 +81,8 @@ class SequentialModel final : public Model {
                        float* output) const override;
   absl::Status Warmup(int64_t max_batch) const override;
   int64_t ForwardScratchBytes(int64_t batch) const override;
+  int64_t DerivedWeightBytes(
+      const std::vector<bool>& changed_params) const override;
   int64_t max_layer_input_size() const override {
     return max_layer_input_size_;
   }

@@ -33,6 +33,14 @@ PackedWeights WeightLayouts::Pack(const dnnl::memory::desc& plain_md,
   return packed;
 }
 
+int64_t WeightLayouts::PackedBytes(const dnnl::memory::desc& bias_md) const {
+  int64_t bytes = static_cast<int64_t>(bias_md.get_size());
+  for (const dnnl::memory::desc& layout : layouts) {
+    bytes += static_cast<int64_t>(layout.get_size());
+  }
+  return bytes;
+}
+
 dnnl::memory WeightLayouts::PackBias(const dnnl::memory::desc& bias_md,
                                      const float* bias) {
   dnnl::memory packed(bias_md, CpuEngine());

@@ -59,6 +59,10 @@ struct WeightLayouts {
                      const dnnl::memory::desc& bias_md,
                      const float* bias) const;
 
+  // Bytes one Pack() allocates: every layout, plus `bias_md` (pass an empty
+  // desc for none).
+  int64_t PackedBytes(const dnnl::memory::desc& bias_md) const;
+
   // A copy of `bias` (f32, `bias_md`) in memory of its own. Throws
   // dnnl::error.
   static dnnl::memory PackBias(const dnnl::memory::desc& bias_md,

@@ -4,10 +4,13 @@
 #include <cstdio>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/admission/update_cost.h"
 #include "server/batched_forward_executor.h"
+#include "server/free_memory.h"
 #include "server/request_validation.h"
 #include "server/store/log_fold.h"
 
@@ -249,6 +252,15 @@ absl::StatusOr<uint64_t> ModelManager::Update(
     const v1::UpdateParametersRequest& request) {
   const absl::Time start = absl::Now();
   absl::StatusOr<uint64_t> version = [&]() -> absl::StatusOr<uint64_t> {
+    // Before anything is decoded or copied: the update's peak beyond the
+    // current snapshot is held against the total byte limit while it runs.
+    const admission::UpdateCost cost = admission::EstimateUpdateCost(
+        model->engine(), request, /*replace_moves=*/!store_->shared());
+    const int64_t held = cost.total_bytes();
+    absl::Status admitted =
+        registry_->HoldUpdateBytes(model->name(), held, cost.Breakdown());
+    if (!admitted.ok()) return admitted;
+    absl::Cleanup release = [&] { registry_->ReleaseUpdateBytes(held); };
     absl::StatusOr<std::vector<engine::ParameterUpdate>> updates =
         ValidateUpdates(request, model->engine(), model->layer_names());
     if (!updates.ok()) return updates.status();
@@ -320,9 +332,18 @@ void ModelManager::Retire(std::shared_ptr<ServedModel> model,
   (*removed)->gate().Close(why);
   // Drain off this thread. If the retirer is already stopped (server
   // shutdown), the model's destructor drains when the last user lets go.
+  // Then, once the model is freed (callers that still held it, such as the
+  // deleting handler, let go within a second), its memory is returned to
+  // the OS: glibc would otherwise keep it (free_memory.h).
   retirer_
-      ->Schedule([model = *std::move(removed)] {
+      ->Schedule([model = *std::move(removed)]() mutable {
         model->executor().Shutdown(/*drain=*/true);
+        const std::weak_ptr<ServedModel> freed = model;
+        model.reset();
+        for (int i = 0; i < 200 && !freed.expired(); ++i) {
+          absl::SleepFor(absl::Milliseconds(5));
+        }
+        ReleaseFreeMemory();
       })
       .IgnoreError();
 }

@@ -21,7 +21,8 @@
 //
 // Delete() removes the model from the store, then unpublishes it and hands it
 // to the `retirer` queue, which drains its executor (queued forwards still
-// run).
+// run) and, once the model is freed, returns its memory to the OS
+// (free_memory.h).
 //
 // RestoreAll() (at start, before serving) rebuilds every stored model from
 // its snapshot and replays its log, so versions and parameters continue
@@ -113,7 +114,12 @@ class ModelManager {
   absl::StatusOr<std::shared_ptr<ServedModel>> Create(
       const v1::CreateModelRequest& request);
 
-  // Returns the new version. INVALID_ARGUMENT / NOT_FOUND from validation,
+  // Returns the new version. RESOURCE_EXHAUSTED (naming
+  // --max_total_parameter_bytes and the cost) if the update's peak memory
+  // (admission/update_cost.h) does not fit the total byte limit beside every
+  // served model and the updates in progress: checked before the request is
+  // decoded, so a refused update allocates nothing and the model keeps
+  // serving its current version. INVALID_ARGUMENT / NOT_FOUND from validation,
   // FAILED_PRECONDITION on an expected_version mismatch, NOT_FOUND if the
   // model was deleted meanwhile, UNAVAILABLE / INTERNAL (store). Records
   // brainserve_parameter_updates_total / _duration_seconds and the version.

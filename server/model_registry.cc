@@ -62,6 +62,29 @@ void ModelRegistry::Unreserve(const std::string& name) {
   reserved_.erase(it);
 }
 
+absl::Status ModelRegistry::HoldUpdateBytes(absl::string_view name,
+                                            int64_t bytes,
+                                            absl::string_view breakdown) {
+  absl::MutexLock lock(&mu_);
+  const int64_t others = total_parameter_bytes_;
+  if (bytes > limits_.max_total_parameter_bytes - others) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "update of model '", name, "' needs ", bytes, " bytes while it is "
+        "prepared (", breakdown, "); with the ", others,
+        " bytes held by served models and updates in progress that exceeds "
+        "--max_total_parameter_bytes=",
+        limits_.max_total_parameter_bytes,
+        "; update fewer parameters per request"));
+  }
+  total_parameter_bytes_ += bytes;
+  return absl::OkStatus();
+}
+
+void ModelRegistry::ReleaseUpdateBytes(int64_t bytes) {
+  absl::MutexLock lock(&mu_);
+  total_parameter_bytes_ -= bytes;
+}
+
 void ModelRegistry::Publish(std::shared_ptr<ServedModel> model) {
   absl::MutexLock lock(&mu_);
   auto it = reserved_.find(model->name());

@@ -11,6 +11,10 @@
 //                           max_total_parameter_bytes;
 //   Publish(model)       -> the model is served (cannot fail);
 //   Unreserve(name)      after a failed creation (releases the bytes).
+// An update holds its transient bytes (the update's peak beyond the current
+// snapshot, admission/update_cost.h) against max_total_parameter_bytes while
+// it is prepared: HoldUpdateBytes() -> RESOURCE_EXHAUSTED naming
+// --max_total_parameter_bytes and the cost, ReleaseUpdateBytes() after.
 // Remove() unpublishes a model: new lookups get NOT_FOUND while callers that
 // already hold the shared_ptr finish normally.
 //
@@ -62,6 +66,12 @@ class ModelRegistry {
   // `name` must be reserved; holds `bytes` of the limits for it.
   absl::Status ReserveBytes(const std::string& name, int64_t bytes);
   void Unreserve(const std::string& name);
+  // Holds `bytes` of max_total_parameter_bytes for an update of `name`
+  // (for the message); release them with ReleaseUpdateBytes(bytes).
+  // `breakdown` explains the bytes in the message.
+  absl::Status HoldUpdateBytes(absl::string_view name, int64_t bytes,
+                               absl::string_view breakdown);
+  void ReleaseUpdateBytes(int64_t bytes);
   // `model->name()` must be reserved (with its bytes); serves it.
   void Publish(std::shared_ptr<ServedModel> model);
 
@@ -89,7 +99,7 @@ class ModelRegistry {
       ABSL_GUARDED_BY(mu_);
   // Names being created -> the bytes they hold (0 until ReserveBytes).
   absl::flat_hash_map<std::string, int64_t> reserved_ ABSL_GUARDED_BY(mu_);
-  // Served and reserved bytes.
+  // Served and reserved bytes, and those held by updates in progress.
   int64_t total_parameter_bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/admission/admission.h"
 #include "server/auth/method_roles.h"
 #include "server/change_audit.h"
 #include "server/forward_call.h"
@@ -65,15 +66,31 @@ ModelServiceImpl::ModelServiceImpl(
       authorizer_(authorizer),
       audit_log_(audit_log) {}
 
-absl::Status ModelServiceImpl::Admit(grpc::CallbackServerContext* context,
-                                     absl::string_view method) const {
-  return authorizer_->Authorize(*context, method);
+absl::Status ModelServiceImpl::AdmitSize(
+    absl::string_view method,
+    const google::protobuf::MessageLite& request) const {
+  const admission::RequestKind kind =
+      method == methods::kForward ? admission::RequestKind::kForward
+      : method == methods::kUpdateParameters
+          ? admission::RequestKind::kUpdate
+          : admission::RequestKind::kOther;
+  return admission::AdmitRequestSize(
+      manager_->admission_limits(), kind, method,
+      static_cast<int64_t>(request.ByteSizeLong()));
 }
 
-absl::Status ModelServiceImpl::AdmitChange(grpc::CallbackServerContext* context,
-                                           absl::string_view method,
-                                           auth::AuditEvent event,
-                                           RpcRecorder& recorder) const {
+absl::Status ModelServiceImpl::Admit(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    const google::protobuf::MessageLite& request) const {
+  absl::Status status = authorizer_->Authorize(*context, method);
+  if (!status.ok()) return status;
+  return AdmitSize(method, request);
+}
+
+absl::Status ModelServiceImpl::AdmitChange(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    const google::protobuf::MessageLite& request, auth::AuditEvent event,
+    RpcRecorder& recorder) const {
   auth::Caller caller;
   absl::Status status = authorizer_->Authorize(*context, method, &caller);
   AddCaller(caller, &event);
@@ -81,7 +98,8 @@ absl::Status ModelServiceImpl::AdmitChange(grpc::CallbackServerContext* context,
   event.peer = std::move(origin.peer);
   event.tls_subject = std::move(origin.tls_subject);
   recorder.Audit(audit_log_, std::move(event));
-  return status;
+  if (!status.ok()) return status;
+  return AdmitSize(method, request);
 }
 
 absl::StatusOr<std::shared_ptr<ServedModel>> ModelServiceImpl::Lookup(
@@ -96,7 +114,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::CreateModel(
     v1::ModelInfo* response) {
   auto recorder =
       std::make_shared<RpcRecorder>(reporter_, Method::kCreateModel);
-  absl::Status admitted = AdmitChange(context, methods::kCreateModel,
+  absl::Status admitted = AdmitChange(context, methods::kCreateModel, *request,
                                       AuditEventFor(*request), *recorder);
   if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   return FinishOnQueue(admin_queue_, context, std::move(recorder),
@@ -116,7 +134,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetModel(
     grpc::CallbackServerContext* context, const v1::GetModelRequest* request,
     v1::ModelInfo* response) {
   auto recorder = std::make_shared<RpcRecorder>(reporter_, Method::kGetModel);
-  absl::Status admitted = Admit(context, methods::kGetModel);
+  absl::Status admitted = Admit(context, methods::kGetModel, *request);
   if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reader_->Find(request->name(), "name", request->min_version(),
@@ -136,7 +154,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::ListModels(
     grpc::CallbackServerContext* context, const v1::ListModelsRequest* request,
     v1::ListModelsResponse* response) {
   RpcRecorder recorder(reporter_, Method::kListModels);
-  absl::Status admitted = Admit(context, methods::kListModels);
+  absl::Status admitted = Admit(context, methods::kListModels, *request);
   if (!admitted.ok()) return FinishNow(context, recorder, admitted);
   for (const std::shared_ptr<ServedModel>& model : registry_->List()) {
     model->FillInfo(response->add_models());
@@ -150,7 +168,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::DeleteModel(
   // Recorded with model="": the model's own series are gone once it is.
   auto recorder =
       std::make_shared<RpcRecorder>(reporter_, Method::kDeleteModel);
-  absl::Status admitted = AdmitChange(context, methods::kDeleteModel,
+  absl::Status admitted = AdmitChange(context, methods::kDeleteModel, *request,
                                       AuditEventFor(*request), *recorder);
   if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   return FinishOnQueue(admin_queue_, context, std::move(recorder),
@@ -170,7 +188,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::Forward(
     grpc::CallbackServerContext* context, const v1::ForwardRequest* request,
     v1::ForwardResponse* response) {
   RpcRecorder recorder(reporter_, Method::kForward);
-  absl::Status admitted = Admit(context, methods::kForward);
+  absl::Status admitted = Admit(context, methods::kForward, *request);
   if (!admitted.ok()) return FinishNow(context, recorder, admitted);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto shared_recorder = std::make_shared<RpcRecorder>(std::move(recorder));
@@ -207,8 +225,9 @@ grpc::ServerUnaryReactor* ModelServiceImpl::UpdateParameters(
     v1::UpdateParametersResponse* response) {
   auto recorder =
       std::make_shared<RpcRecorder>(reporter_, Method::kUpdateParameters);
-  absl::Status admitted = AdmitChange(context, methods::kUpdateParameters,
-                                      AuditEventFor(*request), *recorder);
+  absl::Status admitted =
+      AdmitChange(context, methods::kUpdateParameters, *request,
+                  AuditEventFor(*request), *recorder);
   if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       Lookup(request->model(), "model");
@@ -250,7 +269,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetParameters(
     v1::GetParametersResponse* response) {
   auto recorder =
       std::make_shared<RpcRecorder>(reporter_, Method::kGetParameters);
-  absl::Status admitted = Admit(context, methods::kGetParameters);
+  absl::Status admitted = Admit(context, methods::kGetParameters, *request);
   if (!admitted.ok()) return FinishNow(context, *recorder, admitted);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reader_->Find(request->model(), "model", request->min_version(),

@@ -85,15 +85,22 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
       v1::GetParametersResponse* response) override;
 
  private:
-  // The authorization check every handler starts with.
+  // The authorization check every handler starts with, then the request's
+  // size against its method's cap (admission::AdmitRequestSize).
   absl::Status Admit(grpc::CallbackServerContext* context,
-                     absl::string_view method) const;
+                     absl::string_view method,
+                     const google::protobuf::MessageLite& request) const;
   // Admit() for a change: also gives `recorder` the call's audit record
   // (`event` plus caller and origin), written when the call completes,
   // whether it was refused, failed or succeeded.
   absl::Status AdmitChange(grpc::CallbackServerContext* context,
-                           absl::string_view method, auth::AuditEvent event,
+                           absl::string_view method,
+                           const google::protobuf::MessageLite& request,
+                           auth::AuditEvent event,
                            RpcRecorder& recorder) const;
+  // The request's size against its method's cap.
+  absl::Status AdmitSize(absl::string_view method,
+                         const google::protobuf::MessageLite& request) const;
 
   // Validates the name in `field` and finds the model.
   absl::StatusOr<std::shared_ptr<ServedModel>> Lookup(

@@ -91,6 +91,10 @@ absl::Status Server::Start() {
   manager_options.admission.max_layers = options_.max_layers;
   manager_options.update_workers = update_queue_.get();
   manager_options.max_pending_updates = options_.max_pending_updates;
+  manager_options.admission.max_forward_message_bytes =
+      options_.max_forward_message_bytes;
+  manager_options.admission.max_update_message_bytes =
+      options_.max_update_message_bytes;
   manager_ = std::make_unique<ModelManager>(
       manager_options, registry_.get(), reporter_.get(), budget_.get(),
       store_.get(), retirer_.get(), maintenance_.get(), timer_.get());
@@ -211,7 +215,7 @@ void Server::NewServices() {
       reporter_.get(), reader_.get(), security_->authorizer(),
       security_->audit_log());
   inference_service_ = std::make_unique<inference_protocol::InferenceService>(
-      protocol_.get(), security_->authorizer());
+      protocol_.get(), security_->authorizer(), manager_->admission_limits());
 }
 
 std::unique_ptr<grpc::Server> Server::BuildGrpcServer(
@@ -242,8 +246,10 @@ std::unique_ptr<grpc::Server> Server::BuildGrpcServer(
   builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
                              static_cast<int>(options_.handshake_timeout_ms));
   builder.AddListeningPort(address, security_->ListenerCredentials(), port);
-  builder.SetMaxReceiveMessageSize(
-      static_cast<int>(options_.max_message_bytes));
+  // gRPC 1.51 has one receive cap per server: the largest per-method cap.
+  // Each handler then checks its own method's cap (AdmitRequestSize).
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      admission::MaxReceiveMessageBytes(manager_->admission_limits())));
   builder.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
   builder.RegisterService(service_.get());
   builder.RegisterService(inference_service_.get());
@@ -355,6 +361,8 @@ absl::Status Server::StartHttp() {
   backends.update_queue = update_queue_.get();
   backends.reporter = reporter_.get();
   http::HttpServerOptions http_options = options_.http;
+  http_options.max_infer_body_bytes = options_.max_forward_message_bytes;
+  http_options.max_update_body_bytes = options_.max_update_message_bytes;
   http_options.tls_cert_file = options_.tls_cert_file;
   http_options.tls_key_file = options_.tls_key_file;
   http_options.tls_client_ca_file = options_.tls_client_ca_file;

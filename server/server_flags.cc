@@ -25,9 +25,23 @@ ABSL_FLAG(std::string, models_file, "",
           "JSON list of CreateModelRequest (protobuf JSON mapping) created at "
           "start; a bad file fails start-up.");
 ABSL_FLAG(int64_t, max_message_bytes, int64_t{64} << 20,
-          "Largest gRPC message received or sent, in bytes. A Forward or "
-          "GetParameters whose response would be larger is refused "
-          "RESOURCE_EXHAUSTED before it is computed.");
+          "Largest gRPC message sent, in bytes: a Forward or GetParameters "
+          "whose response would be larger is refused RESOURCE_EXHAUSTED "
+          "before it is computed. Also the largest request of the methods "
+          "without a cap of their own (CreateModel, GetModel, ...).");
+ABSL_FLAG(int64_t, max_forward_message_bytes,
+          brainserve::server::ServerOptions().max_forward_message_bytes,
+          "Largest Forward or ModelInfer request (gRPC message, or the body "
+          "of POST /v2/models/{m}/infer), in bytes; larger is "
+          "RESOURCE_EXHAUSTED (HTTP 413). gRPC receives up to the largest of "
+          "the three message caps before any per-method check, so a message "
+          "under that is buffered whole first; one over it is refused by "
+          "gRPC, also after it was buffered (see server/README.md).");
+ABSL_FLAG(int64_t, max_update_message_bytes,
+          brainserve::server::ServerOptions().max_update_message_bytes,
+          "Largest UpdateParameters request (gRPC message, or the body of "
+          "POST /v1/models/{m}/parameters), in bytes; larger is "
+          "RESOURCE_EXHAUSTED (HTTP 413).");
 ABSL_FLAG(int64_t, max_request_memory_bytes,
           brainserve::server::ServerOptions().max_request_memory_bytes,
           "Most bytes one Forward, or one batch of Forwards, may allocate "
@@ -181,6 +195,10 @@ ServerOptions ServerOptionsFromFlags() {
   options.http.max_body_bytes = absl::GetFlag(FLAGS_http_max_body_bytes);
   options.models_file = absl::GetFlag(FLAGS_models_file);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.max_forward_message_bytes =
+      absl::GetFlag(FLAGS_max_forward_message_bytes);
+  options.max_update_message_bytes =
+      absl::GetFlag(FLAGS_max_update_message_bytes);
   options.engine_threads = absl::GetFlag(FLAGS_engine_threads);
   options.max_request_memory_bytes =
       absl::GetFlag(FLAGS_max_request_memory_bytes);

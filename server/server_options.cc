@@ -1,6 +1,7 @@
 #include "server/server_options.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -25,6 +26,16 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
     status = absl::InvalidArgumentError(
         absl::StrCat("--max_message_bytes: ", options.max_message_bytes,
                      ", must be <= ", INT32_MAX));
+  }
+  for (const auto& [flag, value] :
+       {std::pair<const char*, int64_t>{"max_forward_message_bytes",
+                                        options.max_forward_message_bytes},
+        {"max_update_message_bytes", options.max_update_message_bytes}}) {
+    if (status.ok()) status = AtLeast(flag, value, 1024);
+    if (status.ok() && value > INT32_MAX) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "--", flag, ": ", value, ", must be <= ", INT32_MAX));
+    }
   }
   if (status.ok()) {
     status = AtLeast("max_request_memory_bytes",

@@ -22,8 +22,16 @@ struct ServerOptions {
   std::string metrics_listen_address = "0.0.0.0:9464";
   // The HTTP/REST front end (listen_address "" disables it).
   http::HttpServerOptions http;
-  // Largest gRPC message received or sent, in bytes.
+  // Largest gRPC message sent (responses), and largest request of every
+  // method without a cap of its own, in bytes.
   int64_t max_message_bytes = int64_t{64} << 20;
+  // Largest Forward / ModelInfer request (gRPC message, or HTTP infer body),
+  // and largest UpdateParameters request (gRPC message, or HTTP parameters
+  // body), in bytes. gRPC's own receive cap is the largest of these and
+  // max_message_bytes; each method is then checked against its own on
+  // arrival (RESOURCE_EXHAUSTED naming the flag and the size).
+  int64_t max_forward_message_bytes = int64_t{16} << 20;
+  int64_t max_update_message_bytes = int64_t{64} << 20;
   // Admission by cost (server/admission): the most bytes one Forward, or
   // one batch, may allocate (input, output and response copies,
   // activations, workspace); more is RESOURCE_EXHAUSTED before anything is

@@ -5,6 +5,7 @@
 set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/admission/admission.cc
   ${CMAKE_CURRENT_LIST_DIR}/admission/forward_cost.cc
+  ${CMAKE_CURRENT_LIST_DIR}/admission/update_cost.cc
   ${CMAKE_CURRENT_LIST_DIR}/batched_forward_executor.cc
   ${CMAKE_CURRENT_LIST_DIR}/batching_config.cc
   ${CMAKE_CURRENT_LIST_DIR}/change_audit.cc
@@ -13,6 +14,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/exit_deadline.cc
   ${CMAKE_CURRENT_LIST_DIR}/fd_limits.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_batch.cc
+  ${CMAKE_CURRENT_LIST_DIR}/free_memory.cc
   ${CMAKE_CURRENT_LIST_DIR}/forward_call.cc
   ${CMAKE_CURRENT_LIST_DIR}/listener_watchdog.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_log.cc
@@ -60,6 +62,7 @@ if(TARGET brainserve_batching AND TARGET brainserve_metrics AND TARGET brainserv
       gRPC::grpc++_reflection
       protobuf::libprotobuf
       absl::base
+      absl::cleanup
       absl::flat_hash_map
       absl::flat_hash_set
       absl::span

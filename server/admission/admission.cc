@@ -93,6 +93,30 @@ absl::Status AdmitModelWarmup(const AdmissionLimits& limits,
       limits.max_request_memory_bytes, "; ", advice));
 }
 
+int64_t MaxReceiveMessageBytes(const AdmissionLimits& limits) {
+  return std::max({limits.max_forward_message_bytes,
+                   limits.max_update_message_bytes,
+                   limits.max_response_bytes});
+}
+
+absl::Status AdmitRequestSize(const AdmissionLimits& limits, RequestKind kind,
+                              absl::string_view method,
+                              int64_t request_bytes) {
+  int64_t cap = limits.max_response_bytes;
+  absl::string_view flag = "--max_message_bytes";
+  if (kind == RequestKind::kForward) {
+    cap = limits.max_forward_message_bytes;
+    flag = "--max_forward_message_bytes";
+  } else if (kind == RequestKind::kUpdate) {
+    cap = limits.max_update_message_bytes;
+    flag = "--max_update_message_bytes";
+  }
+  if (request_bytes <= cap) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat(method, ": the request is ", request_bytes,
+                   " bytes, over ", flag, "=", cap));
+}
+
 absl::Status AdmitParametersResponse(const AdmissionLimits& limits,
                                      absl::string_view model_name,
                                      int64_t response_bytes) {

@@ -34,7 +34,28 @@ struct AdmissionLimits {
   int64_t max_response_bytes = int64_t{64} << 20;
   // Most layers in one model's spec. --max_layers.
   int64_t max_layers = 1000;
+  // Largest received request, per method: Forward and ModelInfer
+  // (--max_forward_message_bytes), UpdateParameters
+  // (--max_update_message_bytes); every other method is capped by
+  // max_response_bytes (--max_message_bytes).
+  int64_t max_forward_message_bytes = int64_t{16} << 20;
+  int64_t max_update_message_bytes = int64_t{64} << 20;
 };
+
+// Which per-method receive cap a request falls under.
+enum class RequestKind { kForward, kUpdate, kOther };
+
+// The receive cap gRPC enforces for the whole server (it has no per-method
+// cap): the largest of the per-method caps. A message over it is refused by
+// gRPC itself (RESOURCE_EXHAUSTED); one under it is checked per method by
+// AdmitRequestSize() as soon as the handler sees it.
+int64_t MaxReceiveMessageBytes(const AdmissionLimits& limits);
+
+// OK if a received request of `request_bytes` bytes (its serialized size,
+// or an HTTP body's length) fits the cap of its kind; RESOURCE_EXHAUSTED
+// naming `method`, the size and the flag otherwise.
+absl::Status AdmitRequestSize(const AdmissionLimits& limits, RequestKind kind,
+                              absl::string_view method, int64_t request_bytes);
 
 // OK if a Forward of `rows` rows with masks on `mask_layers` layers fits
 // both the memory budget and the largest sent message.

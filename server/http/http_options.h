@@ -17,6 +17,14 @@ struct HttpServerOptions {
   int threads = 64;
   // Largest request body, in bytes; a larger one is answered 413.
   int64_t max_body_bytes = int64_t{64} << 20;
+  // Per route, the gRPC methods' caps (the server sets them from
+  // --max_forward_message_bytes and --max_update_message_bytes): the body of
+  // POST /v2/models/{m}[/versions/{v}]/infer and of
+  // POST /v1/models/{m}/parameters. A declared Content-Length over the cap
+  // is answered 413 naming the flag before the body is read; 0 = only
+  // max_body_bytes.
+  int64_t max_infer_body_bytes = 0;
+  int64_t max_update_body_bytes = 0;
   // An idle keep-alive connection is closed after this many seconds (also
   // the longest an idle connection delays shutdown).
   int keep_alive_timeout_seconds = 5;

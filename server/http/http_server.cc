@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
@@ -41,6 +42,21 @@ HostPort SplitHostPort(const std::string& address) {
     out.port = port;
   }
   return out;
+}
+
+// The per-route body cap of `request` (0: none) and the flag that sets it.
+std::pair<int64_t, const char*> RouteBodyCap(const HttpServerOptions& options,
+                                             const httplib::Request& request) {
+  if (request.method != "POST") return {0, ""};
+  const std::string& path = request.path;
+  if (absl::StartsWith(path, "/v2/models/") && absl::EndsWith(path, "/infer")) {
+    return {options.max_infer_body_bytes, "--max_forward_message_bytes"};
+  }
+  if (absl::StartsWith(path, "/v1/models/") &&
+      absl::EndsWith(path, "/parameters")) {
+    return {options.max_update_body_bytes, "--max_update_message_bytes"};
+  }
+  return {0, ""};
 }
 
 void FillLibraryError(const httplib::Request& request,
@@ -129,6 +145,27 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     self->listen_socket_ = sock;  // the last one created is the one bound
   });
   server.set_error_handler(FillLibraryError);
+  // Runs before the body is read: a declared Content-Length over its
+  // route's cap is refused without reading it, and the connection closed.
+  server.set_pre_routing_handler(
+      [self](const httplib::Request& request, httplib::Response& response) {
+        const auto [cap, flag] = RouteBodyCap(self->options_, request);
+        int64_t length = 0;
+        if (cap <= 0 || !request.has_header("Content-Length") ||
+            !absl::SimpleAtoi(request.get_header_value("Content-Length"),
+                              &length) ||
+            length <= cap) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        response.status = 413;
+        response.set_header("Connection", "close");
+        response.set_content(
+            ErrorJson(absl::StrCat(request.method, " ", request.path,
+                                   ": the body is ", length, " bytes, over ",
+                                   flag, "=", cap)),
+            "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      });
   server.set_exception_handler([](const httplib::Request&,
                                   httplib::Response& response,
                                   std::exception_ptr error) {

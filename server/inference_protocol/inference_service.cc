@@ -19,8 +19,9 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
 namespace methods = auth::methods;
 
 InferenceService::InferenceService(const InferenceProtocol* protocol,
-                                   const auth::GrpcAuthorizer* authorizer)
-    : protocol_(protocol), authorizer_(authorizer) {}
+                                   const auth::GrpcAuthorizer* authorizer,
+                                   const admission::AdmissionLimits& limits)
+    : protocol_(protocol), authorizer_(authorizer), limits_(limits) {}
 
 grpc::ServerUnaryReactor* InferenceService::ServerLive(
     grpc::CallbackServerContext* context, const inference::ServerLiveRequest*,
@@ -76,8 +77,13 @@ grpc::ServerUnaryReactor* InferenceService::ModelInfer(
     const inference::ModelInferRequest* request,
     inference::ModelInferResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  protocol_->Infer(authorizer_->Authorize(*context, methods::kModelInfer),
-                   request, response, context, absl::InfiniteFuture(),
+  absl::Status admitted = authorizer_->Authorize(*context, methods::kModelInfer);
+  if (admitted.ok()) {
+    admitted = admission::AdmitRequestSize(
+        limits_, admission::RequestKind::kForward, methods::kModelInfer,
+        static_cast<int64_t>(request->ByteSizeLong()));
+  }
+  protocol_->Infer(admitted, request, response, context, absl::InfiniteFuture(),
                    [reactor](const absl::Status&, const grpc::Status& status) {
                      reactor->Finish(status);
                    });

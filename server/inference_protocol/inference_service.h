@@ -14,6 +14,7 @@
 #define BRAINSERVE_SERVER_INFERENCE_PROTOCOL_INFERENCE_SERVICE_H_
 
 #include "inference/grpc_predict_v2.grpc.pb.h"
+#include "server/admission/admission.h"
 #include "server/auth/grpc_authorizer.h"
 #include "server/inference_protocol/inference_protocol.h"
 
@@ -24,8 +25,11 @@ class InferenceService final
  public:
   // `authorizer` must not be null (it admits everyone when authentication
   // is off).
+  // ModelInfer requests over `limits.max_forward_message_bytes` are
+  // RESOURCE_EXHAUSTED (after authorization, before anything else).
   InferenceService(const InferenceProtocol* protocol,
-                   const auth::GrpcAuthorizer* authorizer);
+                   const auth::GrpcAuthorizer* authorizer,
+                   const admission::AdmissionLimits& limits);
 
   grpc::ServerUnaryReactor* ServerLive(
       grpc::CallbackServerContext* context,
@@ -55,6 +59,7 @@ class InferenceService final
  private:
   const InferenceProtocol* const protocol_;
   const auth::GrpcAuthorizer* const authorizer_;
+  const admission::AdmissionLimits limits_;
 };
 
 }  // namespace brainserve::server::inference_protocol

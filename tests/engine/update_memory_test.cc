@@ -85,6 +85,17 @@ TEST(UpdateMemoryTest, ABiasUpdateOnA256MiBLayerCostsAboutTheBias) {
   RecordProperty("weight_update_peak_extra_bytes",
                  std::to_string(weight_peak_extra));
   EXPECT_GE(weight_peak_extra, 2 * (derived_bytes - bias_bytes));
+
+  // What admission counts before an update (issue 12): the derived weights
+  // from shapes alone. A bias change costs its packed bias; a weight change
+  // at least the packed weight and bias, and the estimate plus the new
+  // value covers the measured peak (4 MiB of allocator slack).
+  EXPECT_EQ((*model)->DerivedWeightBytes({false, true}), bias_bytes);
+  const int64_t weight_derived = (*model)->DerivedWeightBytes({true, false});
+  EXPECT_GE(weight_derived, derived_bytes);
+  EXPECT_LE(weight_peak_extra, kWidth * kWidth * int64_t{sizeof(float)} +
+                                   weight_derived + (int64_t{4} << 20));
+  EXPECT_EQ((*model)->DerivedWeightBytes({false, false}), 0);
 }
 
 }  // namespace

@@ -220,6 +220,12 @@ std::string HttpGet(int port, const std::string& path) {
 
 HttpResponse HttpRequest(int port, const std::string& path,
                          const std::string& extra_headers) {
+  return HttpSend(port, absl::StrCat("GET ", path,
+                                     " HTTP/1.0\r\nHost: 127.0.0.1\r\n",
+                                     extra_headers, "\r\n"));
+}
+
+HttpResponse HttpSend(int port, const std::string& request) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return {};
   sockaddr_in addr{};
@@ -228,9 +234,6 @@ HttpResponse HttpRequest(int port, const std::string& path,
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string response;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string request =
-        absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n",
-                     extra_headers, "\r\n");
     if (send(fd, request.data(), request.size(), 0) ==
         static_cast<ssize_t>(request.size())) {
       char buffer[65536];

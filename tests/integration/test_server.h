@@ -109,6 +109,10 @@ struct HttpResponse {
 HttpResponse HttpRequest(int port, const std::string& path,
                          const std::string& extra_headers = "");
 
+// Sends `request` (raw HTTP/1.x, head and any body) and reads the response
+// until the server closes the connection.
+HttpResponse HttpSend(int port, const std::string& request);
+
 // The repository's root (for examples/ and tests/data/).
 std::string SourcePath(const std::string& relative);
 
