@@ -7,9 +7,13 @@
 # the 4 MiB fc2/weight (a gradient push). brainserve-loadgen alternates
 # 1-second segments without updates (baseline) and with them, so both see the
 # same background; the figure is updates p99 / baseline p99 of the same run.
-# Two servers run side by side on the durable store (sqlite, fsync on), one
-# per --background_nice value in POLICIES, and every run alternates between
-# them, so the scheduling policy is compared under the same noise.
+# Servers run side by side on the durable store (sqlite, fsync on), one per
+# policy in POLICIES, and every run alternates between them, so the policies
+# are compared under the same noise. A policy is niceN (--background_nice=N),
+# optionally +heap: glibc's mmap and trim thresholds fixed at 1 GiB
+# (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_), so an update's multi-MiB
+# buffers are reused heap memory instead of fresh pages (docs/PERFORMANCE.md
+# §4 found first-touch page faults dominate an update on this VM).
 #
 #   tests/bench/run_update_report.sh                  # ~15 min on 2 cores
 #   QUICK=1 REPEATS=1 tests/bench/run_update_report.sh  # smoke run, ~3 min
@@ -20,8 +24,8 @@
 #   OUT_DIR     results (default $BUILD_DIR/update-report)
 #   REPEATS     runs of every cell; tables show the median and range (2)
 #   PERCENTS    forward rates in % of the closed-loop peak ("25 50 70")
-#   POLICIES    --background_nice values compared ("10 0"; the first is the
-#               default)
+#   POLICIES    policies compared ("nice10 nice0 nice10+heap"; the first is
+#               the server's default)
 #   QUICK       1 = short windows (checks the script, not the numbers)
 #   SKIP_BUILD  1 = use the binaries already in BUILD_DIR
 set -euo pipefail
@@ -31,7 +35,7 @@ BUILD=${BUILD_DIR:-$REPO/build-release}
 OUT=${OUT_DIR:-$BUILD/update-report}
 REPEATS=${REPEATS:-2}
 PERCENTS=${PERCENTS:-25 50 70}
-POLICIES=${POLICIES:-10 0}
+POLICIES=${POLICIES:-nice10 nice0 nice10+heap}
 QUICK=${QUICK:-0}
 PY=/usr/bin/python3
 MODELS=$REPO/tests/bench/serving_models.json
@@ -74,15 +78,23 @@ date -u '+%Y-%m-%d %H:%M UTC' >"$OUT/date.txt"
 } >"$OUT/machine.txt"
 
 # One idle server per policy; only the one under load uses the CPU.
-for nice in $POLICIES; do
-  start_server "nice$nice" --store="sqlite:$OUT/nice$nice.db" --background_nice="$nice"
-  GRPC[$nice]=$GRPC_PORT METRICS[$nice]=$METRICS_PORT PIDS[$nice]=$SERVER_PID
+declare -A ENVS
+for policy in $POLICIES; do
+  nice=${policy%%+*}; nice=${nice#nice}
+  SERVER_ENV=()
+  case $policy in
+    *+heap) SERVER_ENV=(MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824) ;;
+  esac
+  ENVS[$policy]="${SERVER_ENV[*]}"
+  start_server "${policy//+/_}" --store="sqlite:$OUT/${policy//+/_}.db" --background_nice="$nice"
+  GRPC[$policy]=$GRPC_PORT METRICS[$policy]=$METRICS_PORT PIDS[$policy]=$SERVER_PID
 done
-SERVER_PID=""
+SERVER_PID="" SERVER_ENV=()
 
-use() {  # use NICE: the server later lg calls talk to
+use() {  # use POLICY: the server later lg calls talk to
   GRPC_PORT=${GRPC[$1]} METRICS_PORT=${METRICS[$1]}
-  SERVER_FLAGS="--models_file=tests/bench/serving_models.json --store=sqlite:STATE.db --background_nice=$1"
+  local nice=${1%%+*}
+  SERVER_FLAGS="${ENVS[$1]:+${ENVS[$1]} }--models_file=tests/bench/serving_models.json --store=sqlite:STATE.db --background_nice=${nice#nice}"
 }
 
 first=${POLICIES%% *}
@@ -104,13 +116,14 @@ echo "$PEAK" >"$OUT/peak.txt"
 for rep in $(seq "$REPEATS"); do
   for pct in $PERCENTS; do
     RATE=$((PEAK * pct / 100))
-    for nice in $POLICIES; do
-      use "$nice"
-      log "repeat $rep/$REPEATS: $RATE req/s ($pct% of $PEAK), background_nice $nice"
-      lg "p${pct}_all_nice${nice}_r$rep" --model=w2_batch64 --request-rate=$RATE \
+    for policy in $POLICIES; do
+      use "$policy"
+      tag=${policy//+/_}
+      log "repeat $rep/$REPEATS: $RATE req/s ($pct% of $PEAK), $policy"
+      lg "p${pct}_all_${tag}_r$rep" --model=w2_batch64 --request-rate=$RATE \
         --arrival=poisson --update-rate=10 --update-mode=replace "${UPDATE_MEASURE[@]}" \
         --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
-      lg "p${pct}_fc2add_nice${nice}_r$rep" --model=w2_batch64 --request-rate=$RATE \
+      lg "p${pct}_fc2add_${tag}_r$rep" --model=w2_batch64 --request-rate=$RATE \
         --arrival=poisson --update-rate=10 --update-mode=add --update-params=fc2/weight \
         "${UPDATE_MEASURE[@]}" --metrics-url=http://127.0.0.1:$METRICS_PORT/metrics
     done
@@ -123,6 +136,7 @@ $PY - "$OUT" "$PERCENTS" "$POLICIES" <<'EOF' | tee "$OUT/report.md"
 import glob, json, re, statistics, sys
 
 out, percents, policies = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+tag = lambda policy: policy.replace("+", "_")
 med = statistics.median
 peak = int(open(f"{out}/peak.txt").read())
 
@@ -160,7 +174,7 @@ print(f"Measured {open(out + '/date.txt').read().strip()}; {reps} run(s) per cel
       "median (range over runs).\n")
 print("```\n" + open(out + "/machine.txt").read().strip() + "\n```\n")
 print(f"Closed-loop peak of w2_batch64 at concurrency 64: **{peak} req/s** (median of {reps}).\n")
-print("| load | updates at 10 Hz | background_nice | forward req/s | baseline p99 µs | with updates p99 µs "
+print("| load | updates at 10 Hz | policy | forward req/s | baseline p99 µs | with updates p99 µs "
       "| **p99 ratio** | failed forwards (baseline / updates) | version regressions | updates OK | "
       "update p50 / p99 ms | server update mean ms |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -169,7 +183,7 @@ for pct in percents:
     rate = peak * int(pct) // 100
     for variant, label in (("all", "REPLACE all 9 MiB"), ("fc2add", "ADD fc2/weight 4 MiB")):
         for nice in policies:
-            rs = runs(f"p{pct}_{variant}_nice{nice}")
+            rs = runs(f"p{pct}_{variant}_{tag(nice)}")
             if not rs:
                 continue
             ratios = [u["latency"]["p99_us"] / b["latency"]["p99_us"] for b, u in rs]
@@ -191,7 +205,7 @@ for pct in percents:
                   f"{stat([get(u, 'server', 'update_mean_us') / 1e3 for _, u in rs], '{:.1f}')} |")
 
 default = policies[0]
-print(f"\nAgainst the goals (background_nice {default}, the default):\n")
+print(f"\nAgainst the goals (policy {default}, the server's default):\n")
 print("| goal | measured | met |")
 print("|---|---|---|")
 for variant, label in (("all", "REPLACE all 9 MiB"), ("fc2add", "ADD fc2/weight")):
@@ -208,6 +222,6 @@ regress = sum(v[3] for k, v in goals.items() if k[2] == default)
 print(f"| failed forwards with updates / version regressions = 0 / 0 | {fails} / {regress} "
       f"(baseline segments: {base_fails} failed) | {'yes' if fails == 0 and regress == 0 else 'no'} |")
 
-print("\n" + cmd(f"peak_r1") + "\n\n" + cmd(f"p{percents[0]}_all_nice{default}") + "\n\n"
-      + cmd(f"p{percents[0]}_fc2add_nice{default}") + "\n")
+print("\n" + cmd("peak_r1") + "\n\n" + cmd(f"p{percents[0]}_all_{tag(default)}") + "\n\n"
+      + cmd(f"p{percents[0]}_fc2add_{tag(default)}") + "\n")
 EOF

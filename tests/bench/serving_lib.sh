@@ -6,11 +6,13 @@
 log() { echo "[$(basename "$0" .sh)] $*" >&2; }
 
 # start_server TAG [server flags...]: starts brainserve-server on ephemeral
-# ports with the bench models; sets GRPC_PORT, METRICS_PORT and SERVER_PID.
+# ports with the bench models, with the environment assignments in the array
+# SERVER_ENV (if any); sets GRPC_PORT, METRICS_PORT and SERVER_PID.
+SERVER_ENV=()
 start_server() {
   local tag=$1; shift
   local ready=$OUT/$tag.ready
-  "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
+  env "${SERVER_ENV[@]}" "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
     --models_file="$MODELS" --ready_file="$ready" "$@" 2>"$OUT/$tag.server.log" &
   SERVER_PID=$!
   for _ in $(seq 600); do
