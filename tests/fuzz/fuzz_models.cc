@@ -7,10 +7,18 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/text_format.h"
 
 namespace brainserve::fuzz {
 namespace {
+
+// protobuf logs every string field with invalid UTF-8 it parses; the fuzzer
+// makes millions of them. Discard protobuf's log output.
+const bool kQuietProtobuf = [] {
+  google::protobuf::SetLogHandler(nullptr);
+  return true;
+}();
 
 constexpr char kMlpSpec[] = R"pb(
   input_shape: 4
