@@ -89,6 +89,12 @@ class Layer {
   // beyond its src and dst (e.g. a padded conv input, a LayerNorm gather),
   // an upper bound; what engine::Model::ForwardScratchBytes() adds up.
   virtual int64_t scratch_floats_per_row() const { return 0; }
+  // Bytes the weights PrepareWeights() derives take beyond the parameters
+  // themselves when they are not proportional to them (a LayerNorm's scale
+  // and bias broadcast to the whole sample), an upper bound. The model counts
+  // them with the parameters against EngineOptions::max_parameter_bytes
+  // before any is allocated.
+  virtual int64_t derived_weight_bytes() const { return 0; }
   // True for a LayerNorm (the only layer that accepts a Forward mask).
   virtual bool accepts_mask() const { return false; }
   // True if the layer computes nothing (an identity activation, or one

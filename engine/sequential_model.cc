@@ -81,6 +81,22 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Build(
         "the model's parameters need ", model->parameter_bytes_,
         " bytes, over the limit of ", options.max_parameter_bytes));
   }
+  // Weights derived from small parameters can be far larger than they are
+  // (a LayerNorm's are sample-sized): count them too, before
+  // Create()/Restore() prepare the first snapshot.
+  if (options.max_parameter_bytes > 0) {
+    int64_t derived = 0;
+    for (const auto& layer : model->layers_) {
+      derived += layer->derived_weight_bytes();
+      if (derived > options.max_parameter_bytes) break;  // no overflow
+    }
+    if (model->parameter_bytes_ + derived > options.max_parameter_bytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the model's parameters and the weights derived from them need ",
+          model->parameter_bytes_, " + ", derived,
+          " bytes or more, over the limit of ", options.max_parameter_bytes));
+    }
+  }
   return model;
 }
 

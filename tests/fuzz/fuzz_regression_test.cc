@@ -7,7 +7,9 @@
 
 #include "client/host_tensor.h"
 #include "client/json_tensor.h"
+#include "engine/model.h"
 #include "engine/tensor_proto.h"
+#include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/tensor_codec.h"
@@ -95,6 +97,39 @@ TEST(FuzzRegressionTest, NegativeZeroSurvivesAJsonTensorRoundTrip) {
   EXPECT_FALSE(std::signbit(again->values[2]));
   EXPECT_EQ(client::FormatFloat(-0.0f), "-0.0");
   EXPECT_EQ(client::FormatFloat(0.0f), "0");
+}
+
+// Finding 4 (model_spec_fuzzer, crash-layer-norm-derived-weights.pb, a
+// timeout): a LayerNorm's scale and bias are broadcast to the whole sample
+// when the snapshot is prepared, so three LayerNorms with [13] parameters on
+// a sample of 110 million floats allocated gigabytes inside Model::Create,
+// under every parameter limit. The derived weights now count against
+// max_parameter_bytes before anything is prepared.
+TEST(FuzzRegressionTest, LayerNormDerivedWeightsCountAgainstTheParameterLimit) {
+  v1::ModelSpec spec;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(input_shape: [ 5, 5, 5, 5, 18, 15, 50, 13 ]
+           layers { layer_norm {} }
+           layers { layer_norm {} }
+           layers { layer_norm {} })pb",
+      &spec));
+  engine::EngineOptions options;
+  options.max_parameter_bytes = int64_t{2} << 30;  // the server's default
+  absl::StatusOr<std::unique_ptr<engine::Model>> model =
+      engine::Model::Create(spec, 1, options);
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(model.status().message(), ::testing::HasSubstr("derived"));
+
+  // Small models are unaffected: [64] with a LayerNorm counts 512 bytes of
+  // parameters and 1 KiB derived (scale and bias, each broadcast and
+  // reordered).
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(input_shape: 64 layers { layer_norm {} })pb", &spec));
+  options.max_parameter_bytes = 512 + 1024;
+  EXPECT_TRUE(engine::Model::Create(spec, 1, options).ok());
+  options.max_parameter_bytes = 512 + 1023;
+  EXPECT_EQ(engine::Model::Create(spec, 1, options).status().code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
 }  // namespace
