@@ -14,8 +14,8 @@
 #   LOAD_PCT        open-loop rate in % of the closed-loop peak (50)
 #   PEAK_RPS        closed-loop peak of w2_batch64 in requests/s; measured
 #                   here (concurrency 16, ~10 s) when unset
-#   UPDATE_RATE     UpdateParameters per second through the load generator (2)
-#   UPDATE_PARAMS   parameters each update replaces (fc1/bias,head/bias)
+#   UPDATE_INTERVAL seconds between UpdateParameters calls (brainserve-cli
+#                   update, REPLACE of fc1/bias, alternating two values) (0.5)
 #   CHURN_INTERVAL  seconds between churn rounds: create a small model,
 #                   3 forwards, delete it (3)
 #   RSS_INTERVAL    seconds between VmRSS samples (5)
@@ -30,8 +30,7 @@ OUT=${OUT_DIR:-$BUILD/soak}
 DURATION=${DURATION:-600}
 WARMUP=${WARMUP:-$(( DURATION / 5 > 60 ? DURATION / 5 : (DURATION >= 120 ? 60 : DURATION / 4) ))}
 LOAD_PCT=${LOAD_PCT:-50}
-UPDATE_RATE=${UPDATE_RATE:-2}
-UPDATE_PARAMS=${UPDATE_PARAMS:-fc1/bias,head/bias}
+UPDATE_INTERVAL=${UPDATE_INTERVAL:-0.5}
 CHURN_INTERVAL=${CHURN_INTERVAL:-3}
 RSS_INTERVAL=${RSS_INTERVAL:-5}
 MODEL=w2_batch64
@@ -39,7 +38,7 @@ PY=/usr/bin/python3
 SERVER_BIN=$BUILD/server/brainserve-server
 LOADGEN_BIN=$BUILD/client/loadgen/brainserve-loadgen
 CLI_BIN=$BUILD/client/brainserve-cli
-SERVER_PID="" SAMPLER_PID="" CHURN_PID=""
+SERVER_PID="" SAMPLER_PID="" CHURN_PID="" UPDATER_PID=""
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*
@@ -53,7 +52,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 cleanup() {
-  for pid in "$CHURN_PID" "$SAMPLER_PID"; do
+  for pid in "$CHURN_PID" "$UPDATER_PID" "$SAMPLER_PID"; do
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   done
   if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
@@ -120,24 +119,43 @@ $PY -c 'import json; print(json.dumps([[i / 64 for i in range(64)]]))' >"$OUT/ch
 ) &
 CHURN_PID=$!
 
+# Updates: REPLACE fc1/bias of the loaded model (1024 floats), alternating
+# two values; "update ok|fail" lines in churn.txt.
+$PY -c 'import json; print(json.dumps([0.01] * 1024))' >"$OUT/bias_a.json"
+$PY -c 'import json; print(json.dumps([-0.01] * 1024))' >"$OUT/bias_b.json"
+(
+  n=0
+  while true; do
+    value=$OUT/bias_a.json; [ $((n % 2)) = 1 ] && value=$OUT/bias_b.json
+    if "$CLI_BIN" --server="$SERVER" --timeout_ms=10000 update $MODEL --layer fc1 \
+        --param bias --value "$value" >/dev/null 2>>"$OUT/update_errors.txt"; then
+      echo "update ok"; else echo "update fail"; fi
+    n=$((n + 1))
+    sleep "$UPDATE_INTERVAL"
+  done >>"$OUT/updates.txt"
+) &
+UPDATER_PID=$!
+
 WINDOW_MS=5000
 WINDOWS=$(( DURATION * 1000 / WINDOW_MS ))
 [ "$WINDOWS" -lt 1 ] && WINDOWS=1
 "$LOADGEN_BIN" --server="$SERVER" --model=$MODEL --request-rate="$RATE" \
-  --update-rate="$UPDATE_RATE" --update-params="$UPDATE_PARAMS" \
   --warmup-ms=0 --window-ms=$WINDOW_MS --min-windows="$WINDOWS" \
   --stability-pct=0 --max-duration-s=$(( DURATION + 5 )) \
   --metrics-url="http://127.0.0.1:$METRICS_PORT/metrics" \
   --json="$OUT/load.json" >"$OUT/load.txt"
 
-kill "$CHURN_PID" 2>/dev/null || true; wait "$CHURN_PID" 2>/dev/null || true; CHURN_PID=""
+for pid in "$CHURN_PID" "$UPDATER_PID"; do
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+done
+CHURN_PID="" UPDATER_PID=""
 sleep "$RSS_INTERVAL"
 kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
 kill -0 "$SERVER_PID" 2>/dev/null && SERVER_ALIVE=yes || SERVER_ALIVE=no
 
-$PY - "$OUT" "$WARMUP" "$DURATION" "$PEAK_RPS" "$RATE" "$UPDATE_RATE" "$SERVER_ALIVE" <<'PYEOF' | tee "$OUT/report.md"
+$PY - "$OUT" "$WARMUP" "$DURATION" "$PEAK_RPS" "$RATE" "$UPDATE_INTERVAL" "$SERVER_ALIVE" <<'PYEOF' | tee "$OUT/report.md"
 import collections, json, statistics, sys
-out, warmup, duration, peak, rate, update_rate, alive = sys.argv[1:]
+out, warmup, duration, peak, rate, update_interval, alive = sys.argv[1:]
 warmup, duration = int(warmup), int(duration)
 samples = [tuple(map(int, l.split())) for l in open(f"{out}/rss.txt") if l.strip()]
 samples = [(t, kib) for t, kib in samples if kib > 0]
@@ -158,10 +176,8 @@ print(f"| closed-loop peak of w2_batch64 (req/s) / soak rate (req/s) | {float(pe
 print(f"| Forward: sent / failed / codes | {level['sent']} / {level['failed']} / {json.dumps(level['codes'])} |")
 print(f"| Forward throughput (req/s); latency p50 / p99 (ms) | {level['throughput_rps']:.1f}; "
       f"{lat['p50_us'] / 1000:.2f} / {lat['p99_us'] / 1000:.2f} |")
-upd = level.get("updates", {})
-if upd:
-    print(f"| UpdateParameters at {update_rate}/s: count, codes, p99 (ms) | {upd['latency']['count']}, "
-          f"{json.dumps(upd['codes'])}, {upd['latency']['p99_us'] / 1000:.2f} |")
+upd = collections.Counter(tuple(l.split()) for l in open(f"{out}/updates.txt") if l.strip())
+print(f"| UpdateParameters (fc1/bias, every {update_interval} s) | {upd[('update', 'ok')]} ok / {upd[('update', 'fail')]} failed |")
 print(f"| churn (create, 3 forwards, delete) | " + ", ".join(
     f"{op}: {churn[(op, 'ok')]} ok / {churn[(op, 'fail')]} failed" for op in ops) + " |")
 print(f"| VmRSS after warm-up (median of first {span} samples) | {start_kib / 1024:.1f} MiB |")
