@@ -54,6 +54,11 @@ struct CompileOptions {
   int64_t max_rows_per_pass = 64;
   // OpenMP threads per Forward (EngineOptions::num_threads; 0 = default).
   int num_threads = 1;
+  // Bytes the layers may still allocate for tables and derived weights
+  // (EngineOptions::max_parameter_bytes less what earlier layers took); a
+  // layer that would need more is refused with RESOURCE_EXHAUSTED before it
+  // allocates them. 0 = no limit.
+  int64_t max_table_bytes = 0;
 };
 
 // Inputs of one pass over `rows` samples.

@@ -68,6 +68,7 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Build(
   CompileOptions compile_options;
   compile_options.max_rows_per_pass = options.max_rows_per_pass;
   compile_options.num_threads = options.num_threads;
+  compile_options.max_table_bytes = options.max_parameter_bytes;
   ScopedOmpThreads threads(options.num_threads);
   absl::StatusOr<std::vector<std::unique_ptr<Layer>>> layers =
       BuildLayers(spec, compile_options);
