@@ -57,14 +57,21 @@ absl::StatusOr<TensorEncoding> ParseTensorEncoding(const std::string& text) {
 }
 
 absl::StatusOr<int64_t> NumElements(const std::vector<int64_t>& shape) {
-  int64_t count = 1;
+  bool has_zero_dim = false;
   for (size_t i = 0; i < shape.size(); ++i) {
-    const int64_t dim = shape[i];
-    if (dim < 0) {
+    if (shape[i] < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "shape ", FormatShape(shape), ": dimension ", i, " is negative"));
     }
-    if (dim != 0 && count > std::numeric_limits<int64_t>::max() / dim) {
+    has_zero_dim = has_zero_dim || shape[i] == 0;
+  }
+  // A zero dim anywhere makes the product 0, however large the dims before
+  // it (found by tensor_decode_fuzzer: [huge, ..., 0] "overflowed").
+  if (has_zero_dim) return 0;
+  int64_t count = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    const int64_t dim = shape[i];
+    if (count > std::numeric_limits<int64_t>::max() / dim) {
       return absl::InvalidArgumentError(absl::StrCat(
           "shape ", FormatShape(shape), ": element count overflows int64"));
     }

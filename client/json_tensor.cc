@@ -143,6 +143,9 @@ absl::StatusOr<HostTensor> ParseJsonTensor(absl::string_view json) {
 std::string FormatFloat(float value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  // "-0" is an integer token, which protobuf's JSON parser reads as +0 into
+  // a float field (found by json_tensor_fuzzer); "-0.0" keeps the sign.
+  if (value == 0 && std::signbit(value)) return "-0.0";
   char buffer[32];
   for (int precision = 6; precision <= 9; ++precision) {
     std::snprintf(buffer, sizeof(buffer), "%.*g", precision,

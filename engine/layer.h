@@ -54,6 +54,11 @@ struct CompileOptions {
   int64_t max_rows_per_pass = 64;
   // OpenMP threads per Forward (EngineOptions::num_threads; 0 = default).
   int num_threads = 1;
+  // Bytes the layers may still allocate for tables and derived weights
+  // (EngineOptions::max_parameter_bytes less what earlier layers took); a
+  // layer that would need more is refused with RESOURCE_EXHAUSTED before it
+  // allocates them. 0 = no limit.
+  int64_t max_table_bytes = 0;
 };
 
 // Inputs of one pass over `rows` samples.
@@ -89,6 +94,12 @@ class Layer {
   // beyond its src and dst (e.g. a padded conv input, a LayerNorm gather),
   // an upper bound; what engine::Model::ForwardScratchBytes() adds up.
   virtual int64_t scratch_floats_per_row() const { return 0; }
+  // Bytes the weights PrepareWeights() derives take beyond the parameters
+  // themselves when they are not proportional to them (a LayerNorm's scale
+  // and bias broadcast to the whole sample), an upper bound. The model counts
+  // them with the parameters against EngineOptions::max_parameter_bytes
+  // before any is allocated.
+  virtual int64_t derived_weight_bytes() const { return 0; }
   // True for a LayerNorm (the only layer that accepts a Forward mask).
   virtual bool accepts_mask() const { return false; }
   // True if the layer computes nothing (an identity activation, or one

@@ -30,7 +30,31 @@ struct NormOptions {
   bool fast_variance = true;
   std::optional<ParamInit> scale_init;
   std::optional<ParamInit> bias_init;
+  size_t input_rank = 0;  // of the per-sample input
 };
+
+// What a LayerNorm allocates in proportion to its sample, beyond its
+// parameters: PrepareWeights broadcasts scale and bias to the whole sample
+// and ToGroupOrder copies each once more (a [13] parameter on a sample of
+// 110 million floats took 1.7 GB per layer), and unless the reduced axes are
+// the trailing ones the kernel keeps an int64 gather order of the sample
+// (5.6 GB for one layer): both found by model_spec_fuzzer.
+int64_t TableBytes(const NormOptions& options, int64_t sample_size) {
+  const int64_t tensors = (options.scale_init.has_value() ? 1 : 0) +
+                          (options.bias_init.has_value() ? 1 : 0);
+  int64_t floats = 2 * tensors;
+  const int64_t rank = static_cast<int64_t>(options.input_rank);
+  std::vector<int64_t> reduced = options.reduced_axes;
+  std::sort(reduced.begin(), reduced.end());
+  const int64_t k = static_cast<int64_t>(reduced.size());
+  for (int64_t i = 0; i < k; ++i) {
+    if (reduced[i] != rank - k + i) {
+      floats += 2;  // the int64 order table
+      break;
+    }
+  }
+  return floats * sample_size * int64_t{sizeof(float)};
+}
 
 class LayerNormLayer final : public Layer {
  public:
@@ -51,6 +75,9 @@ class LayerNormLayer final : public Layer {
   }
 
   bool accepts_mask() const override { return true; }
+  int64_t derived_weight_bytes() const override {
+    return TableBytes(options_, input_size());
+  }
   // The materialized mask rows, plus the gather buffers (3 samples, counted
   // per row as an upper bound).
   int64_t scratch_floats_per_row() const override { return 4 * input_size(); }
@@ -181,9 +208,19 @@ absl::StatusOr<NormOptions> ResolveOptions(
 
 absl::StatusOr<std::unique_ptr<Layer>> BuildLayerNorm(
     const brainserve::v1::LayerNormSpec& spec, const LayerSite& site,
-    const Shape& input_shape) {
+    const Shape& input_shape, const CompileOptions& compile_options) {
   absl::StatusOr<NormOptions> options = ResolveOptions(spec, site, input_shape);
   if (!options.ok()) return options.status();
+  options->input_rank = input_shape.size();
+  const int64_t table_bytes = TableBytes(*options, NumElements(input_shape));
+  if (compile_options.max_table_bytes > 0 &&
+      table_bytes > compile_options.max_table_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        site.Prefix(), ": its scale, bias and gather tables need ",
+        table_bytes, " bytes for a sample of ", NumElements(input_shape),
+        " floats, over what the parameter limit leaves (",
+        compile_options.max_table_bytes, ")"));
+  }
   return std::make_unique<LayerNormLayer>(site, input_shape,
                                           *std::move(options));
 }

@@ -16,10 +16,12 @@ namespace brainserve::engine {
 
 // INVALID_ARGUMENT naming `site` and the field for axes out of range or
 // duplicated, a reduction over the batch axis (rows must stay independent),
-// a bad epsilon, or a bad initializer.
+// a bad epsilon, or a bad initializer. RESOURCE_EXHAUSTED, before anything
+// sample-sized is allocated, if the layer's tables and derived weights
+// (derived_weight_bytes()) exceed options.max_table_bytes.
 absl::StatusOr<std::unique_ptr<Layer>> BuildLayerNorm(
     const brainserve::v1::LayerNormSpec& spec, const LayerSite& site,
-    const Shape& input_shape);
+    const Shape& input_shape, const CompileOptions& options);
 
 }  // namespace brainserve::engine
 

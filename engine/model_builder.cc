@@ -1,5 +1,6 @@
 #include "engine/model_builder.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -56,9 +57,9 @@ const char* KindName(LayerSpec::KindCase kind) {
   return "kind";
 }
 
-absl::StatusOr<std::unique_ptr<Layer>> BuildLayer(const LayerSpec& spec,
-                                                  const LayerSite& site,
-                                                  const Shape& input_shape) {
+absl::StatusOr<std::unique_ptr<Layer>> BuildLayer(
+    const LayerSpec& spec, const LayerSite& site, const Shape& input_shape,
+    const CompileOptions& options) {
   switch (spec.kind_case()) {
     case LayerSpec::kLinear:
       return BuildLinear(spec.linear(), site, input_shape);
@@ -69,7 +70,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildLayer(const LayerSpec& spec,
     case LayerSpec::kScaledWsConv1D:
       return BuildScaledWSConv1d(spec.scaled_ws_conv1d(), site, input_shape);
     case LayerSpec::kLayerNorm:
-      return BuildLayerNorm(spec.layer_norm(), site, input_shape);
+      return BuildLayerNorm(spec.layer_norm(), site, input_shape, options);
     case LayerSpec::kActivation: {
       absl::StatusOr<std::unique_ptr<ActivationLayer>> layer =
           BuildActivation(spec.activation(), site, input_shape);
@@ -95,6 +96,7 @@ absl::StatusOr<std::vector<std::unique_ptr<Layer>>> BuildLayers(
   std::vector<std::unique_ptr<Layer>> layers;
   absl::flat_hash_map<std::string, int> names;
   Shape shape(spec.input_shape().begin(), spec.input_shape().end());
+  int64_t table_bytes = 0;  // derived_weight_bytes() of the layers so far
   for (int i = 0; i < spec.layers_size(); ++i) {
     const LayerSpec& layer_spec = spec.layers(i);
     LayerSite site;
@@ -107,9 +109,16 @@ absl::StatusOr<std::vector<std::unique_ptr<Layer>>> BuildLayers(
           site.Prefix(), ": name: duplicate layer name (also layers[",
           it->second, "])"));
     }
+    // Each layer gets what the earlier layers' tables left of the budget.
+    CompileOptions layer_options = options;
+    if (options.max_table_bytes > 0) {
+      layer_options.max_table_bytes =
+          std::max<int64_t>(1, options.max_table_bytes - table_bytes);
+    }
     absl::StatusOr<std::unique_ptr<Layer>> layer =
-        BuildLayer(layer_spec, site, shape);
+        BuildLayer(layer_spec, site, shape, layer_options);
     if (!layer.ok()) return layer.status();
+    table_bytes += (*layer)->derived_weight_bytes();
     shape = (*layer)->output_shape();
     layers.push_back(*std::move(layer));
   }

@@ -68,6 +68,7 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Build(
   CompileOptions compile_options;
   compile_options.max_rows_per_pass = options.max_rows_per_pass;
   compile_options.num_threads = options.num_threads;
+  compile_options.max_table_bytes = options.max_parameter_bytes;
   ScopedOmpThreads threads(options.num_threads);
   absl::StatusOr<std::vector<std::unique_ptr<Layer>>> layers =
       BuildLayers(spec, compile_options);
@@ -80,6 +81,22 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Build(
     return absl::ResourceExhaustedError(absl::StrCat(
         "the model's parameters need ", model->parameter_bytes_,
         " bytes, over the limit of ", options.max_parameter_bytes));
+  }
+  // Weights derived from small parameters can be far larger than they are
+  // (a LayerNorm's are sample-sized): count them too, before
+  // Create()/Restore() prepare the first snapshot.
+  if (options.max_parameter_bytes > 0) {
+    int64_t derived = 0;
+    for (const auto& layer : model->layers_) {
+      derived += layer->derived_weight_bytes();
+      if (derived > options.max_parameter_bytes) break;  // no overflow
+    }
+    if (model->parameter_bytes_ + derived > options.max_parameter_bytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the model's parameters and the weights derived from them need ",
+          model->parameter_bytes_, " + ", derived,
+          " bytes or more, over the limit of ", options.max_parameter_bytes));
+    }
   }
   return model;
 }

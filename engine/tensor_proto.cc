@@ -1,5 +1,6 @@
 #include "engine/tensor_proto.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -14,7 +15,17 @@ absl::StatusOr<DenseTensor> DenseTensorFromProto(
     const brainserve::v1::Tensor& tensor, absl::string_view field) {
   DenseTensor out;
   out.shape.assign(tensor.shape().begin(), tensor.shape().end());
-  absl::StatusOr<int64_t> count = CheckedNumElements(out.shape);
+  // A zero dim anywhere means no elements, whatever the other dims, so the
+  // verdict does not depend on where the zero is and matches the server's
+  // wire tensor checks (server/tensor_codec.cc); CheckedNumElements alone
+  // refused [2^31, 0] but accepted [0, 2^31] (found by tensor_decode_fuzzer).
+  const bool has_zero_dim =
+      std::find(out.shape.begin(), out.shape.end(), 0) != out.shape.end();
+  absl::StatusOr<int64_t> count =
+      has_zero_dim && std::none_of(out.shape.begin(), out.shape.end(),
+                                   [](int64_t d) { return d < 0; })
+          ? absl::StatusOr<int64_t>(0)
+          : CheckedNumElements(out.shape);
   if (!count.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".shape: ", count.status().message()));

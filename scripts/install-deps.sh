@@ -14,6 +14,7 @@ PKGS=(
   docker.io debootstrap docker-compose
   libsqlite3-dev sqlite3 postgresql libpq-dev
   libssl-dev openssl
+  clang-14 libclang-rt-14-dev libomp-14-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

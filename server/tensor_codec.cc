@@ -17,14 +17,23 @@ namespace {
 // product exceeds kMaxTensorElements.
 absl::StatusOr<int64_t> ElementCount(const v1::Tensor& tensor,
                                      absl::string_view field) {
-  int64_t count = 1;
+  bool has_zero_dim = false;
   for (int i = 0; i < tensor.shape_size(); ++i) {
     const int64_t dim = tensor.shape(i);
     if (dim < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".shape[", i, "]: ", dim, " is negative"));
     }
-    if (dim != 0 && count > kMaxTensorElements / dim) {
+    has_zero_dim = has_zero_dim || dim == 0;
+  }
+  // A zero dim anywhere means no elements, whatever the other dims (the
+  // verdict must not depend on where the zero is; engine/tensor_proto.cc
+  // follows the same rule).
+  if (has_zero_dim) return 0;
+  int64_t count = 1;
+  for (int i = 0; i < tensor.shape_size(); ++i) {
+    const int64_t dim = tensor.shape(i);
+    if (count > kMaxTensorElements / dim) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".shape: ", ShapeToString(tensor.shape()),
                        " has more than ", kMaxTensorElements, " elements"));
