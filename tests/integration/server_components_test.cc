@@ -281,7 +281,7 @@ TEST(BatchingConfigTest, RequestOverridesDefaultsFieldByField) {
   EXPECT_EQ(resolved->num_batch_workers, 2);
   const v1::BatchingOptions proto = ToProto(*resolved);
   EXPECT_TRUE(proto.has_max_batch_size() && proto.has_num_batch_workers());
-  requested.set_max_queue_delay_us(kMaxQueueDelayUsLimit + 1);
+  requested.set_max_queue_delay_us(batching::kMaxQueueDelayUsLimit + 1);
   EXPECT_THAT(ResolveBatchingOptions(requested, defaults).status().message(),
               HasSubstr("batching.max_queue_delay_us"));
 }
