@@ -15,20 +15,18 @@ BatchedForwardExecutor::Create(const BatchedForwardExecutorOptions& options,
                                std::shared_ptr<const engine::Model> model,
                                std::shared_ptr<metrics::ModelReporter> reporter,
                                ComputeBudget* budget) {
-  absl::Status status = ValidateBatchingOptions(options.batching, "batching");
+  absl::Status status =
+      batching::ValidateBatchingPolicy(options.batching, "batching");
   if (!status.ok()) return status;
   std::unique_ptr<BatchedForwardExecutor> executor(new BatchedForwardExecutor(
       options, std::move(model), std::move(reporter), budget));
 
   batching::SchedulerOptions scheduler_options;
-  scheduler_options.max_batch_size = options.batching.max_batch_size;
+  static_cast<batching::BatchingPolicy&>(scheduler_options) = options.batching;
   if (options.max_batch_rows_by_bytes > 0) {
     scheduler_options.max_batch_size = std::min(
         scheduler_options.max_batch_size, options.max_batch_rows_by_bytes);
   }
-  scheduler_options.max_queue_delay_us = options.batching.max_queue_delay_us;
-  scheduler_options.max_queue_size = options.batching.max_queue_size;
-  scheduler_options.num_batch_workers = options.batching.num_batch_workers;
   scheduler_options.clock = executor->clock_;
   scheduler_options.name = options.model_name;
   metrics::ModelReporter* model_reporter = executor->reporter_.get();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "server/batching/scheduler_options.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051",
           "gRPC listen address host:port (port 0 picks a free port).");
@@ -63,15 +64,19 @@ ABSL_FLAG(int64_t, max_model_parameter_bytes, int64_t{2} << 30,
           "pass of activations and workspace.");
 ABSL_FLAG(int64_t, max_total_parameter_bytes, int64_t{8} << 30,
           "Most parameter bytes over all models.");
-ABSL_FLAG(int64_t, default_max_batch_size, 64,
+ABSL_FLAG(int64_t, default_max_batch_size,
+          brainserve::batching::BatchingPolicy().max_batch_size,
           "Default rows per batch (1 disables batching).");
-ABSL_FLAG(int64_t, default_max_queue_delay_us, 0,
+ABSL_FLAG(int64_t, default_max_queue_delay_us,
+          brainserve::batching::BatchingPolicy().max_queue_delay_us,
           "Default time the oldest queued request may wait for a batch to "
           "fill, in microseconds.");
-ABSL_FLAG(int64_t, default_max_queue_size, 1024,
+ABSL_FLAG(int64_t, default_max_queue_size,
+          brainserve::batching::BatchingPolicy().max_queue_size,
           "Default most requests queued per model; more get "
           "RESOURCE_EXHAUSTED.");
-ABSL_FLAG(int32_t, default_batch_workers, 1,
+ABSL_FLAG(int32_t, default_batch_workers,
+          brainserve::batching::BatchingPolicy().num_batch_workers,
           "Default batch worker threads per model.");
 ABSL_FLAG(double, shutdown_grace_seconds, 10.0,
           "On SIGTERM/SIGINT: seconds in-flight and queued calls may take to "

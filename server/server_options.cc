@@ -148,7 +148,8 @@ absl::Status ValidateServerOptions(const ServerOptions& options) {
   }
   if (status.ok()) {
     // Flag names: --default_max_batch_size etc.
-    status = ValidateBatchingOptions(options.default_batching, "defaults");
+    status =
+        batching::ValidateBatchingPolicy(options.default_batching, "defaults");
     if (!status.ok()) {
       status = absl::InvalidArgumentError(
           absl::StrCat(status.message(),

@@ -6,36 +6,41 @@
 namespace brainserve::batching {
 namespace {
 
-absl::Status FieldError(const SchedulerOptions& options,
-                        absl::string_view field_and_rule, int64_t value) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("batch scheduler '", options.name, "': ", field_and_rule,
-                   ", got ", value));
+absl::Status CheckRange(absl::string_view prefix, absl::string_view field,
+                        int64_t value, int64_t lo, int64_t hi) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      prefix, prefix.empty() ? "" : ".", field, ": ", value,
+      ", must be in [", lo, ", ", hi, "]"));
 }
 
 }  // namespace
 
+absl::Status ValidateBatchingPolicy(const BatchingPolicy& policy,
+                                    absl::string_view field_prefix) {
+  absl::Status status = CheckRange(field_prefix, "max_batch_size",
+                                   policy.max_batch_size, 1,
+                                   kMaxBatchSizeLimit);
+  if (status.ok()) {
+    status = CheckRange(field_prefix, "max_queue_delay_us",
+                        policy.max_queue_delay_us, 0, kMaxQueueDelayUsLimit);
+  }
+  if (status.ok()) {
+    status = CheckRange(field_prefix, "max_queue_size", policy.max_queue_size,
+                        1, kMaxQueueSizeLimit);
+  }
+  if (status.ok()) {
+    status = CheckRange(field_prefix, "num_batch_workers",
+                        policy.num_batch_workers, 1, kMaxBatchWorkersLimit);
+  }
+  return status;
+}
+
 absl::Status ValidateSchedulerOptions(const SchedulerOptions& options) {
-  if (options.max_batch_size < 1) {
-    return FieldError(options, "max_batch_size must be >= 1",
-                      options.max_batch_size);
-  }
-  if (options.max_queue_delay_us < 0) {
-    return FieldError(options, "max_queue_delay_us must be >= 0",
-                      options.max_queue_delay_us);
-  }
-  if (options.max_queue_size < 1) {
-    return FieldError(options, "max_queue_size must be >= 1",
-                      options.max_queue_size);
-  }
-  if (options.num_batch_workers < 1 ||
-      options.num_batch_workers > kMaxBatchWorkers) {
-    return FieldError(options,
-                      absl::StrCat("num_batch_workers must be in [1, ",
-                                   kMaxBatchWorkers, "]"),
-                      options.num_batch_workers);
-  }
-  return absl::OkStatus();
+  absl::Status status = ValidateBatchingPolicy(options, "");
+  if (status.ok()) return status;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "batch scheduler '", options.name, "': ", status.message()));
 }
 
 }  // namespace brainserve::batching

@@ -8,11 +8,16 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "server/batching/clock.h"
 
 namespace brainserve::batching {
 
-struct SchedulerOptions {
+// The batching policy of one model: what a CreateModel's `batching` sets
+// and the server flags --default_max_batch_size etc. default. The server's
+// ModelBatchingOptions is this type, and the defaults below are the flags'
+// defaults, so there is one place to change either.
+struct BatchingPolicy {
   // Upper bound on the rows (sum of BatchTask::size()) in one batch. 1
   // disables batching: every task runs alone. A single task larger than this
   // still runs, alone; it is never rejected for its size.
@@ -29,7 +34,30 @@ struct SchedulerOptions {
 
   // Threads that form and run batches; at most this many batches run at once.
   int num_batch_workers = 1;
+};
 
+// Bounds of the accepted values (inclusive); the lower bounds are 1, except
+// 0 for max_queue_delay_us.
+inline constexpr int64_t kMaxBatchSizeLimit = 1 << 20;
+inline constexpr int64_t kMaxQueueDelayUsLimit = 10'000'000;  // 10 s
+inline constexpr int64_t kMaxQueueSizeLimit = 1 << 20;
+// 64 worker threads per model. Each worker holds a formed batch while it
+// waits for compute, and all models share the server's compute threads
+// (--engine_threads), so workers beyond the cores only add threads and
+// memory that wait; 64 leaves room for large hosts. It is the cap the server
+// has always applied to CreateModel and the flags (the scheduler alone used
+// to allow 256, a value no server request could reach).
+inline constexpr int kMaxBatchWorkersLimit = 64;
+
+// The one validation of a BatchingPolicy. OK, or INVALID_ARGUMENT naming the
+// first offending field as `<field_prefix>.<field>` (just `<field>` when the
+// prefix is empty) with its value and range, e.g.
+// "batching.max_batch_size: 0, must be in [1, 1048576]".
+absl::Status ValidateBatchingPolicy(const BatchingPolicy& policy,
+                                    absl::string_view field_prefix);
+
+// One BatchScheduler: its policy, plus what it needs to run.
+struct SchedulerOptions : BatchingPolicy {
   // Time source; nullptr means RealClock(). Not owned; must outlive the
   // scheduler.
   Clock* clock = nullptr;
@@ -45,10 +73,8 @@ struct SchedulerOptions {
   std::function<void(int64_t queue_depth)> on_queue_depth_change;
 };
 
-// Upper bound accepted for SchedulerOptions::num_batch_workers.
-inline constexpr int kMaxBatchWorkers = 256;
-
-// OK, or INVALID_ARGUMENT naming the first offending field and its value.
+// ValidateBatchingPolicy on the policy fields, the message prefixed with
+// "batch scheduler '<name>': ".
 absl::Status ValidateSchedulerOptions(const SchedulerOptions& options);
 
 }  // namespace brainserve::batching

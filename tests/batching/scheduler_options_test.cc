@@ -45,8 +45,8 @@ TEST(SchedulerOptionsTest, EachInvalidFieldIsNamedWithItsValue) {
       {"num_batch_workers",
        [](SchedulerOptions& o) { o.num_batch_workers = 0; }, "0"},
       {"num_batch_workers",
-       [](SchedulerOptions& o) { o.num_batch_workers = kMaxBatchWorkers + 1; },
-       std::to_string(kMaxBatchWorkers + 1)},
+       [](SchedulerOptions& o) { o.num_batch_workers = kMaxBatchWorkersLimit + 1; },
+       std::to_string(kMaxBatchWorkersLimit + 1)},
   };
   for (const InvalidCase& c : cases) {
     SchedulerOptions options;
@@ -64,7 +64,7 @@ TEST(SchedulerOptionsTest, BoundaryValuesAreValid) {
   options.max_batch_size = 1;
   options.max_queue_delay_us = 0;
   options.max_queue_size = 1;
-  options.num_batch_workers = kMaxBatchWorkers;
+  options.num_batch_workers = kMaxBatchWorkersLimit;
   EXPECT_TRUE(ValidateSchedulerOptions(options).ok());
 }
 

@@ -16,12 +16,14 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/batching_config.h"
 #include "server/compute_budget.h"
 #include "server/model_update_queue.h"
+#include "server/server_options.h"
 #include "server/work_queue.h"
 
 namespace brainserve::server {
@@ -281,9 +283,56 @@ TEST(BatchingConfigTest, RequestOverridesDefaultsFieldByField) {
   EXPECT_EQ(resolved->num_batch_workers, 2);
   const v1::BatchingOptions proto = ToProto(*resolved);
   EXPECT_TRUE(proto.has_max_batch_size() && proto.has_num_batch_workers());
-  requested.set_max_queue_delay_us(kMaxQueueDelayUsLimit + 1);
+  requested.set_max_queue_delay_us(batching::kMaxQueueDelayUsLimit + 1);
   EXPECT_THAT(ResolveBatchingOptions(requested, defaults).status().message(),
               HasSubstr("batching.max_queue_delay_us"));
+}
+
+// One type, one validation: the worker cap (and every other bound) is the
+// same whether a value comes from CreateModel's `batching`, from the flags'
+// defaults or straight to the scheduler; only the field's prefix differs.
+TEST(BatchingConfigTest, OneValidationForRequestsFlagsAndScheduler) {
+  const ModelBatchingOptions defaults;
+  ServerOptions server_options;
+  EXPECT_TRUE(ValidateServerOptions(server_options).ok());
+  EXPECT_EQ(server_options.default_batching.max_batch_size,
+            defaults.max_batch_size);
+  EXPECT_EQ(server_options.default_batching.num_batch_workers,
+            defaults.num_batch_workers);
+
+  v1::BatchingOptions requested;
+  requested.set_num_batch_workers(batching::kMaxBatchWorkersLimit);
+  EXPECT_TRUE(ResolveBatchingOptions(requested, defaults).ok());
+  server_options.default_batching.num_batch_workers =
+      batching::kMaxBatchWorkersLimit;
+  EXPECT_TRUE(ValidateServerOptions(server_options).ok());
+  batching::SchedulerOptions scheduler_options;
+  scheduler_options.name = "m";
+  scheduler_options.num_batch_workers = batching::kMaxBatchWorkersLimit;
+  EXPECT_TRUE(batching::ValidateSchedulerOptions(scheduler_options).ok());
+
+  const int over = batching::kMaxBatchWorkersLimit + 1;
+  const std::string rule =
+      absl::StrCat(": ", over, ", must be in [1, ",
+                   batching::kMaxBatchWorkersLimit, "]");
+  requested.set_num_batch_workers(over);
+  const absl::Status from_request =
+      ResolveBatchingOptions(requested, defaults).status();
+  EXPECT_EQ(from_request.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(from_request.message(),
+              HasSubstr(absl::StrCat("batching.num_batch_workers", rule)));
+  server_options.default_batching.num_batch_workers = over;
+  const absl::Status from_flags = ValidateServerOptions(server_options);
+  EXPECT_EQ(from_flags.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(from_flags.message(),
+              HasSubstr(absl::StrCat("defaults.num_batch_workers", rule)));
+  EXPECT_THAT(from_flags.message(), HasSubstr("--default_batch_workers"));
+  scheduler_options.num_batch_workers = over;
+  const absl::Status from_scheduler =
+      batching::ValidateSchedulerOptions(scheduler_options);
+  EXPECT_EQ(from_scheduler.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(from_scheduler.message(),
+              HasSubstr(absl::StrCat("num_batch_workers", rule)));
 }
 
 }  // namespace
