@@ -8,6 +8,9 @@
 #   FUZZ_BUILD_DIR=build-fuzz
 #   FUZZ_JOBS=$(nproc)   build parallelism
 #   FUZZ_EXTRA="-runs=..."   more libFuzzer flags (e.g. for a long campaign)
+#   FUZZ_SEED=1   libFuzzer's random seed (0 = a new one each run). Fixed by
+#                 default, so the test suite's short runs are repeatable; a
+#                 campaign passes FUZZ_SEED=0 to explore.
 #
 # Inputs that grow coverage go to $FUZZ_BUILD_DIR/corpus/<target>/ (the
 # repo's seed corpus is only read); crash inputs to $FUZZ_BUILD_DIR/artifacts/.
@@ -68,7 +71,7 @@ for target in "${TARGETS[@]}"; do
   # shellcheck disable=SC2086
   if ! "$BUILD/tests/fuzz/$target" "$corpus" "$seeds" \
       -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 \
-      -max_len=4096 -timeout=10 -print_final_stats=1 \
+      -max_len=4096 -timeout=10 -print_final_stats=1 -seed="${FUZZ_SEED:-1}" \
       -artifact_prefix="$BUILD/artifacts/$target-" ${FUZZ_EXTRA:-} \
       > "$BUILD/$target.log" 2>&1; then
     failed+=("$target")
