@@ -42,7 +42,8 @@ class ModelUpdateQueue final
       std::string model_name, TaskRunner* workers, int64_t max_pending,
       std::shared_ptr<metrics::ModelReporter> reporter);
 
-  // Queues `work` behind this model's earlier updates.
+  // Queues `work` behind this model's earlier updates. `work` must not throw
+  // (the front ends turn exceptions into statuses before they get here).
   absl::Status Schedule(std::function<void()> work) override;
 
   // Updates queued or running.
