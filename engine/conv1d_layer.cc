@@ -121,6 +121,11 @@ class Conv1dLayer final : public Layer {
     return weights;
   }
 
+  // The w_mask broadcast to the weight, held for the model's life.
+  int64_t derived_weight_bytes() const override {
+    return static_cast<int64_t>(options_.mask.size() * sizeof(float));
+  }
+
   int64_t DerivedWeightBytes(absl::Span<const bool> changed) const override {
     if (OnlyChanged(changed, bias_index_)) return kernel_->BiasBytes();
     // The standardized weight, then its packed layouts and the bias.
@@ -204,7 +209,7 @@ absl::Status ResolvePadding(const brainserve::v1::ScaledWSConv1dSpec& spec,
 
 absl::StatusOr<ConvOptions> ResolveOptions(
     const brainserve::v1::ScaledWSConv1dSpec& spec, const LayerSite& site,
-    const Shape& input_shape) {
+    const Shape& input_shape, int64_t max_mask_bytes) {
   ConvOptions options;
   Conv1dGeometry& g = options.geometry;
   if (input_shape.size() != 2) {
@@ -289,7 +294,8 @@ absl::StatusOr<ConvOptions> ResolveOptions(
   options.bias_init = *bias_init;
   if (spec.has_w_mask()) {
     absl::StatusOr<std::vector<float>> mask =
-        ParseWeightFactor(spec.w_mask(), site, "w_mask", WeightShape(g));
+        ParseWeightFactor(spec.w_mask(), site, "w_mask", WeightShape(g),
+                          max_mask_bytes);
     if (!mask.ok()) return mask.status();
     options.mask = *std::move(mask);
   }
@@ -300,8 +306,9 @@ absl::StatusOr<ConvOptions> ResolveOptions(
 
 absl::StatusOr<std::unique_ptr<Layer>> BuildScaledWSConv1d(
     const brainserve::v1::ScaledWSConv1dSpec& spec, const LayerSite& site,
-    const Shape& input_shape) {
-  absl::StatusOr<ConvOptions> options = ResolveOptions(spec, site, input_shape);
+    const Shape& input_shape, const CompileOptions& compile_options) {
+  absl::StatusOr<ConvOptions> options = ResolveOptions(
+      spec, site, input_shape, compile_options.max_table_bytes);
   if (!options.ok()) return options.status();
   return std::make_unique<Conv1dLayer>(site, input_shape, *std::move(options));
 }

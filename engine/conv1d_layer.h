@@ -18,10 +18,12 @@ namespace brainserve::engine {
 // input not rank 2, non-positive sizes, groups not dividing Cin or Cout, a
 // padding mode other than "SAME" / "VALID" / "" (explicit), SAME or VALID
 // with lhs_dilation > 1, padding that makes the input length negative, an
-// empty output, and bad masks or initializers.
+// empty output, and bad masks or initializers. RESOURCE_EXHAUSTED if its
+// w_mask, broadcast to the weight, would take more than
+// options.max_table_bytes.
 absl::StatusOr<std::unique_ptr<Layer>> BuildScaledWSConv1d(
     const brainserve::v1::ScaledWSConv1dSpec& spec, const LayerSite& site,
-    const Shape& input_shape);
+    const Shape& input_shape, const CompileOptions& options);
 
 }  // namespace brainserve::engine
 

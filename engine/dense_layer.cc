@@ -132,6 +132,11 @@ class DenseLayer final : public Layer {
     return weights;
   }
 
+  // The w_mask / w_sign broadcast to the weight, held for the model's life.
+  int64_t derived_weight_bytes() const override {
+    return static_cast<int64_t>(options_.factor.size() * sizeof(float));
+  }
+
   int64_t DerivedWeightBytes(absl::Span<const bool> changed) const override {
     if (OnlyChanged(changed, bias_index_)) return kernel_->BiasBytes();
     const bool effective =
@@ -208,10 +213,10 @@ absl::Status ResolveBiasInit(const brainserve::v1::Initializer* init,
 
 absl::Status ResolveFactor(bool has, const brainserve::v1::Tensor& tensor,
                            const LayerSite& site, absl::string_view field,
-                           DenseLayer::Options* options) {
+                           int64_t max_bytes, DenseLayer::Options* options) {
   if (!has) return absl::OkStatus();
-  absl::StatusOr<std::vector<float>> factor =
-      ParseWeightFactor(tensor, site, field, {options->in, options->out});
+  absl::StatusOr<std::vector<float>> factor = ParseWeightFactor(
+      tensor, site, field, {options->in, options->out}, max_bytes);
   if (!factor.ok()) return factor.status();
   options->factor = *std::move(factor);
   return absl::OkStatus();
@@ -221,7 +226,7 @@ absl::Status ResolveFactor(bool has, const brainserve::v1::Tensor& tensor,
 
 absl::StatusOr<std::unique_ptr<Layer>> BuildLinear(
     const brainserve::v1::LinearSpec& spec, const LayerSite& site,
-    const Shape& input_shape) {
+    const Shape& input_shape, const CompileOptions& compile_options) {
   DenseLayer::Options options;
   options.variant = Variant::kLinear;
   absl::Status status =
@@ -236,7 +241,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildLinear(
   }
   if (status.ok()) {
     status = ResolveFactor(spec.has_w_mask(), spec.w_mask(), site, "w_mask",
-                           &options);
+                           compile_options.max_table_bytes, &options);
   }
   if (!status.ok()) return status;
   return std::make_unique<DenseLayer>(site, input_shape, std::move(options));
@@ -244,7 +249,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildLinear(
 
 absl::StatusOr<std::unique_ptr<Layer>> BuildSignedWLinear(
     const brainserve::v1::SignedWLinearSpec& spec, const LayerSite& site,
-    const Shape& input_shape) {
+    const Shape& input_shape, const CompileOptions& compile_options) {
   DenseLayer::Options options;
   options.variant = Variant::kSignedW;
   absl::Status status =
@@ -255,7 +260,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildSignedWLinear(
   }
   if (status.ok()) {
     status = ResolveFactor(spec.has_w_sign(), spec.w_sign(), site, "w_sign",
-                           &options);
+                           compile_options.max_table_bytes, &options);
   }
   if (!status.ok()) return status;
   return std::make_unique<DenseLayer>(site, input_shape, std::move(options));
@@ -263,7 +268,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildSignedWLinear(
 
 absl::StatusOr<std::unique_ptr<Layer>> BuildScaledWSLinear(
     const brainserve::v1::ScaledWSLinearSpec& spec, const LayerSite& site,
-    const Shape& input_shape) {
+    const Shape& input_shape, const CompileOptions& compile_options) {
   DenseLayer::Options options;
   options.variant = Variant::kScaledWS;
   options.has_gain = spec.has_ws_gain() ? spec.ws_gain() : true;
@@ -287,7 +292,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildScaledWSLinear(
   // to (in, out), as ResolveFactor requires, is compatible with both.
   if (status.ok()) {
     status = ResolveFactor(spec.has_w_mask(), spec.w_mask(), site, "w_mask",
-                           &options);
+                           compile_options.max_table_bytes, &options);
   }
   if (!status.ok()) return status;
   return std::make_unique<DenseLayer>(site, input_shape, std::move(options));

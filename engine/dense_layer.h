@@ -19,16 +19,18 @@
 namespace brainserve::engine {
 
 // Each validates its spec against `input_shape` (the per-sample input) and
-// returns an uncompiled layer, or INVALID_ARGUMENT naming `site` and field.
+// returns an uncompiled layer, or INVALID_ARGUMENT naming `site` and field;
+// RESOURCE_EXHAUSTED if its w_mask / w_sign, broadcast to the weight, would
+// take more than options.max_table_bytes.
 absl::StatusOr<std::unique_ptr<Layer>> BuildLinear(
     const brainserve::v1::LinearSpec& spec, const LayerSite& site,
-    const Shape& input_shape);
+    const Shape& input_shape, const CompileOptions& options);
 absl::StatusOr<std::unique_ptr<Layer>> BuildSignedWLinear(
     const brainserve::v1::SignedWLinearSpec& spec, const LayerSite& site,
-    const Shape& input_shape);
+    const Shape& input_shape, const CompileOptions& options);
 absl::StatusOr<std::unique_ptr<Layer>> BuildScaledWSLinear(
     const brainserve::v1::ScaledWSLinearSpec& spec, const LayerSite& site,
-    const Shape& input_shape);
+    const Shape& input_shape, const CompileOptions& options);
 
 }  // namespace brainserve::engine
 

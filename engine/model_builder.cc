@@ -62,13 +62,16 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildLayer(
     const CompileOptions& options) {
   switch (spec.kind_case()) {
     case LayerSpec::kLinear:
-      return BuildLinear(spec.linear(), site, input_shape);
+      return BuildLinear(spec.linear(), site, input_shape, options);
     case LayerSpec::kSignedWLinear:
-      return BuildSignedWLinear(spec.signed_w_linear(), site, input_shape);
+      return BuildSignedWLinear(spec.signed_w_linear(), site, input_shape,
+                                options);
     case LayerSpec::kScaledWsLinear:
-      return BuildScaledWSLinear(spec.scaled_ws_linear(), site, input_shape);
+      return BuildScaledWSLinear(spec.scaled_ws_linear(), site, input_shape,
+                                 options);
     case LayerSpec::kScaledWsConv1D:
-      return BuildScaledWSConv1d(spec.scaled_ws_conv1d(), site, input_shape);
+      return BuildScaledWSConv1d(spec.scaled_ws_conv1d(), site, input_shape,
+                                 options);
     case LayerSpec::kLayerNorm:
       return BuildLayerNorm(spec.layer_norm(), site, input_shape, options);
     case LayerSpec::kActivation: {

@@ -8,7 +8,8 @@ namespace brainserve::engine {
 
 absl::StatusOr<std::vector<float>> ParseWeightFactor(
     const brainserve::v1::Tensor& tensor, const LayerSite& site,
-    absl::string_view field, absl::Span<const int64_t> weight_shape) {
+    absl::string_view field, absl::Span<const int64_t> weight_shape,
+    int64_t max_bytes) {
   const std::string full_field = site.Field(field);
   absl::StatusOr<DenseTensor> factor = DenseTensorFromProto(tensor, full_field);
   if (!factor.ok()) return factor.status();
@@ -19,6 +20,16 @@ absl::StatusOr<std::vector<float>> ParseWeightFactor(
                         absl::StrCat(ShapeToString(factor->shape),
                                      " does not broadcast to the weight shape ",
                                      ShapeToString(weight_shape)));
+  }
+  // The weight shape's elements were checked against overflow when the
+  // layer resolved its sizes.
+  const int64_t bytes =
+      NumElements(weight_shape) * static_cast<int64_t>(sizeof(float));
+  if (max_bytes > 0 && bytes > max_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        site.Prefix(), ": ", field, ": broadcast to the weight shape ",
+        ShapeToString(weight_shape), " it needs ", bytes,
+        " bytes, over what the parameter limit leaves (", max_bytes, ")"));
   }
   return BroadcastValues(*factor, weight_shape);
 }

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz/) with clang-14, ASan and UBSan in
-# their own build dir and runs each one for a short fixed time on its seed
-# corpus. Fails if any target crashes, leaks, times out or runs out of memory.
+# their own build dir and runs each one on its seed corpus. Fails if any
+# target crashes, leaks, times out or runs out of memory.
 #
+#   FUZZ_RUNS=250000   executions per target (libFuzzer -runs). With a fixed
+#                 seed and FUZZ_FRESH=1 the run is repeatable: every machine
+#                 tries the same inputs, so a run that passes here passes in
+#                 CI (scripts/test.sh sets both). FUZZ_SECONDS still caps it.
+#   FUZZ_FRESH=1  start from the seeds alone, forgetting what earlier runs
+#                 added to $FUZZ_BUILD_DIR/corpus/<target>/
 #   FUZZ_SECONDS=25   time per target (libFuzzer -max_total_time)
 #   FUZZ_TARGETS="npy_fuzzer forward_fuzzer"   a subset (default: all)
 #   FUZZ_BUILD_DIR=build-fuzz
@@ -66,10 +72,14 @@ mkdir -p "$BUILD/artifacts"
 failed=()
 for target in "${TARGETS[@]}"; do
   seeds=$(seeds_for "$target")
-  corpus="$BUILD/corpus/$target"; mkdir -p "$corpus"
-  echo "== fuzz $target for ${SECONDS_PER_TARGET}s"
+  corpus="$BUILD/corpus/$target"
+  [ "${FUZZ_FRESH:-0}" = 1 ] && rm -rf "$corpus"
+  mkdir -p "$corpus"
+  runs=()
+  [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+  echo "== fuzz $target for ${FUZZ_RUNS:+$FUZZ_RUNS runs, at most }${SECONDS_PER_TARGET}s"
   # shellcheck disable=SC2086
-  if ! "$BUILD/tests/fuzz/$target" "$corpus" "$seeds" \
+  if ! "$BUILD/tests/fuzz/$target" "$corpus" "$seeds" "${runs[@]}" \
       -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 \
       -max_len=4096 -timeout=10 -print_final_stats=1 -seed="${FUZZ_SEED:-1}" \
       -artifact_prefix="$BUILD/artifacts/$target-" ${FUZZ_EXTRA:-} \
@@ -84,4 +94,4 @@ if [ ${#failed[@]} -ne 0 ]; then
   echo "fuzz: FAILED: ${failed[*]} (inputs in $BUILD/artifacts/)"
   exit 1
 fi
-echo "fuzz: all ${#TARGETS[@]} targets ran ${SECONDS_PER_TARGET}s without a crash"
+echo "fuzz: all ${#TARGETS[@]} targets ran ${FUZZ_RUNS:+$FUZZ_RUNS inputs or }${SECONDS_PER_TARGET}s without a crash"

@@ -167,5 +167,71 @@ TEST(FuzzRegressionTest, LayerNormGatherTableIsRefusedBeforeItIsBuilt) {
             absl::StatusCode::kResourceExhausted);
 }
 
+// Finding 6 (model_spec_fuzzer in CI, crash-linear-mask-broadcast.pb, an
+// out-of-memory): a w_mask (or w_sign) is broadcast to the whole weight when
+// the layer is built, before the parameter limit was checked, so a 60-byte
+// request, [3] -> linear(190804734) with a [3, 1] mask, allocated 2.3 GB. The
+// builder now refuses the broadcast against what the parameter limit
+// leaves, and the broadcast factor counts against that limit.
+TEST(FuzzRegressionTest, WeightFactorIsRefusedBeforeItIsBroadcast) {
+  v1::ModelSpec spec;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(input_shape: 3
+           layers {
+             linear {
+               out_size: 190804734
+               w_mask {
+                 shape: [ 3, 1 ]
+                 values: [ 1, 0, 1 ]
+               }
+             }
+           })pb",
+      &spec));
+  engine::EngineOptions options;
+  options.max_parameter_bytes = int64_t{2} << 30;  // the server's default
+  absl::StatusOr<std::unique_ptr<engine::Model>> model =
+      engine::Model::Create(spec, 7, options);
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(model.status().message(),
+              ::testing::HasSubstr(
+                  "w_mask: broadcast to the weight shape [3, 190804734]"));
+
+  // The same for the other layers with a factor: w_sign, and a conv mask.
+  for (const char* text : {
+           R"pb(input_shape: 3
+                layers {
+                  signed_w_linear {
+                    out_size: 190804734
+                    w_sign { shape: 1 values: -1 }
+                  }
+                })pb",
+           R"pb(input_shape: [ 8, 3 ]
+                layers {
+                  scaled_ws_conv1d {
+                    out_channels: 190804734
+                    kernel_size: 1
+                    w_mask { shape: 1 values: 1 }
+                  }
+                })pb"}) {
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &spec));
+    model = engine::Model::Create(spec, 7, options);
+    EXPECT_EQ(model.status().code(), absl::StatusCode::kResourceExhausted)
+        << model.status();
+  }
+
+  // A factor counts like the weight it is broadcast to: [16] ->
+  // linear(16) with a mask holds 1 KiB of weight, 64 B of bias and 1 KiB of
+  // mask.
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(input_shape: 16
+           layers { linear { out_size: 16 w_mask { shape: 1 values: 1 } } })pb",
+      &spec));
+  options.max_parameter_bytes = 1024 + 64 + 1024;
+  EXPECT_TRUE(engine::Model::Create(spec, 7, options).ok());
+  options.max_parameter_bytes = 1024 + 64 + 1023;
+  EXPECT_EQ(engine::Model::Create(spec, 7, options).status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
 }  // namespace
 }  // namespace brainserve
