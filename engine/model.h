@@ -29,6 +29,8 @@
 
 namespace brainserve::engine {
 
+class Model;
+
 struct EngineOptions {
   // OpenMP threads one Forward() call may use. 0 = leave OpenMP's default.
   int num_threads = 1;
@@ -39,6 +41,14 @@ struct EngineOptions {
   // Create() fails with RESOURCE_EXHAUSTED, before allocating anything, if
   // one parameter snapshot would need more bytes (float32). 0 = no limit.
   int64_t max_parameter_bytes = 0;
+  // If set, Create() calls it once the model's shapes are known and before
+  // any oneDNN primitive is created or any parameter allocated (creating
+  // the primitives takes time in proportion to the layer sizes: seconds for
+  // a sample of millions of floats). The model passed may only be asked its
+  // shapes, sizes and costs (input_sample_size(), ForwardScratchBytes(),
+  // parameter_bytes(), ...); a non-OK status is Create()'s answer, as is.
+  // The server admits the model's batches by cost here.
+  std::function<absl::Status(const Model&)> admit_shapes;
 };
 
 enum class UpdateMode { kReplace, kAdd };

@@ -133,14 +133,19 @@ absl::StatusOr<std::vector<std::unique_ptr<Layer>>> BuildLayers(
       activation->MarkFused();
     }
   }
+  return layers;
+}
+
+absl::Status CompileLayers(absl::Span<const std::unique_ptr<Layer>> layers,
+                           const CompileOptions& options) {
   for (const std::unique_ptr<Layer>& layer : layers) {
-    status = layer->Compile(options);
+    absl::Status status = layer->Compile(options);
     if (!status.ok()) {
       return absl::Status(status.code(), absl::StrCat(layer->site().Prefix(),
                                                       ": ", status.message()));
     }
   }
-  return layers;
+  return absl::OkStatus();
 }
 
 }  // namespace brainserve::engine

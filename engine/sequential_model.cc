@@ -98,6 +98,14 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Build(
           " bytes or more, over the limit of ", options.max_parameter_bytes));
     }
   }
+  // Admission by shape, then the primitives: a model refused here never
+  // pays for creating them.
+  if (options.admit_shapes) {
+    absl::Status admitted = options.admit_shapes(*model);
+    if (!admitted.ok()) return admitted;
+  }
+  absl::Status compiled = CompileLayers(model->layers_, compile_options);
+  if (!compiled.ok()) return compiled;
   return model;
 }
 

@@ -129,9 +129,21 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Create(
   if (!status.ok()) return status;
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       [&]() -> absl::StatusOr<std::shared_ptr<ServedModel>> {
-    const engine::EngineOptions engine_options = EngineOptionsFor(*batching);
+    engine::EngineOptions engine_options = EngineOptionsFor(*batching);
+    // Warm-up runs a full batch, and so will the batcher: both must fit the
+    // per-request memory budget. Checked from the shapes alone, before the
+    // engine creates any primitive or allocates any parameter.
+    const int64_t warmup_rows = std::min(batching->max_batch_size,
+                                         engine_options.max_rows_per_pass);
+    absl::Status refused_batch;
+    engine_options.admit_shapes = [&](const engine::Model& shapes) {
+      refused_batch = admission::AdmitModelWarmup(
+          options_.admission, request.name(), shapes, warmup_rows);
+      return refused_batch;
+    };
     absl::StatusOr<std::unique_ptr<engine::Model>> created =
         engine::Model::Create(request.spec(), request.seed(), engine_options);
+    if (!refused_batch.ok()) return refused_batch;
     if (absl::IsResourceExhausted(created.status())) {
       return absl::ResourceExhaustedError(
           absl::StrCat("model '", request.name(),
@@ -140,13 +152,6 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Create(
     }
     if (!created.ok()) return created.status();
     std::shared_ptr<engine::Model> engine_model = *std::move(created);
-    // Warm-up runs a full batch, and so will the batcher: both must fit the
-    // per-request memory budget, checked before warm-up allocates anything.
-    const int64_t warmup_rows = std::min(batching->max_batch_size,
-                                         engine_options.max_rows_per_pass);
-    absl::Status admitted = admission::AdmitModelWarmup(
-        options_.admission, request.name(), *engine_model, warmup_rows);
-    if (!admitted.ok()) return admitted;
     // The model holds its parameters and, per concurrent Forward, a
     // workspace of one full pass: both count against the model byte limits.
     absl::Status reserved = registry_->ReserveBytes(

@@ -12,6 +12,7 @@
 #include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/admission/admission.h"
 #include "server/tensor_codec.h"
 
 namespace brainserve {
@@ -231,6 +232,63 @@ TEST(FuzzRegressionTest, WeightFactorIsRefusedBeforeItIsBroadcast) {
   options.max_parameter_bytes = 1024 + 64 + 1023;
   EXPECT_EQ(engine::Model::Create(spec, 7, options).status().code(),
             absl::StatusCode::kResourceExhausted);
+}
+
+// Finding 7 (model_spec_fuzzer, crash-conv-lhs-dilation-timeout.pb, a
+// timeout): [45, 2] -> scaled_ws_conv1d with lhs_dilation 42238 has an
+// output of 1.86 million positions. Creating its oneDNN primitives (one per
+// pass size) took 50 s of the admin thread before warm-up admission refused
+// the model for its memory. Model::Create now calls the caller's admission
+// (EngineOptions::admit_shapes) once the shapes are known, before it
+// compiles anything; the server's warm-up admission runs there.
+TEST(FuzzRegressionTest, AdmissionRunsBeforePrimitivesAreCreated) {
+  v1::ModelSpec spec;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(input_shape: [ 45, 2 ]
+           layers {
+             scaled_ws_conv1d {
+               out_channels: 2
+               kernel_size: 3
+               padding { lo: 1 hi: 2 }
+               lhs_dilation: 42238
+             }
+           })pb",
+      &spec));
+  server::admission::AdmissionLimits limits;  // the server's defaults
+  engine::EngineOptions options;
+  int calls = 0;
+  int64_t output_size = 0;
+  options.admit_shapes = [&](const engine::Model& shapes) {
+    ++calls;
+    output_size = shapes.output_sample_size();
+    return server::admission::AdmitModelWarmup(limits, "conv", shapes, 64);
+  };
+  absl::StatusOr<std::unique_ptr<engine::Model>> model =
+      engine::Model::Create(spec, 7, options);
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(model.status().message(),
+              ::testing::HasSubstr("a batch of 64 rows"));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(output_size, 2 * ((45 - 1) * 42238 + 1 + 1 + 2 - 3 + 1));
+
+  // An admitted model is built and computes; a hook's own error is
+  // Create()'s answer as it is.
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(input_shape: 8 layers { linear { out_size: 4 } })pb", &spec));
+  calls = 0;
+  model = engine::Model::Create(spec, 7, options);
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(calls, 1);
+  std::vector<float> input(8, 1.0f), output(4);
+  EXPECT_TRUE((*model)
+                  ->Forward(*(*model)->snapshot(), input.data(), 1, {},
+                            output.data())
+                  .ok());
+  options.admit_shapes = [](const engine::Model&) {
+    return absl::FailedPreconditionError("not now");
+  };
+  model = engine::Model::Create(spec, 7, options);
+  EXPECT_EQ(model.status(), absl::FailedPreconditionError("not now"));
 }
 
 }  // namespace

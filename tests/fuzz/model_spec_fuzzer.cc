@@ -1,7 +1,8 @@
 // CreateModel without the network: a binary-serialized v1.CreateModelRequest
 // through what ModelManager::Create does before it serves a model: name
 // check, the layer-count admission, the spec validator and model builder
-// (engine::Model::Create), warm-up admission and warm-up, then one forward
+// (engine::Model::Create, with warm-up admission from the shapes before the
+// primitives are compiled), warm-up, then one forward
 // of two rows. Caps (fuzz_models.h): 16 layers, 256 KiB of parameters, 4 MiB
 // per forward, so no input can make the target allocate much.
 //
@@ -31,18 +32,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!admission::AdmitModelSpec(limits, request.name(), request.spec()).ok()) {
     return 0;
   }
+  constexpr int64_t kRows = 2;
+  // As ModelManager::Create: warm-up admission from the shapes, before any
+  // primitive is created.
+  brainserve::engine::EngineOptions options =
+      brainserve::fuzz::FuzzEngineOptions();
+  absl::Status refused_batch;
+  options.admit_shapes = [&](const brainserve::engine::Model& shapes) {
+    refused_batch =
+        admission::AdmitModelWarmup(limits, request.name(), shapes, kRows);
+    return refused_batch;
+  };
   absl::StatusOr<std::unique_ptr<brainserve::engine::Model>> model =
       brainserve::engine::Model::Create(request.spec(), request.seed(),
-                                        brainserve::fuzz::FuzzEngineOptions());
+                                        options);
+  if (!refused_batch.ok()) return 0;
   if (!model.ok()) {
     Require(model.status().code() != absl::StatusCode::kInternal &&
                 model.status().code() != absl::StatusCode::kUnknown,
             "the builder refuses a spec with a client error", model.status());
-    return 0;
-  }
-  constexpr int64_t kRows = 2;
-  if (!admission::AdmitModelWarmup(limits, request.name(), **model, kRows)
-           .ok()) {
     return 0;
   }
   absl::Status status = (*model)->Warmup(kRows);

@@ -4,6 +4,7 @@
 // order with contiguous versions, and their queue time and the pending count
 // are exported.
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -97,8 +98,16 @@ TEST(UpdateQueueTest, UpdatesBeyondMaxPendingAreRefusedTheRestApplyInOrder) {
   ASSERT_TRUE(server->stub().GetModel(Context().get(), get, &info).ok());
   EXPECT_EQ(info.version(), versions.size() + 1);
 
-  // Every accepted update recorded its queue time; none is pending now.
-  const std::string metrics = server->Scrape();
+  // Every accepted update recorded its queue time; none is pending once the
+  // last one's thread has finished (it answers its caller first, then the
+  // queue counts it done: wait for that, a few milliseconds at most).
+  std::string metrics = server->Scrape();
+  for (int i = 0; i < 500 && MetricValue(metrics, "brainserve_pending_updates",
+                                         {{"model", "big"}}) != 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    metrics = server->Scrape();
+  }
   EXPECT_EQ(MetricValue(metrics, "brainserve_update_queue_duration_seconds_count",
                         {{"model", "big"}}),
             static_cast<double>(versions.size()));
