@@ -12,6 +12,7 @@ add_library(brainserve_client STATIC
 target_include_directories(brainserve_client PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(brainserve_client PUBLIC
   brainserve_grpc
+  brainserve_tensor
   absl::flat_hash_map
   gRPC::grpc++
   absl::status
