@@ -3,6 +3,7 @@
 add_library(brainserve_client STATIC
   ${CMAKE_CURRENT_LIST_DIR}/channel_security.cc
   ${CMAKE_CURRENT_LIST_DIR}/client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/grpc_status.cc
   ${CMAKE_CURRENT_LIST_DIR}/health_call.cc
   ${CMAKE_CURRENT_LIST_DIR}/host_tensor.cc
   ${CMAKE_CURRENT_LIST_DIR}/json_tensor.cc
