@@ -3,6 +3,7 @@
 add_library(brainserve_client STATIC
   ${CMAKE_CURRENT_LIST_DIR}/channel_security.cc
   ${CMAKE_CURRENT_LIST_DIR}/client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/grpc_status.cc
   ${CMAKE_CURRENT_LIST_DIR}/health_call.cc
   ${CMAKE_CURRENT_LIST_DIR}/host_tensor.cc
   ${CMAKE_CURRENT_LIST_DIR}/json_tensor.cc
@@ -12,6 +13,7 @@ add_library(brainserve_client STATIC
 target_include_directories(brainserve_client PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(brainserve_client PUBLIC
   brainserve_grpc
+  brainserve_tensor
   absl::flat_hash_map
   gRPC::grpc++
   absl::status

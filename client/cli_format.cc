@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "client/host_tensor.h"
 #include "client/json_tensor.h"
+#include "engine/shape.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -68,9 +69,8 @@ std::string MessageFieldText(const pb::FieldDescriptor* field,
                              const pb::Message& value) {
   if (value.GetDescriptor() == v1::Tensor::descriptor()) {
     const auto& tensor = static_cast<const v1::Tensor&>(value);
-    return absl::StrCat(
-        field->name(), "=tensor",
-        FormatShape({tensor.shape().begin(), tensor.shape().end()}));
+    return absl::StrCat(field->name(), "=tensor",
+                        engine::ShapeToString(tensor.shape()));
   }
   const std::string inner = SummarizeMessage(value);
   if (inner.empty()) return field->name();  // e.g. Empty, or all defaults
@@ -152,13 +152,11 @@ std::string FormatModelList(const v1::ListModelsResponse& list) {
       for (int64_t dim : parameter.shape()) count *= dim;
       num_parameters += count;
     }
-    rows.push_back(
-        {info->name(), absl::StrCat(info->version()),
-         FormatShape({info->input_shape().begin(), info->input_shape().end()}),
-         FormatShape(
-             {info->output_shape().begin(), info->output_shape().end()}),
-         absl::StrCat(info->spec().layers_size()),
-         absl::StrCat(num_parameters)});
+    rows.push_back({info->name(), absl::StrCat(info->version()),
+                    engine::ShapeToString(info->input_shape()),
+                    engine::ShapeToString(info->output_shape()),
+                    absl::StrCat(info->spec().layers_size()),
+                    absl::StrCat(num_parameters)});
   }
   if (models.empty()) return "no models\n";
   return FormatTable(rows);
@@ -168,10 +166,8 @@ std::string FormatModelInfo(const v1::ModelInfo& info) {
   std::vector<std::vector<std::string>> header = {
       {"name:", info.name()},
       {"version:", absl::StrCat(info.version())},
-      {"input shape:",
-       FormatShape({info.input_shape().begin(), info.input_shape().end()})},
-      {"output shape:",
-       FormatShape({info.output_shape().begin(), info.output_shape().end()})},
+      {"input shape:", engine::ShapeToString(info.input_shape())},
+      {"output shape:", engine::ShapeToString(info.output_shape())},
   };
   if (info.has_batching()) {
     header.push_back({"batching:", SummarizeMessage(info.batching())});
@@ -203,10 +199,9 @@ std::string FormatModelInfo(const v1::ModelInfo& info) {
     for (const v1::ParameterInfo& parameter : info.parameters()) {
       int64_t count = 1;
       for (int64_t dim : parameter.shape()) count *= dim;
-      rows.push_back(
-          {parameter.layer(), parameter.name(),
-           FormatShape({parameter.shape().begin(), parameter.shape().end()}),
-           absl::StrCat(count)});
+      rows.push_back({parameter.layer(), parameter.name(),
+                      engine::ShapeToString(parameter.shape()),
+                      absl::StrCat(count)});
     }
     absl::StrAppend(&out, "\n", FormatTable(rows, "  "));
   }

@@ -12,6 +12,7 @@
 #include "client/host_tensor.h"
 #include "client/tensor_format.h"
 #include "client/tensor_io.h"
+#include "engine/shape.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace brainserve::client {
@@ -151,7 +152,7 @@ int RunForward(const CommandContext& context) {
     return PrintJson(context, printable);
   }
   context.out << "version " << response->version() << ", output shape "
-              << FormatShape(output->shape);
+              << engine::ShapeToString(output->shape);
   if (output_path.empty()) {
     context.out << "\n" << FormatTensor(*output) << "\n";
   } else {
@@ -215,7 +216,7 @@ int RunParams(const CommandContext& context) {
   for (int i = 0; i < response->parameters_size(); ++i) {
     const v1::Parameter& parameter = response->parameters(i);
     context.out << parameter.layer() << "/" << parameter.name() << " shape "
-                << FormatShape(values[i].shape);
+                << engine::ShapeToString(values[i].shape);
     if (output_path.empty()) {
       context.out << "\n" << FormatTensor(values[i]) << "\n";
     } else {

@@ -17,11 +17,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "brainserve/v1/model_service.grpc.pb.h"
 #include "client/channel_security.h"
+#include "client/grpc_status.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 
@@ -53,9 +54,6 @@ enum class ServingStatus {
 
 // "SERVING", "NOT_SERVING", ... as in the health proto.
 const char* ServingStatusName(ServingStatus status);
-
-// Converts a gRPC status, keeping code and message.
-absl::Status FromGrpcStatus(const grpc::Status& status);
 
 class Client {
  public:

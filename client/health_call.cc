@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "client/client.h"
+#include "client/grpc_status.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/generic/generic_stub.h"

@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/shape.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -97,9 +98,10 @@ class NestedArrayReader {
   }
 
   absl::Status Ragged(absl::string_view problem) const {
-    return JsonError(absl::StrCat(
-        "ragged nested array: element at ", PathText(path_), " ", problem,
-        " (shape ", FormatShape(*shape_), " set by the first element)"));
+    return JsonError(absl::StrCat("ragged nested array: element at ",
+                                  PathText(path_), " ", problem, " (shape ",
+                                  engine::ShapeToString(*shape_),
+                                  " set by the first element)"));
   }
 
   std::vector<size_t> path_;

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/shape.h"
 
 namespace brainserve::client {
 namespace {
@@ -226,8 +227,8 @@ absl::StatusOr<HostTensor> ParseNpy(absl::string_view bytes) {
   const absl::string_view data = bytes.substr(preamble + header_len);
   if (static_cast<uint64_t>(*count) > data.size() / *item_size ||
       data.size() != static_cast<uint64_t>(*count) * *item_size) {
-    return NpyError(absl::StrCat("shape ", FormatShape(tensor.shape), " of ",
-                                 *header->descr, " needs ",
+    return NpyError(absl::StrCat("shape ", engine::ShapeToString(tensor.shape),
+                                 " of ", *header->descr, " needs ",
                                  static_cast<uint64_t>(*count) * *item_size,
                                  " data bytes but the file has ", data.size()));
   }

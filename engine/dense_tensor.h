@@ -1,9 +1,12 @@
-// A dense, row-major float32 tensor held by value.
+// A dense, row-major float32 tensor held by value, and its finiteness check.
 #ifndef BRAINSERVE_ENGINE_DENSE_TENSOR_H_
 #define BRAINSERVE_ENGINE_DENSE_TENSOR_H_
 
 #include <cstdint>
 #include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace brainserve::engine {
 
@@ -17,6 +20,10 @@ struct DenseTensor {
     return n;
   }
 };
+
+// INVALID_ARGUMENT naming `field` and the first offending index if any
+// element of `tensor.data` is NaN or infinite.
+absl::Status CheckAllFinite(const DenseTensor& tensor, absl::string_view field);
 
 }  // namespace brainserve::engine
 

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/stateless_random.h"
-#include "engine/tensor_proto.h"
+#include "engine/tensor_codec.h"
 
 namespace brainserve::engine {
 
@@ -85,7 +85,7 @@ absl::StatusOr<std::optional<ParamInit>> ResolveInitializer(
       const std::string tensor_field =
           site.Field(absl::StrCat(field, ".tensor"));
       absl::StatusOr<DenseTensor> tensor =
-          DenseTensorFromProto(init->tensor(), tensor_field);
+          DecodeTensor(init->tensor(), tensor_field);
       if (!tensor.ok()) return tensor.status();
       if (tensor->shape != std::vector<int64_t>(shape.begin(), shape.end())) {
         return site.Invalid(absl::StrCat(field, ".tensor.shape"),

@@ -13,7 +13,6 @@
 #include "engine/dnnl_util.h"
 #include "engine/initializer.h"
 #include "engine/model_builder.h"
-#include "engine/tensor_proto.h"
 
 namespace brainserve::engine {
 namespace {

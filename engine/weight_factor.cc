@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/shape.h"
-#include "engine/tensor_proto.h"
+#include "engine/tensor_codec.h"
 
 namespace brainserve::engine {
 
@@ -11,7 +11,7 @@ absl::StatusOr<std::vector<float>> ParseWeightFactor(
     absl::string_view field, absl::Span<const int64_t> weight_shape,
     int64_t max_bytes) {
   const std::string full_field = site.Field(field);
-  absl::StatusOr<DenseTensor> factor = DenseTensorFromProto(tensor, full_field);
+  absl::StatusOr<DenseTensor> factor = DecodeTensor(tensor, full_field);
   if (!factor.ok()) return factor.status();
   absl::Status finite = CheckAllFinite(*factor, full_field);
   if (!finite.ok()) return finite;

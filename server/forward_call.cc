@@ -3,7 +3,7 @@
 #include <chrono>
 #include <utility>
 
-#include "server/tensor_codec.h"
+#include "engine/tensor_codec.h"
 
 namespace brainserve::server {
 
@@ -19,7 +19,7 @@ GrpcForwardIo::GrpcForwardIo(grpc::CallbackServerContext* context,
                              const v1::ForwardRequest* request,
                              v1::ForwardResponse* response,
                              grpc::ServerUnaryReactor* reactor,
-                             TensorEncoding encoding)
+                             engine::TensorEncoding encoding)
     : context_(context),
       request_(request),
       response_(response),
@@ -27,12 +27,12 @@ GrpcForwardIo::GrpcForwardIo(grpc::CallbackServerContext* context,
       encoding_(encoding) {}
 
 void GrpcForwardIo::CopyInput(float* dst) const {
-  CopyTensorData(request_->input(), dst);
+  engine::CopyTensorData(request_->input(), dst);
 }
 
 void GrpcForwardIo::SetOutput(absl::Span<const int64_t> shape,
                               absl::Span<const float> data, uint64_t version) {
-  EncodeTensor(shape, data, encoding_, response_->mutable_output());
+  engine::EncodeTensor(shape, data, encoding_, response_->mutable_output());
   response_->set_version(version);
 }
 

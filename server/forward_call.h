@@ -68,7 +68,8 @@ class GrpcForwardIo final : public ForwardIo {
   GrpcForwardIo(grpc::CallbackServerContext* context,
                 const v1::ForwardRequest* request,
                 v1::ForwardResponse* response,
-                grpc::ServerUnaryReactor* reactor, TensorEncoding encoding);
+                grpc::ServerUnaryReactor* reactor,
+                engine::TensorEncoding encoding);
 
   void CopyInput(float* dst) const override;
   void SetOutput(absl::Span<const int64_t> shape, absl::Span<const float> data,
@@ -82,7 +83,7 @@ class GrpcForwardIo final : public ForwardIo {
   const v1::ForwardRequest* const request_;
   v1::ForwardResponse* const response_;
   grpc::ServerUnaryReactor* const reactor_;
-  const TensorEncoding encoding_;
+  const engine::TensorEncoding encoding_;
 };
 
 // The client's deadline of a gRPC call (InfiniteFuture when it has none).

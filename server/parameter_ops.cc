@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/tensor_codec.h"
 #include "server/request_validation.h"
-#include "server/tensor_codec.h"
 
 namespace brainserve::server {
 
@@ -56,8 +56,8 @@ absl::Status ReadModelParameters(const ServedModel& model,
     out->set_layer(infos[i].layer);
     out->set_name(infos[i].name);
     const engine::DenseTensor& value = snapshot->value(i);
-    EncodeTensor(value.shape, value.data, TensorEncoding::kValues,
-                 out->mutable_value());
+    engine::EncodeTensor(value.shape, value.data,
+                         engine::TensorEncoding::kValues, out->mutable_value());
   }
   if (!request.name().empty() && response->parameters().empty()) {
     const std::string where =

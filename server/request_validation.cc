@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "engine/shape.h"
 
 namespace brainserve::server {
 namespace {
@@ -70,13 +71,13 @@ absl::StatusOr<engine::ParameterUpdate> ValidateOneUpdate(
   }
   const std::string value_field = absl::StrCat(field, ".value");
   absl::StatusOr<engine::DenseTensor> value =
-      DecodeTensor(update.value(), value_field);
+      engine::DecodeTensor(update.value(), value_field);
   if (!value.ok()) return value.status();
   if (value->shape != info->shape) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(value_field, ".shape: ", ShapeToString(value->shape),
-                     ", expected ", ShapeToString(info->shape), " for ",
-                     update.layer(), "/", update.name()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        value_field, ".shape: ", engine::ShapeToString(value->shape),
+        ", expected ", engine::ShapeToString(info->shape), " for ",
+        update.layer(), "/", update.name()));
   }
   out.value = *std::move(value);
   return out;
@@ -112,8 +113,8 @@ absl::Status ValidateBatchedShape(absl::Span<const int64_t> shape,
   want_shape += "]";
   if (shape.size() != sample.size() + 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ".shape: ", ShapeToString(shape), " has rank ",
-                     shape.size(), ", expected ", want_shape));
+        absl::StrCat(field, ".shape: ", engine::ShapeToString(shape),
+                     " has rank ", shape.size(), ", expected ", want_shape));
   }
   if (shape[0] < 1) {
     return absl::InvalidArgumentError(
@@ -122,8 +123,9 @@ absl::Status ValidateBatchedShape(absl::Span<const int64_t> shape,
   }
   for (size_t i = 0; i < sample.size(); ++i) {
     if (shape[i + 1] != sample[i]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ".shape: ", ShapeToString(shape), ", expected ", want_shape));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".shape: ", engine::ShapeToString(shape),
+                       ", expected ", want_shape));
     }
   }
   return absl::OkStatus();
@@ -134,7 +136,8 @@ absl::StatusOr<ValidatedForward> ValidateForwardRequest(
   if (!request.has_input()) {
     return absl::InvalidArgumentError("input: missing");
   }
-  absl::StatusOr<int64_t> count = ValidateTensor(request.input(), "input");
+  absl::StatusOr<int64_t> count =
+      engine::ValidateTensor(request.input(), "input");
   if (!count.ok()) return count.status();
   absl::Status status = ValidateBatchedShape(request.input().shape(),
                                              model.input_shape(), "input");
@@ -142,10 +145,11 @@ absl::StatusOr<ValidatedForward> ValidateForwardRequest(
 
   ValidatedForward out;
   out.batch_rows = request.input().shape(0);
-  out.encoding = EncodingOf(request.input());
+  out.encoding = engine::EncodingOf(request.input());
   for (const auto& [layer, tensor] : request.masks()) {
     const std::string field = absl::StrCat("masks[\"", layer, "\"]");
-    absl::StatusOr<engine::DenseTensor> mask = DecodeTensor(tensor, field);
+    absl::StatusOr<engine::DenseTensor> mask =
+        engine::DecodeTensor(tensor, field);
     if (!mask.ok()) return mask.status();
     engine::MaskMap single;
     single.emplace(layer, *mask);

@@ -17,7 +17,7 @@
 #include "absl/types/span.h"
 #include "brainserve/v1/model_service.pb.h"
 #include "engine/model.h"
-#include "server/tensor_codec.h"
+#include "engine/tensor_codec.h"
 
 namespace brainserve::server {
 
@@ -37,7 +37,8 @@ absl::Status ValidateBatchedShape(absl::Span<const int64_t> shape,
 struct ValidatedForward {
   int64_t batch_rows = 0;  // B, the leading dim of input.shape
   engine::MaskMap masks;   // decoded and checked against the model
-  TensorEncoding encoding = TensorEncoding::kValues;  // of the input
+  engine::TensorEncoding encoding =
+      engine::TensorEncoding::kValues;  // of the input
 };
 
 // Checks input (shape [B, *input_shape], B >= 1, encoding) and masks.

@@ -33,7 +33,6 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/server_options.cc
   ${CMAKE_CURRENT_LIST_DIR}/startup_models.cc
   ${CMAKE_CURRENT_LIST_DIR}/status_util.cc
-  ${CMAKE_CURRENT_LIST_DIR}/tensor_codec.cc
   ${CMAKE_CURRENT_LIST_DIR}/version_gate.cc
   ${CMAKE_CURRENT_LIST_DIR}/work_queue.cc
   ${CMAKE_CURRENT_LIST_DIR}/inference_protocol/infer_validation.cc

@@ -11,25 +11,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "brainserve/v1/model_service.grpc.pb.h"
+#include "client/grpc_status.h"
 #include "client/loadgen/channels.h"
 #include "client/loadgen/clock.h"
 #include "client/loadgen/http_driver.h"
 #include "client/loadgen/input_data.h"
-#include "client/loadgen/protocol_requests.h"
-#include "inference/grpc_predict_v2.pb.h"
 #include "client/loadgen/measurement.h"
+#include "client/loadgen/protocol_requests.h"
 #include "client/loadgen/stability.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/proto_buffer_writer.h"
+#include "inference/grpc_predict_v2.pb.h"
 
 namespace brainserve::loadgen {
 namespace {
-
-absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
-}
 
 void PrintProgress(const LevelReport& report, size_t window_number,
                    const Window& window) {
@@ -77,7 +73,8 @@ absl::StatusOr<std::unique_ptr<RequestDriver>> CreateRequestDriver(
             : grpc::GenericSerialize<grpc::ProtoBufferWriter,
                                      brainserve::v1::ForwardRequest>(
                   request, &buffer, &own);
-    if (!status.ok()) return FromGrpc(status, "serialize request");
+    if (!status.ok())
+      return client::FromGrpcStatus(status, "serialize request");
     buffers.push_back(std::move(buffer));
   }
   ForwardDriver::Options options;
@@ -124,7 +121,8 @@ absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
   get.set_name(config.model);
   grpc::Status status = stub->GetModel(&context, get, &runner->model_info_);
   if (!status.ok()) {
-    return FromGrpc(status, absl::StrCat("GetModel(", config.model, ")"));
+    return client::FromGrpcStatus(status,
+                                  absl::StrCat("GetModel(", config.model, ")"));
   }
   runner->versions_.Observe(runner->model_info_.version());
 

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "brainserve/v1/model_service.grpc.pb.h"
+#include "client/grpc_status.h"
+#include "client/host_tensor.h"
 #include "client/loadgen/clock.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/completion_queue.h"
@@ -24,32 +25,15 @@ const std::string& UpdateMethod() {
   return *kMethod;
 }
 
-int64_t ElementCount(const brainserve::v1::Tensor& t) {
-  int64_t n = 1;
-  for (int64_t d : t.shape()) n *= d;
-  return n;
-}
-
-// Re-encodes `value` with the requested encoding, optionally replacing every
-// element by `fill`.
-void Encode(const brainserve::v1::Tensor& value, bool raw, bool use_fill,
-            float fill, brainserve::v1::Tensor* out) {
-  const int64_t n = ElementCount(value);
-  std::vector<float> data(n, fill);
-  if (!use_fill) {
-    if (!value.raw().empty()) {
-      std::memcpy(data.data(), value.raw().data(),
-                  std::min<size_t>(value.raw().size(), n * sizeof(float)));
-    } else {
-      std::copy(value.values().begin(), value.values().end(), data.begin());
-    }
-  }
-  out->mutable_shape()->CopyFrom(value.shape());
-  if (raw) {
-    out->set_raw(reinterpret_cast<const char*>(data.data()), n * sizeof(float));
-  } else {
-    out->mutable_values()->Add(data.begin(), data.end());
-  }
+// Re-encodes `value` (from GetParameters) with the requested encoding,
+// optionally replacing every element by `fill`.
+absl::StatusOr<brainserve::v1::Tensor> Encode(
+    const brainserve::v1::Tensor& value, bool raw, bool use_fill, float fill) {
+  absl::StatusOr<client::HostTensor> host = client::FromProto(value);
+  if (!host.ok()) return host.status();
+  if (use_fill) std::fill(host->values.begin(), host->values.end(), fill);
+  return client::ToProto(*host, raw ? client::TensorEncoding::kRaw
+                                    : client::TensorEncoding::kValues);
 }
 
 }  // namespace
@@ -71,9 +55,8 @@ absl::StatusOr<std::unique_ptr<UpdateDriver>> UpdateDriver::Create(
   brainserve::v1::GetParametersResponse params;
   grpc::Status status = stub->GetParameters(&context, get, &params);
   if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        absl::StrCat("GetParameters(", options.model,
-                                     "): ", status.error_message()));
+    return client::FromGrpcStatus(
+        status, absl::StrCat("GetParameters(", options.model, ")"));
   }
   if (params.parameters_size() == 0) {
     return absl::FailedPreconditionError(
@@ -96,10 +79,21 @@ absl::StatusOr<std::unique_ptr<UpdateDriver>> UpdateDriver::Create(
       const bool add = options.mode == UpdateMode::kAdd;
       update->set_mode(add ? brainserve::v1::ParameterUpdate::ADD
                            : brainserve::v1::ParameterUpdate::REPLACE);
-      Encode(param.value(), options.raw_encoding, add,
-             v == 0 ? options.add_delta : -options.add_delta,
-             update->mutable_value());
-      if (v == 0) driver->payload_bytes_ += ElementCount(param.value()) * 4;
+      absl::StatusOr<brainserve::v1::Tensor> value =
+          Encode(param.value(), options.raw_encoding, add,
+                 v == 0 ? options.add_delta : -options.add_delta);
+      if (!value.ok()) {
+        return absl::Status(
+            value.status().code(),
+            absl::StrCat("GetParameters(", options.model, "): ", param.layer(),
+                         "/", param.name(), ": ", value.status().message()));
+      }
+      *update->mutable_value() = *std::move(value);
+      if (v == 0) {
+        driver->payload_bytes_ +=
+            static_cast<int64_t>(update->value().raw().size()) +
+            int64_t{4} * update->value().values_size();
+      }
     }
     if (request.updates_size() !=
         static_cast<int>(options.parameters.empty()

@@ -104,17 +104,18 @@ absl::StatusOr<ValidatedInfer> ValidateInferRequest(
   }
   const int64_t rows = request.inputs(0).shape(0);
   const int64_t sample = std::max<int64_t>(model.input_sample_size(), 1);
-  if (rows > kMaxTensorElements / sample) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("inputs[0].shape[0]: batch size ", rows,
-                     " makes more than ", kMaxTensorElements, " elements"));
+  if (rows > engine::kMaxWireTensorElements / sample) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "inputs[0].shape[0]: batch size ", rows, " makes more than ",
+        engine::kMaxWireTensorElements, " elements"));
   }
   status = ValidateData(request, rows * model.input_sample_size());
   if (!status.ok()) return status;
   ValidatedInfer out;
   out.batch_rows = rows;
-  out.encoding = request.raw_input_contents_size() > 0 ? TensorEncoding::kRaw
-                                                       : TensorEncoding::kValues;
+  out.encoding = request.raw_input_contents_size() > 0
+                     ? engine::TensorEncoding::kRaw
+                     : engine::TensorEncoding::kValues;
   return out;
 }
 

@@ -17,8 +17,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/model.h"
+#include "engine/tensor_codec.h"
 #include "inference/grpc_predict_v2.pb.h"
-#include "server/tensor_codec.h"
 
 namespace brainserve::server::inference_protocol {
 
@@ -31,7 +31,7 @@ struct ValidatedInfer {
   int64_t batch_rows = 0;  // B, the leading dim of inputs[0].shape
   // kRaw: the data is raw_input_contents[0]; kValues:
   // inputs[0].contents.fp32_contents. The response uses the same form.
-  TensorEncoding encoding = TensorEncoding::kValues;
+  engine::TensorEncoding encoding = engine::TensorEncoding::kValues;
 };
 
 // Checks inputs (exactly one, named `input`, FP32, shape [B, *input_shape],

@@ -11,7 +11,7 @@ namespace brainserve::server::inference_protocol {
 ModelInferIo::ModelInferIo(const inference::ModelInferRequest* request,
                            inference::ModelInferResponse* response,
                            const grpc::CallbackServerContext* context,
-                           TensorEncoding encoding, InferDone done)
+                           engine::TensorEncoding encoding, InferDone done)
     : request_(request),
       response_(response),
       context_(context),
@@ -19,9 +19,9 @@ ModelInferIo::ModelInferIo(const inference::ModelInferRequest* request,
       done_(std::move(done)) {}
 
 void ModelInferIo::CopyInput(float* dst) const {
-  if (encoding_ == TensorEncoding::kRaw) {
+  if (encoding_ == engine::TensorEncoding::kRaw) {
     const std::string& raw = request_->raw_input_contents(0);
-    std::memcpy(dst, raw.data(), raw.size());
+    engine::LittleEndianToFloats(raw.data(), raw.size() / sizeof(float), dst);
     return;
   }
   const auto& values = request_->inputs(0).contents().fp32_contents();
@@ -38,9 +38,8 @@ void ModelInferIo::SetOutput(absl::Span<const int64_t> shape,
   output->set_name(kOutputName);
   output->set_datatype(kDatatype);
   output->mutable_shape()->Add(shape.begin(), shape.end());
-  if (encoding_ == TensorEncoding::kRaw) {
-    response_->add_raw_output_contents()->assign(
-        reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
+  if (encoding_ == engine::TensorEncoding::kRaw) {
+    *response_->add_raw_output_contents() = engine::LittleEndianBytes(data);
   } else {
     output->mutable_contents()->mutable_fp32_contents()->Add(data.begin(),
                                                              data.end());

@@ -11,10 +11,10 @@
 #include <functional>
 
 #include "absl/status/status.h"
+#include "engine/tensor_codec.h"
 #include "grpcpp/server_context.h"
 #include "inference/grpc_predict_v2.pb.h"
 #include "server/forward_call.h"
-#include "server/tensor_codec.h"
 
 namespace brainserve::server::inference_protocol {
 
@@ -30,7 +30,7 @@ class ModelInferIo final : public ForwardIo {
   ModelInferIo(const inference::ModelInferRequest* request,
                inference::ModelInferResponse* response,
                const grpc::CallbackServerContext* context,
-               TensorEncoding encoding, InferDone done);
+               engine::TensorEncoding encoding, InferDone done);
 
   void CopyInput(float* dst) const override;
   void SetOutput(absl::Span<const int64_t> shape, absl::Span<const float> data,
@@ -45,7 +45,7 @@ class ModelInferIo final : public ForwardIo {
   const inference::ModelInferRequest* const request_;
   inference::ModelInferResponse* const response_;
   const grpc::CallbackServerContext* const context_;
-  const TensorEncoding encoding_;
+  const engine::TensorEncoding encoding_;
   InferDone done_;
 };
 

@@ -6,10 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/model.h"
+#include "engine/tensor_codec.h"
 #include "server/admission/admission.h"
 #include "server/inference_protocol/infer_validation.h"
 #include "server/request_validation.h"
-#include "server/tensor_codec.h"
 #include "tests/fuzz/fuzz_models.h"
 
 namespace brainserve::fuzz {
@@ -64,14 +64,14 @@ void CheckBatchInvariance(absl::string_view name, const engine::Model& model,
 // Encodes the output as the response does and decodes it again.
 void CheckResponseRoundTrip(const engine::Model& model, int64_t rows,
                             const std::vector<float>& output,
-                            server::TensorEncoding encoding) {
+                            engine::TensorEncoding encoding) {
   std::vector<int64_t> shape = {rows};
   shape.insert(shape.end(), model.output_shape().begin(),
                model.output_shape().end());
   v1::Tensor encoded;
-  server::EncodeTensor(shape, output, encoding, &encoded);
+  engine::EncodeTensor(shape, output, encoding, &encoded);
   absl::StatusOr<engine::DenseTensor> decoded =
-      server::DecodeTensor(encoded, "output");
+      engine::DecodeTensor(encoded, "output");
   Require(decoded.ok(), "an encoded response decodes", decoded.status());
   Require(decoded->shape == shape &&
               decoded->data.size() == output.size() &&
@@ -83,7 +83,7 @@ void CheckResponseRoundTrip(const engine::Model& model, int64_t rows,
 absl::Status AdmitAndRun(absl::string_view name, const engine::Model& model,
                          const std::vector<float>& input, int64_t rows,
                          const engine::MaskMap& masks,
-                         server::TensorEncoding encoding) {
+                         engine::TensorEncoding encoding) {
   std::vector<float> output = Compute(model, input, rows, masks);
   CheckBatchInvariance(name, model, input, rows, masks, output);
   CheckResponseRoundTrip(model, rows, output, encoding);
@@ -107,7 +107,7 @@ absl::Status RunForward(const v1::ForwardRequest& request) {
   if (!status.ok()) return status;
   std::vector<float> input(
       static_cast<size_t>(rows * model->input_sample_size()));
-  server::CopyTensorData(request.input(), input.data());
+  engine::CopyTensorData(request.input(), input.data());
   return AdmitAndRun(request.model(), *model, input, rows, validated->masks,
                      validated->encoding);
 }
@@ -134,7 +134,7 @@ absl::Status RunModelInfer(const inference::ModelInferRequest& request) {
   // ModelInferIo::CopyInput.
   std::vector<float> input(
       static_cast<size_t>(rows * model->input_sample_size()));
-  if (validated->encoding == server::TensorEncoding::kRaw) {
+  if (validated->encoding == engine::TensorEncoding::kRaw) {
     const std::string& raw = request.raw_input_contents(0);
     Require(raw.size() == input.size() * sizeof(float),
             "validated raw input has the input's size");

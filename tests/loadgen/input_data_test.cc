@@ -4,10 +4,17 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "client/json_tensor.h"
+#include "client/npy.h"
 #include "gtest/gtest.h"
 
 namespace brainserve::loadgen {
 namespace {
+
+// The load generator reads its input files with the client library's parsers;
+// these cases pin what it accepted when it had parsers of its own.
+using client::ParseJsonTensor;
+using client::ParseNpy;
 
 // Builds a version-1.0 .npy file the way numpy.save does.
 std::string MakeNpy(const std::string& descr, const std::string& shape,
