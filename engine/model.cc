@@ -22,4 +22,18 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Restore(
   return std::unique_ptr<Model>(*std::move(model));
 }
 
+absl::Status Model::Forward(const ParameterSnapshot& snapshot,
+                            const float* input, int64_t batch,
+                            const MaskMap& masks, float* output) const {
+  CheckedMasks checked;
+  if (!masks.empty()) {
+    absl::StatusOr<CheckedMasks> made = CheckMasks(masks, batch);
+    if (!made.ok()) return made.status();
+    checked = *std::move(made);
+  }
+  const ForwardSegment whole{batch, &checked};
+  return Forward(snapshot, input, batch, absl::MakeConstSpan(&whole, 1),
+                 output);
+}
+
 }  // namespace brainserve::engine

@@ -23,8 +23,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "brainserve/v1/layers.pb.h"
 #include "engine/dense_tensor.h"
+#include "engine/forward_mask.h"
 #include "engine/parameter_snapshot.h"
 
 namespace brainserve::engine {
@@ -68,9 +70,13 @@ struct ParameterUpdate {
 // under the model's update lock (updates of one model are serialized).
 using UpdateCommitHook = std::function<absl::Status(uint64_t version)>;
 
-// layer_norm layer name -> statistics mask (non-zero = included). Each mask
-// must broadcast (numpy rules, trailing-aligned) to [batch, *layer_input].
-using MaskMap = absl::flat_hash_map<std::string, DenseTensor>;
+// One call of a batch given to Forward(): `rows` consecutive rows of the
+// batch and the masks that apply to them (null or empty: none). Rows of a
+// segment without a layer's mask are computed as without a mask.
+struct ForwardSegment {
+  int64_t rows = 0;
+  const CheckedMasks* masks = nullptr;  // not owned
+};
 
 class Model {
  public:
@@ -146,26 +152,36 @@ class Model {
   virtual absl::Status Rebase(std::vector<DenseTensor> values,
                               uint64_t version) = 0;
 
-  // Checks masks for a batch of `batch` rows: NOT_FOUND for a name that is not
-  // a layer, INVALID_ARGUMENT for a non-layer_norm layer or a shape that does
-  // not broadcast to [batch, *layer_input].
-  virtual absl::Status ValidateMasks(const MaskMap& masks,
-                                     int64_t batch) const = 0;
-
-  // Broadcasts a valid mask for `layer` to the full [batch, *layer_input]
-  // shape, so masks of separately submitted requests can be concatenated
-  // along the batch axis.
-  virtual absl::StatusOr<DenseTensor> ExpandMask(absl::string_view layer,
-                                                 const DenseTensor& mask,
-                                                 int64_t batch) const = 0;
+  // Checks one call's masks (MaskMap: layer_norm layer name -> statistics
+  // mask, non-zero = included) for `rows` rows and takes them over, ready
+  // for Forward(): NOT_FOUND for a name that is not a layer,
+  // INVALID_ARGUMENT for a non-layer_norm layer, an inconsistent tensor or a
+  // shape that does not broadcast (numpy rules, trailing-aligned) to
+  // [rows, *layer_input]; every message names masks["<layer>"]. The one
+  // place masks are validated. Masks are never expanded: Forward() reads
+  // them through their broadcast strides.
+  virtual absl::StatusOr<CheckedMasks> CheckMasks(MaskMap masks,
+                                                  int64_t rows) const = 0;
 
   // Computes output[batch, *output_shape] from input[batch, *input_shape]
   // (both contiguous row-major float32) with `snapshot`'s parameters. Each
   // output row depends only on its own input row (and its own mask rows).
-  // Masks must have passed ValidateMasks(). INTERNAL on engine failure.
+  // `segments` splits the batch into its calls, in order, each with the
+  // masks CheckMasks() made for it; their rows must add up to `batch`. An
+  // empty `segments` is one segment without masks. INVALID_ARGUMENT for a
+  // snapshot or masks of another model, or segments that do not cover the
+  // batch; INTERNAL on engine failure. Once warmed up (Warmup()), allocates
+  // nothing, masks or not.
   virtual absl::Status Forward(const ParameterSnapshot& snapshot,
                                const float* input, int64_t batch,
-                               const MaskMap& masks, float* output) const = 0;
+                               absl::Span<const ForwardSegment> segments,
+                               float* output) const = 0;
+
+  // Forward() of one call: checks a copy of `masks` (CheckMasks()) for
+  // `batch` rows first, so it allocates when `masks` is not empty.
+  absl::Status Forward(const ParameterSnapshot& snapshot, const float* input,
+                       int64_t batch, const MaskMap& masks,
+                       float* output) const;
 
   // Creates the cached primitives for every pass size up to
   // min(max_batch, max_rows_per_pass) now, so the first requests of each
@@ -192,7 +208,7 @@ class Model {
   }
 
   // The largest per-sample size (floats) of any layer's input: what one row
-  // of an expanded layer_norm mask takes.
+  // of a layer_norm mask takes once materialized for a pass.
   virtual int64_t max_layer_input_size() const { return input_sample_size(); }
 };
 

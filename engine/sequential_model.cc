@@ -388,44 +388,86 @@ int64_t SequentialModel::DerivedWeightBytes(
   return bytes;
 }
 
-absl::Status SequentialModel::ValidateMasks(const MaskMap& masks,
-                                            int64_t batch) const {
-  for (const auto& [name, mask] : masks) {
-    const auto it = layer_by_name_.find(name);
-    if (it == layer_by_name_.end()) {
+absl::StatusOr<CheckedMasks> SequentialModel::CheckMasks(MaskMap masks,
+                                                         int64_t rows) const {
+  if (rows < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("masks: checked for ", rows, " rows, must be >= 1"));
+  }
+  // In name order, so the first error reported does not depend on hashing.
+  std::vector<MaskMap::iterator> order;
+  order.reserve(masks.size());
+  for (auto it = masks.begin(); it != masks.end(); ++it) order.push_back(it);
+  std::sort(order.begin(), order.end(),
+            [](const MaskMap::iterator& a, const MaskMap::iterator& b) {
+              return a->first < b->first;
+            });
+  std::vector<CheckedMasks::LayerMask> layers;
+  layers.reserve(masks.size());
+  for (const MaskMap::iterator& it : order) {
+    const std::string& name = it->first;
+    auto found = layer_by_name_.find(name);
+    if (found == layer_by_name_.end()) {
       return absl::NotFoundError(
           absl::StrCat("masks[\"", name, "\"]: no layer named \"", name, "\""));
     }
-    const Layer& layer = *layers_[it->second];
+    const Layer& layer = *layers_[found->second];
     if (!layer.accepts_mask()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "masks[\"", name, "\"]: layer \"", name, "\" is a ",
           layer.site().kind, "; only layer_norm layers take a mask"));
     }
     absl::Status status =
-        CheckMaskShape(name, mask, batch, layer.input_shape());
+        CheckMaskShape(name, it->second, rows, layer.input_shape());
     if (!status.ok()) return status;
+    CheckedMasks::LayerMask checked;
+    checked.layer = found->second;
+    checked.name = name;
+    checked.strides = BroadcastStrides(it->second.shape,
+                                       BatchedShape(rows, layer.input_shape()));
+    checked.values = std::move(it->second);
+    layers.push_back(std::move(checked));
   }
-  return absl::OkStatus();
+  std::sort(layers.begin(), layers.end(),
+            [](const CheckedMasks::LayerMask& a,
+               const CheckedMasks::LayerMask& b) { return a.layer < b.layer; });
+  return CheckedMasks(id_, rows, std::move(layers));
 }
 
-absl::StatusOr<DenseTensor> SequentialModel::ExpandMask(absl::string_view layer,
-                                                        const DenseTensor& mask,
-                                                        int64_t batch) const {
-  MaskMap single;
-  single.emplace(std::string(layer), mask);
-  absl::Status status = ValidateMasks(single, batch);
-  if (!status.ok()) return status;
-  DenseTensor expanded;
-  expanded.shape =
-      BatchedShape(batch, layers_[layer_by_name_.at(layer)]->input_shape());
-  expanded.data = BroadcastValues(mask, expanded.shape);
-  return expanded;
+const float* SequentialModel::PassMask(
+    size_t index, int64_t row0, int64_t rows,
+    absl::Span<const ForwardSegment> segments, Workspace& workspace) const {
+  bool any = false;
+  for (const ForwardSegment& segment : segments) {
+    any = any || (segment.masks != nullptr && segment.masks->Find(index));
+  }
+  if (!any) return nullptr;
+  const Layer& layer = *layers_[index];
+  const int64_t size = layer.input_size();
+  float* mask = workspace.Buffer(Workspace::kMask, rows * size);
+  int64_t start = 0;  // first batch row of `segment`
+  for (const ForwardSegment& segment : segments) {
+    const int64_t begin = std::max(start, row0);
+    const int64_t end = std::min(start + segment.rows, row0 + rows);
+    if (begin < end) {
+      const CheckedMasks::LayerMask* own =
+          segment.masks != nullptr ? segment.masks->Find(index) : nullptr;
+      float* dst = mask + (begin - row0) * size;
+      if (own != nullptr) {
+        MaterializeMaskRows(*own, layer.input_shape(), begin - start,
+                            end - begin, dst);
+      } else {
+        std::fill(dst, dst + (end - begin) * size, 1.0f);
+      }
+    }
+    start += segment.rows;
+  }
+  return mask;
 }
 
 void SequentialModel::RunPass(const SnapshotImpl& snapshot, const float* input,
                               int64_t row0, int64_t rows,
-                              const std::vector<std::optional<MaskView>>& masks,
+                              absl::Span<const ForwardSegment> segments,
                               float* output, Workspace& workspace) const {
   const float* src = input + row0 * input_size_;
   float* const dst = output + row0 * output_size_;
@@ -444,11 +486,8 @@ void SequentialModel::RunPass(const SnapshotImpl& snapshot, const float* input,
     PassContext context;
     context.workspace = &workspace;
     context.rows = rows;
-    if (!masks.empty() && masks[index].has_value()) {
-      float* mask =
-          workspace.Buffer(Workspace::kMask, rows * layer.input_size());
-      MaterializeMaskRows(*masks[index], layer.input_shape(), row0, rows, mask);
-      context.mask = mask;
+    if (layer.accepts_mask()) {
+      context.mask = PassMask(index, row0, rows, segments, workspace);
     }
     layer.Forward(snapshot.layer_weights(index), src, out, context);
     src = out;
@@ -457,7 +496,7 @@ void SequentialModel::RunPass(const SnapshotImpl& snapshot, const float* input,
 
 absl::Status SequentialModel::Forward(const ParameterSnapshot& snapshot,
                                       const float* input, int64_t batch,
-                                      const MaskMap& masks,
+                                      absl::Span<const ForwardSegment> segments,
                                       float* output) const {
   const auto* snap = dynamic_cast<const SnapshotImpl*>(&snapshot);
   if (snap == nullptr || snap->model_id() != id_) {
@@ -471,23 +510,34 @@ absl::Status SequentialModel::Forward(const ParameterSnapshot& snapshot,
   if (input == nullptr || output == nullptr) {
     return absl::InvalidArgumentError("Forward: null input or output");
   }
-  std::vector<std::optional<MaskView>> mask_views;
-  if (!masks.empty()) {
-    absl::Status status = ValidateMasks(masks, batch);
-    if (!status.ok()) return status;
-    mask_views.resize(layers_.size());
-    for (const auto& [name, mask] : masks) {
-      const size_t index = layer_by_name_.at(name);
-      mask_views[index] =
-          MakeMaskView(mask, batch, layers_[index]->input_shape());
+  int64_t covered = 0;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const ForwardSegment& segment = segments[i];
+    if (segment.rows < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Forward: segments[", i, "] has ", segment.rows, " rows"));
     }
+    if (segment.masks != nullptr && !segment.masks->empty() &&
+        (segment.masks->model_id() != id_ ||
+         segment.masks->rows() != segment.rows)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Forward: segments[", i, "]: masks checked for ",
+                       segment.masks->rows(), " rows of ",
+                       segment.masks->model_id() == id_ ? "this" : "another",
+                       " model, given for ", segment.rows));
+    }
+    covered += segment.rows;
+  }
+  if (!segments.empty() && covered != batch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Forward: segments cover ", covered, " rows of a batch of ", batch));
   }
   try {
     ScopedOmpThreads threads(options_.num_threads);
     WorkspacePool::Lease workspace = workspaces_.Acquire();
     for (int64_t row0 = 0; row0 < batch; row0 += options_.max_rows_per_pass) {
       const int64_t rows = std::min(options_.max_rows_per_pass, batch - row0);
-      RunPass(*snap, input, row0, rows, mask_views, output, *workspace);
+      RunPass(*snap, input, row0, rows, segments, output, *workspace);
     }
   } catch (const dnnl::error& e) {
     return DnnlErrorToStatus(e, "Forward");

@@ -71,13 +71,11 @@ class SequentialModel final : public Model {
       const UpdateCommitHook& commit) override;
   absl::Status Rebase(std::vector<DenseTensor> values,
                       uint64_t version) override;
-  absl::Status ValidateMasks(const MaskMap& masks,
-                             int64_t batch) const override;
-  absl::StatusOr<DenseTensor> ExpandMask(absl::string_view layer,
-                                         const DenseTensor& mask,
-                                         int64_t batch) const override;
+  absl::StatusOr<CheckedMasks> CheckMasks(MaskMap masks,
+                                          int64_t rows) const override;
+  using Model::Forward;
   absl::Status Forward(const ParameterSnapshot& snapshot, const float* input,
-                       int64_t batch, const MaskMap& masks,
+                       int64_t batch, absl::Span<const ForwardSegment> segments,
                        float* output) const override;
   absl::Status Warmup(int64_t max_batch) const override;
   int64_t ForwardScratchBytes(int64_t batch) const override;
@@ -123,10 +121,17 @@ class SequentialModel final : public Model {
   absl::Status ApplyUpdate(size_t i, const ParameterUpdate& update,
                            ParameterUpdate* movable, Values& values,
                            std::vector<bool>& changed_params) const;
-  // One pass over `rows` samples starting at batch row `row0`.
+  // One pass over `rows` samples starting at batch row `row0`; `segments`
+  // as in Forward() (empty: no masks).
   void RunPass(const SnapshotImpl& snapshot, const float* input, int64_t row0,
-               int64_t rows, const std::vector<std::optional<MaskView>>& masks,
+               int64_t rows, absl::Span<const ForwardSegment> segments,
                float* output, Workspace& workspace) const;
+  // The mask rows [row0, row0 + rows) of layer `index` for a pass, from the
+  // segments' masks (all-ones rows where a segment has none) into the
+  // workspace; nullptr if no segment has a mask for the layer.
+  const float* PassMask(size_t index, int64_t row0, int64_t rows,
+                        absl::Span<const ForwardSegment> segments,
+                        Workspace& workspace) const;
 
   const uint64_t id_;
   const EngineOptions options_;

@@ -1,5 +1,6 @@
 #include "engine/tensor_codec.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "absl/base/config.h"
@@ -123,6 +124,23 @@ void CopyTensorData(const brainserve::v1::Tensor& tensor, float* dst) {
     std::memcpy(dst, tensor.values().data(),
                 sizeof(float) * static_cast<size_t>(tensor.values_size()));
   }
+}
+
+const float* LittleEndianFloatsInPlace(absl::string_view bytes) {
+#if defined(ABSL_IS_BIG_ENDIAN)
+  return nullptr;
+#else
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(float) != 0) {
+    return nullptr;
+  }
+  return reinterpret_cast<const float*>(bytes.data());
+#endif
+}
+
+const float* TensorFloatsInPlace(const brainserve::v1::Tensor& tensor) {
+  if (!tensor.raw().empty()) return LittleEndianFloatsInPlace(tensor.raw());
+  if (tensor.values_size() > 0) return tensor.values().data();
+  return nullptr;
 }
 
 absl::StatusOr<DenseTensor> DecodeTensor(const brainserve::v1::Tensor& tensor,

@@ -63,6 +63,17 @@ absl::StatusOr<DenseTensor> DecodeTensor(const brainserve::v1::Tensor& tensor,
 void EncodeTensor(absl::Span<const int64_t> shape, absl::Span<const float> data,
                   TensorEncoding encoding, brainserve::v1::Tensor* out);
 
+// The floats of a validated `tensor` where they already are, when that is
+// possible without a conversion: `values`, or `raw` on a little-endian host
+// when its bytes are float-aligned (a protobuf string's buffer comes from
+// the allocator, so in practice always). nullptr otherwise (a big-endian
+// host, misaligned bytes) or for an empty tensor; CopyTensorData() then.
+const float* TensorFloatsInPlace(const brainserve::v1::Tensor& tensor);
+
+// Little-endian float32 `bytes` read in place as host floats: `bytes`'
+// address on a little-endian host when it is float-aligned, else nullptr.
+const float* LittleEndianFloatsInPlace(absl::string_view bytes);
+
 // `count` little-endian float32s at `src` (any alignment) to host floats.
 void LittleEndianToFloats(const char* src, size_t count, float* dst);
 

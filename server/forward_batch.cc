@@ -1,14 +1,9 @@
 #include "server/forward_batch.h"
 
-#include <algorithm>
-#include <cstring>
-#include <string>
 #include <utility>
+#include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 
@@ -17,68 +12,38 @@ namespace {
 
 using CallList = std::vector<std::unique_ptr<ForwardCall>>;
 
-// Concatenates the calls' inputs into [rows, *input_shape].
-std::vector<float> ConcatInputs(const engine::Model& model,
-                                const CallList& calls, int64_t rows) {
+// The batch's input, [rows, *input_shape]: a call alone is computed on its
+// request's own floats when they can be read in place; otherwise the calls'
+// inputs are concatenated into `storage`.
+const float* BatchInput(const engine::Model& model, const CallList& calls,
+                        int64_t rows, std::vector<float>& storage) {
+  if (calls.size() == 1) {
+    if (const float* in_place = calls[0]->io().InputInPlace()) return in_place;
+  }
   const int64_t sample = model.input_sample_size();
-  std::vector<float> input(static_cast<size_t>(rows * sample));
-  float* dst = input.data();
+  storage.resize(static_cast<size_t>(rows * sample));
+  float* dst = storage.data();
   for (const auto& call : calls) {
     call->io().CopyInput(dst);
     dst += call->size() * sample;
   }
-  return input;
+  return storage.data();
 }
 
-// One concatenated mask for `layer` over all calls (see the header).
-absl::StatusOr<engine::DenseTensor> ConcatMask(const engine::Model& model,
-                                               const std::string& layer,
-                                               const CallList& calls,
-                                               int64_t rows) {
-  std::vector<engine::DenseTensor> expanded(calls.size());
-  int64_t row_size = -1;
-  std::vector<int64_t> row_shape;
-  for (size_t i = 0; i < calls.size(); ++i) {
-    auto it = calls[i]->masks().find(layer);
-    if (it == calls[i]->masks().end()) continue;
-    absl::StatusOr<engine::DenseTensor> mask =
-        model.ExpandMask(layer, it->second, calls[i]->size());
-    if (!mask.ok()) return mask.status();
-    expanded[i] = *std::move(mask);
-    row_size = static_cast<int64_t>(expanded[i].data.size()) / calls[i]->size();
-    row_shape.assign(expanded[i].shape.begin() + 1, expanded[i].shape.end());
-  }
-  engine::DenseTensor out;
-  out.shape.push_back(rows);
-  out.shape.insert(out.shape.end(), row_shape.begin(), row_shape.end());
-  out.data.assign(static_cast<size_t>(rows * row_size), 1.0f);
-  float* dst = out.data.data();
-  for (size_t i = 0; i < calls.size(); ++i) {
-    const int64_t n = calls[i]->size() * row_size;
-    if (!expanded[i].data.empty()) {
-      std::memcpy(dst, expanded[i].data.data(), sizeof(float) * n);
-    }
-    dst += n;
-  }
-  return out;
-}
-
-absl::StatusOr<engine::MaskMap> ConcatMasks(const engine::Model& model,
-                                            const CallList& calls,
-                                            int64_t rows) {
-  if (calls.size() == 1) return calls[0]->masks();
-  absl::flat_hash_set<std::string> layers;
+// One segment per call, with the masks its request was checked with; empty
+// when no call has masks (the engine's plain path).
+std::vector<engine::ForwardSegment> Segments(const CallList& calls) {
+  std::vector<engine::ForwardSegment> segments;
+  bool any_masks = false;
   for (const auto& call : calls) {
-    for (const auto& [layer, mask] : call->masks()) layers.insert(layer);
+    any_masks = any_masks || !call->masks().empty();
   }
-  engine::MaskMap masks;
-  for (const std::string& layer : layers) {
-    absl::StatusOr<engine::DenseTensor> mask =
-        ConcatMask(model, layer, calls, rows);
-    if (!mask.ok()) return mask.status();
-    masks.emplace(layer, *std::move(mask));
+  if (!any_masks) return segments;
+  segments.reserve(calls.size());
+  for (const auto& call : calls) {
+    segments.push_back({call->size(), &call->masks()});
   }
-  return masks;
+  return segments;
 }
 
 void FinishAll(CallList& calls, const absl::Status& status) {
@@ -95,13 +60,9 @@ void RunForwardBatch(const ForwardBatchContext& context, CallList calls) {
     context.reporter->RecordQueueSeconds(
         absl::ToDoubleSeconds(call->dequeue_time() - call->enqueue_time()));
   }
-  const std::vector<float> input = ConcatInputs(model, calls, rows);
-  absl::StatusOr<engine::MaskMap> masks = ConcatMasks(model, calls, rows);
-  if (!masks.ok()) {
-    FinishAll(calls, absl::InternalError(absl::StrCat(
-                         "combining masks: ", masks.status().message())));
-    return;
-  }
+  std::vector<float> input_storage;
+  const float* input = BatchInput(model, calls, rows, input_storage);
+  const std::vector<engine::ForwardSegment> segments = Segments(calls);
   const int64_t out_sample = model.output_sample_size();
   std::vector<float> output(static_cast<size_t>(rows * out_sample));
 
@@ -110,8 +71,7 @@ void RunForwardBatch(const ForwardBatchContext& context, CallList calls) {
   {
     ComputeBudgetLease lease(context.budget, context.threads_per_forward);
     const absl::Time start = absl::Now();
-    status =
-        model.Forward(*snapshot, input.data(), rows, *masks, output.data());
+    status = model.Forward(*snapshot, input, rows, segments, output.data());
     context.reporter->RecordComputeSeconds(
         absl::ToDoubleSeconds(absl::Now() - start));
   }

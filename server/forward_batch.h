@@ -1,14 +1,14 @@
 // Runs one batch of forward calls (Forward, ModelInfer, HTTP infer alike,
-// through their ForwardIo) through the engine: concatenates the inputs (and
-// masks) along the batch axis, takes ONE parameter snapshot, runs
+// through their ForwardIo) through the engine: concatenates the inputs along
+// the batch axis (a call alone computes on its request's own floats when
+// ForwardIo::InputInPlace() has them), takes ONE parameter snapshot, runs
 // Model::Forward once, splits the output and completes every call. All calls
 // of a batch therefore report the same version.
 //
-// Masks: for every layer named by any call's masks, each call contributes its
-// mask expanded to [B_i, *layer_input] (Model::ExpandMask), and a call
-// without that mask contributes all-ones rows (every element included, which
-// is what the layer computes without a mask). A batch of one call passes its
-// masks through unexpanded.
+// Masks travel per call: each call is one engine::ForwardSegment with the
+// CheckedMasks its request was validated with, and the engine reads them in
+// place (a call without a layer's mask computes as without one). Nothing
+// here copies, expands or re-checks a mask.
 //
 // Runs on a batch worker thread; holds `budget` tokens only during compute.
 #ifndef BRAINSERVE_SERVER_FORWARD_BATCH_H_

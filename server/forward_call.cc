@@ -30,6 +30,10 @@ void GrpcForwardIo::CopyInput(float* dst) const {
   engine::CopyTensorData(request_->input(), dst);
 }
 
+const float* GrpcForwardIo::InputInPlace() const {
+  return engine::TensorFloatsInPlace(request_->input());
+}
+
 void GrpcForwardIo::SetOutput(absl::Span<const int64_t> shape,
                               absl::Span<const float> data, uint64_t version) {
   engine::EncodeTensor(shape, data, encoding_, response_->mutable_output());
@@ -42,7 +46,7 @@ void GrpcForwardIo::Finish(const absl::Status&,
 }
 
 ForwardCall::ForwardCall(std::unique_ptr<ForwardIo> io, int64_t batch_rows,
-                         engine::MaskMap masks, absl::Time deadline,
+                         engine::CheckedMasks masks, absl::Time deadline,
                          RpcRecorder recorder)
     : io_(std::move(io)),
       batch_rows_(batch_rows),

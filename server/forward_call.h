@@ -47,6 +47,11 @@ class ForwardIo {
   // Copies the validated input, batch_rows * input_sample_size floats, into
   // `dst`.
   virtual void CopyInput(float* dst) const = 0;
+  // The validated input in place, if the request holds it as host floats
+  // (values, or raw bytes on a little-endian host at a float-aligned
+  // address): a batch of this call alone computes on it without a copy.
+  // nullptr otherwise. Valid until Finish().
+  virtual const float* InputInPlace() const { return nullptr; }
   // Writes the call's output ([batch_rows, *output_shape]) and the parameter
   // version that computed it into the response. Called at most once, before
   // Finish(OK).
@@ -72,6 +77,7 @@ class GrpcForwardIo final : public ForwardIo {
                 engine::TensorEncoding encoding);
 
   void CopyInput(float* dst) const override;
+  const float* InputInPlace() const override;
   void SetOutput(absl::Span<const int64_t> shape, absl::Span<const float> data,
                  uint64_t version) override;
   void Finish(const absl::Status& status,
@@ -94,7 +100,7 @@ class ForwardCall : public batching::BatchTask {
   // `io` is the front end's side; `recorder` times the call since its
   // handler started; `deadline` is the client's (InfiniteFuture for none).
   ForwardCall(std::unique_ptr<ForwardIo> io, int64_t batch_rows,
-              engine::MaskMap masks, absl::Time deadline,
+              engine::CheckedMasks masks, absl::Time deadline,
               RpcRecorder recorder);
   ~ForwardCall() override;
 
@@ -106,7 +112,7 @@ class ForwardCall : public batching::BatchTask {
   absl::Time deadline() const override { return deadline_; }
   bool IsCancelled() const override { return io_->IsCancelled(); }
 
-  const engine::MaskMap& masks() const { return masks_; }
+  const engine::CheckedMasks& masks() const { return masks_; }
   ForwardIo& io() { return *io_; }
   RpcRecorder& recorder() { return recorder_; }
 
@@ -118,7 +124,7 @@ class ForwardCall : public batching::BatchTask {
  private:
   const std::unique_ptr<ForwardIo> io_;
   const int64_t batch_rows_;
-  const engine::MaskMap masks_;
+  const engine::CheckedMasks masks_;
   const absl::Time deadline_;
   RpcRecorder recorder_;
   bool finished_ = false;

@@ -146,17 +146,18 @@ absl::StatusOr<ValidatedForward> ValidateForwardRequest(
   ValidatedForward out;
   out.batch_rows = request.input().shape(0);
   out.encoding = engine::EncodingOf(request.input());
+  if (request.masks().empty()) return out;
+  engine::MaskMap masks;
   for (const auto& [layer, tensor] : request.masks()) {
-    const std::string field = absl::StrCat("masks[\"", layer, "\"]");
     absl::StatusOr<engine::DenseTensor> mask =
-        engine::DecodeTensor(tensor, field);
+        engine::DecodeTensor(tensor, absl::StrCat("masks[\"", layer, "\"]"));
     if (!mask.ok()) return mask.status();
-    engine::MaskMap single;
-    single.emplace(layer, *mask);
-    status = model.ValidateMasks(single, out.batch_rows);
-    if (!status.ok()) return Prefixed(status, absl::StrCat(field, ": "));
-    out.masks.emplace(layer, *std::move(mask));
+    masks.emplace(layer, *std::move(mask));
   }
+  absl::StatusOr<engine::CheckedMasks> checked =
+      model.CheckMasks(std::move(masks), out.batch_rows);
+  if (!checked.ok()) return checked.status();
+  out.masks = *std::move(checked);
   return out;
 }
 

@@ -36,7 +36,7 @@ absl::Status ValidateBatchedShape(absl::Span<const int64_t> shape,
 // A Forward request that passed ValidateForwardRequest().
 struct ValidatedForward {
   int64_t batch_rows = 0;  // B, the leading dim of input.shape
-  engine::MaskMap masks;   // decoded and checked against the model
+  engine::CheckedMasks masks;  // decoded once, checked by the model
   engine::TensorEncoding encoding =
       engine::TensorEncoding::kValues;  // of the input
 };

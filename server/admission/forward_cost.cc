@@ -38,12 +38,12 @@ ForwardCost EstimateForwardCost(const engine::Model& model, int64_t rows,
   const int64_t output_tensor_bytes = SaturatingMul(
       SaturatingMul(rows, model.output_sample_size()), kFloatBytes);
   cost.output_bytes = SaturatingMul(output_tensor_bytes, 3);
-  // A batch of several calls expands each call's mask to [rows, *input]
-  // and concatenates them: two copies per masked layer.
+  // Each mask is decoded once, at most [rows, *layer_input], and read in
+  // place; the rows one pass materializes are in ForwardScratchBytes.
   const int64_t mask_bytes = SaturatingMul(
       SaturatingMul(SaturatingMul(rows, model.max_layer_input_size()),
                     kFloatBytes),
-      SaturatingMul(2, std::max<int64_t>(mask_layers, 0)));
+      std::max<int64_t>(mask_layers, 0));
   cost.scratch_bytes =
       SaturatingAdd(model.ForwardScratchBytes(rows), mask_bytes);
   cost.response_bytes =

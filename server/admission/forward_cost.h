@@ -21,7 +21,8 @@ struct ForwardCost {
   // serialized form on the wire: three copies of [rows, *output_shape].
   int64_t output_bytes = 0;
   // Activations between layers, kernel buffers, the oneDNN scratchpad
-  // (engine::Model::ForwardScratchBytes) and expanded layer_norm masks.
+  // (engine::Model::ForwardScratchBytes) and the decoded layer_norm masks
+  // (at most [rows, *layer_input] each; read in place, never expanded).
   int64_t scratch_bytes = 0;
   // One serialized ForwardResponse carrying all `rows` rows: what must fit
   // the server's largest sent message.

@@ -122,7 +122,7 @@ void InferenceProtocol::Infer(const absl::Status& admitted,
             std::make_unique<ModelInferIo>(request, response, context,
                                            validated->encoding,
                                            std::move(done)),
-            validated->batch_rows, engine::MaskMap(), deadline,
+            validated->batch_rows, engine::CheckedMasks(), deadline,
             std::move(*recorder)));
       });
 }

@@ -28,6 +28,14 @@ void ModelInferIo::CopyInput(float* dst) const {
   std::memcpy(dst, values.data(), sizeof(float) * values.size());
 }
 
+const float* ModelInferIo::InputInPlace() const {
+  if (encoding_ == engine::TensorEncoding::kRaw) {
+    return engine::LittleEndianFloatsInPlace(request_->raw_input_contents(0));
+  }
+  const auto& values = request_->inputs(0).contents().fp32_contents();
+  return values.empty() ? nullptr : values.data();
+}
+
 void ModelInferIo::SetOutput(absl::Span<const int64_t> shape,
                              absl::Span<const float> data, uint64_t version) {
   response_->set_model_name(request_->model_name());

@@ -33,6 +33,7 @@ class ModelInferIo final : public ForwardIo {
                engine::TensorEncoding encoding, InferDone done);
 
   void CopyInput(float* dst) const override;
+  const float* InputInPlace() const override;
   void SetOutput(absl::Span<const int64_t> shape, absl::Span<const float> data,
                  uint64_t version) override;
   void Finish(const absl::Status& status,

@@ -85,8 +85,8 @@ absl::StatusOr<double> WorkloadFixture::Verify(int64_t batch) {
     std::vector<float> want(size), got(size);
     absl::Status status = (*raw)->Run(input.data(), want.data());
     if (!status.ok()) return status;
-    status = model_->Forward(*model_->snapshot(), input.data(), batch, {},
-                             got.data());
+    status = model_->Forward(*model_->snapshot(), input.data(), batch,
+                             brainserve::engine::MaskMap(), got.data());
     if (!status.ok()) return status;
     double sum_squares = 0;
     for (float w : want) sum_squares += static_cast<double>(w) * w;

@@ -161,14 +161,84 @@ TEST(BatchInvarianceTest, AllTrueMaskEqualsNoMask) {
   const std::vector<float> input = RandomValues(4 * 64, rng);
   std::vector<float> plain(4 * 10), masked(4 * 10);
   const auto snapshot = (*model)->snapshot();
-  ASSERT_TRUE(
-      (*model)->Forward(*snapshot, input.data(), 4, {}, plain.data()).ok());
+  ASSERT_TRUE((*model)
+                  ->Forward(*snapshot, input.data(), 4, MaskMap(), plain.data())
+                  .ok());
   MaskMap masks;
   masks["norm"] = DenseTensor{{4, 64}, std::vector<float>(4 * 64, 1.0f)};
   ASSERT_TRUE(
       (*model)->Forward(*snapshot, input.data(), 4, masks, masked.data()).ok());
   EXPECT_EQ(0, std::memcmp(plain.data(), masked.data(),
                            sizeof(float) * plain.size()));
+}
+
+TEST(BatchInvarianceTest, SegmentsMatchEachCallAlone) {
+  // The batcher runs its calls as segments of one batch, each with its own
+  // masks (or none), read in place through their broadcast strides. Every
+  // call's rows must be bitwise what that call computes alone.
+  auto model = Model::Create(W1Spec(), 5);
+  ASSERT_TRUE(model.ok());
+  const int64_t in = (*model)->input_sample_size();
+  const int64_t out = (*model)->output_sample_size();
+  std::mt19937 rng(11);
+  std::bernoulli_distribution keep(0.6);
+  auto random_mask = [&](std::vector<int64_t> shape) {
+    DenseTensor mask{shape, {}};
+    int64_t count = 1;
+    for (int64_t d : shape) count *= d;
+    for (int64_t i = 0; i < count; ++i) mask.data.push_back(keep(rng) ? 1 : 0);
+    return mask;
+  };
+  struct Call {
+    int64_t rows;
+    MaskMap masks;
+  };
+  std::vector<Call> calls;
+  calls.push_back({3, {{"norm", random_mask({3, 64})}}});   // dense rows
+  calls.push_back({2, {}});                                 // no mask
+  calls.push_back({4, {{"norm", random_mask({64})}}});      // one row for all
+  calls.push_back({1, {{"norm", random_mask({1, 1})}}});    // a scalar
+  calls.push_back({70, {{"norm", random_mask({70, 1})}}});  // across passes
+  int64_t batch = 0;
+  for (const Call& call : calls) batch += call.rows;
+  const std::vector<float> input = RandomValues(batch * in, rng);
+  const auto snapshot = (*model)->snapshot();
+
+  std::vector<CheckedMasks> checked;
+  checked.reserve(calls.size());
+  std::vector<ForwardSegment> segments;
+  for (const Call& call : calls) {
+    absl::StatusOr<CheckedMasks> masks =
+        (*model)->CheckMasks(call.masks, call.rows);
+    ASSERT_TRUE(masks.ok()) << masks.status();
+    checked.push_back(*std::move(masks));
+    segments.push_back({call.rows, &checked.back()});
+  }
+  std::vector<float> together(batch * out);
+  ASSERT_TRUE(
+      (*model)
+          ->Forward(*snapshot, input.data(), batch, segments, together.data())
+          .ok());
+  int64_t row0 = 0;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    std::vector<float> alone(calls[i].rows * out);
+    ASSERT_TRUE((*model)
+                    ->Forward(*snapshot, input.data() + row0 * in,
+                              calls[i].rows, calls[i].masks, alone.data())
+                    .ok());
+    EXPECT_EQ(0, std::memcmp(alone.data(), together.data() + row0 * out,
+                             sizeof(float) * alone.size()))
+        << "call " << i;
+    row0 += calls[i].rows;
+  }
+  // The masks change the result: without them the rows differ.
+  std::vector<float> plain(batch * out);
+  ASSERT_TRUE(
+      (*model)
+          ->Forward(*snapshot, input.data(), batch, MaskMap(), plain.data())
+          .ok());
+  EXPECT_NE(
+      0, std::memcmp(plain.data(), together.data(), sizeof(float) * 3 * out));
 }
 
 }  // namespace

@@ -67,7 +67,7 @@ TEST_P(ConcurrencyTest, ForwardsNeverSeeAHalfAppliedUpdate) {
       expected[k].resize(out_size);
       ASSERT_TRUE((*reference)
                       ->Forward(*(*reference)->snapshot(), input.data(), kBatch,
-                                {}, expected[k].data())
+                                MaskMap(), expected[k].data())
                       .ok());
     }
   }
@@ -84,7 +84,9 @@ TEST_P(ConcurrencyTest, ForwardsNeverSeeAHalfAppliedUpdate) {
     while (!done.load()) {
       const auto snapshot = model.snapshot();
       const uint64_t version = snapshot->version();
-      if (!model.Forward(*snapshot, input.data(), kBatch, {}, output.data())
+      if (!model
+               .Forward(*snapshot, input.data(), kBatch, MaskMap(),
+                        output.data())
                .ok()) {
         ++wrong;
         continue;
@@ -131,17 +133,20 @@ TEST_P(ConcurrencyTest, AnOldSnapshotKeepsComputingItsVersion) {
   std::vector<float> input((*model)->input_sample_size(), 0.25f);
   std::vector<float> before((*model)->output_sample_size());
   std::vector<float> after(before.size());
-  ASSERT_TRUE((*model)
-                  ->Forward(*old_snapshot, input.data(), 1, {}, before.data())
-                  .ok());
-  ASSERT_TRUE((*model)->Update(ParameterSet(spec, 2), 1u).ok());
-  ASSERT_TRUE(
-      (*model)->Forward(*old_snapshot, input.data(), 1, {}, after.data()).ok());
-  EXPECT_EQ(before, after);
   ASSERT_TRUE(
       (*model)
-          ->Forward(*(*model)->snapshot(), input.data(), 1, {}, after.data())
+          ->Forward(*old_snapshot, input.data(), 1, MaskMap(), before.data())
           .ok());
+  ASSERT_TRUE((*model)->Update(ParameterSet(spec, 2), 1u).ok());
+  ASSERT_TRUE(
+      (*model)
+          ->Forward(*old_snapshot, input.data(), 1, MaskMap(), after.data())
+          .ok());
+  EXPECT_EQ(before, after);
+  ASSERT_TRUE((*model)
+                  ->Forward(*(*model)->snapshot(), input.data(), 1, MaskMap(),
+                            after.data())
+                  .ok());
   EXPECT_NE(before, after);
   // The snapshot outlives its model.
   model->reset();

@@ -93,7 +93,8 @@ std::vector<float> ForwardWith(const Model& model,
   std::vector<float> input(model.input_sample_size());
   for (size_t i = 0; i < input.size(); ++i) input[i] = 0.3f * i - 0.7f;
   std::vector<float> output(model.output_sample_size());
-  EXPECT_TRUE(model.Forward(snapshot, input.data(), 1, {}, output.data()).ok());
+  EXPECT_TRUE(
+      model.Forward(snapshot, input.data(), 1, MaskMap(), output.data()).ok());
   return output;
 }
 

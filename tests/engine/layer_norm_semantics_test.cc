@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/forward_mask.h"
+#include "engine/shape.h"
 #include "gtest/gtest.h"
 #include "tests/engine/reference_layers.h"
 #include "tests/engine/test_models.h"
@@ -79,9 +81,9 @@ TEST_P(LayerNormSemanticsTest, MatchesReference) {
     std::bernoulli_distribution keep(0.6);
     for (int64_t i = 0; i < count; ++i)
       mask.data.push_back(keep(rng) ? 2.f : 0.f);
-    auto expanded = (*model)->ExpandMask("norm", mask, batch);
-    ASSERT_TRUE(expanded.ok());
-    dense_mask = expanded->data;
+    ASSERT_TRUE((*model)->CheckMasks(MaskMap{{"norm", mask}}, batch).ok());
+    dense_mask =
+        BroadcastValues(mask, BatchedShape(batch, (*model)->input_shape()));
     masks["norm"] = mask;
     // A NaN at a masked-out position must not leak into the statistics.
     for (int64_t i = 0; i < batch * n; ++i) {

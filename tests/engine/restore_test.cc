@@ -26,7 +26,9 @@ std::vector<float> ForwardOne(const Model& model) {
   const std::vector<float> input = {0.5f, -1.0f, 2.0f};
   std::vector<float> output(2);
   EXPECT_TRUE(
-      model.Forward(*model.snapshot(), input.data(), 1, {}, output.data()).ok());
+      model
+          .Forward(*model.snapshot(), input.data(), 1, MaskMap(), output.data())
+          .ok());
   return output;
 }
 

@@ -19,22 +19,22 @@ using ::testing::HasSubstr;
 class UpdateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto model = Model::Create(ParseSpec(R"pb(
-                                 input_shape: 3
-                                 layers {
-                                   name: "fc"
-                                   scaled_ws_linear { out_size: 2 }
-                                 }
-                                 layers {
-                                   name: "norm"
-                                   layer_norm {}
-                                 }
-                                 layers {
-                                   name: "head"
-                                   linear { out_size: 2 }
-                                 }
-                               )pb"),
-                               9);
+    spec_ = ParseSpec(R"pb(
+      input_shape: 3
+      layers {
+        name: "fc"
+        scaled_ws_linear { out_size: 2 }
+      }
+      layers {
+        name: "norm"
+        layer_norm {}
+      }
+      layers {
+        name: "head"
+        linear { out_size: 2 }
+      }
+    )pb");
+    auto model = Model::Create(spec_, 9);
     ASSERT_TRUE(model.ok()) << model.status();
     model_ = *std::move(model);
   }
@@ -43,7 +43,8 @@ class UpdateTest : public ::testing::Test {
     const std::vector<float> input = {0.5f, -1.0f, 2.0f};
     std::vector<float> output(2);
     EXPECT_TRUE(
-        model_->Forward(snapshot, input.data(), 1, {}, output.data()).ok());
+        model_->Forward(snapshot, input.data(), 1, MaskMap(), output.data())
+            .ok());
     return output;
   }
 
@@ -54,6 +55,7 @@ class UpdateTest : public ::testing::Test {
             DenseTensor{std::move(shape), std::move(data)}};
   }
 
+  brainserve::v1::ModelSpec spec_;
   std::unique_ptr<Model> model_;
 };
 
@@ -154,26 +156,31 @@ TEST_F(UpdateTest, ForwardRejectsForeignSnapshotsAndBadArguments) {
                     0);
   ASSERT_TRUE(other.ok());
   std::vector<float> input(3), output(2);
-  EXPECT_EQ(
-      model_->Forward(*(*other)->snapshot(), input.data(), 1, {}, output.data())
-          .code(),
-      absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      model_->Forward(*model_->snapshot(), input.data(), 0, {}, output.data())
-          .code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(model_
+                ->Forward(*(*other)->snapshot(), input.data(), 1, MaskMap(),
+                          output.data())
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(model_
+                ->Forward(*model_->snapshot(), input.data(), 0, MaskMap(),
+                          output.data())
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(model_->snapshot()->Find("fc", "nope"), nullptr);
   EXPECT_EQ(model_->snapshot()->Find("nope", "weight"), nullptr);
 }
 
-TEST_F(UpdateTest, MasksAreCheckedAndExpanded) {
-  MaskMap ok_masks;
-  ok_masks["norm"] = DenseTensor{{2}, {1, 0}};
-  EXPECT_TRUE(model_->ValidateMasks(ok_masks, 4).ok());
-  ok_masks["norm"] = DenseTensor{{4, 2}, std::vector<float>(8, 1)};
-  EXPECT_TRUE(model_->ValidateMasks(ok_masks, 4).ok());
-  ok_masks["norm"] = DenseTensor{{1, 1}, {1}};
-  EXPECT_TRUE(model_->ValidateMasks(ok_masks, 4).ok());
+TEST_F(UpdateTest, MasksAreChecked) {
+  for (const DenseTensor& ok :
+       {DenseTensor{{2}, {1, 0}}, DenseTensor{{4, 2}, std::vector<float>(8, 1)},
+        DenseTensor{{1, 1}, {1}}}) {
+    MaskMap masks;
+    masks["norm"] = ok;
+    absl::StatusOr<CheckedMasks> checked = model_->CheckMasks(masks, 4);
+    ASSERT_TRUE(checked.ok()) << checked.status();
+    EXPECT_EQ(checked->rows(), 4);
+    EXPECT_EQ(checked->size(), 1u);
+  }
 
   struct Bad {
     std::string layer;
@@ -193,7 +200,7 @@ TEST_F(UpdateTest, MasksAreCheckedAndExpanded) {
   for (const Bad& bad : cases) {
     MaskMap masks;
     masks[bad.layer] = bad.mask;
-    const absl::Status status = model_->ValidateMasks(masks, 4);
+    const absl::Status status = model_->CheckMasks(masks, 4).status();
     EXPECT_EQ(status.code(), bad.code) << status;
     EXPECT_THAT(std::string(status.message()),
                 HasSubstr("masks[\"" + bad.layer));
@@ -204,13 +211,44 @@ TEST_F(UpdateTest, MasksAreCheckedAndExpanded) {
                   .code(),
               bad.code);
   }
-  auto expanded = model_->ExpandMask("norm", DenseTensor{{2}, {1, 0}}, 3);
-  ASSERT_TRUE(expanded.ok());
-  EXPECT_EQ(expanded->shape, (std::vector<int64_t>{3, 2}));
-  EXPECT_EQ(expanded->data, (std::vector<float>{1, 0, 1, 0, 1, 0}));
-  EXPECT_EQ(
-      model_->ExpandMask("head", DenseTensor{{2}, {1, 0}}, 3).status().code(),
-      absl::StatusCode::kInvalidArgument);
+  MaskMap masks;
+  masks["norm"] = DenseTensor{{2}, {1, 0}};
+  EXPECT_EQ(model_->CheckMasks(masks, 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(UpdateTest, ForwardSegmentsAreChecked) {
+  MaskMap masks;
+  masks["norm"] = DenseTensor{{2}, {1, 0}};
+  absl::StatusOr<CheckedMasks> for_two = model_->CheckMasks(masks, 2);
+  ASSERT_TRUE(for_two.ok()) << for_two.status();
+  auto other = Model::Create(spec_, 7);
+  ASSERT_TRUE(other.ok());
+  absl::StatusOr<CheckedMasks> of_other = (*other)->CheckMasks(masks, 2);
+  ASSERT_TRUE(of_other.ok()) << of_other.status();
+
+  std::vector<float> input(4 * 3), output(4 * 2);
+  auto forward = [&](std::vector<ForwardSegment> segments) {
+    return model_->Forward(*model_->snapshot(), input.data(), 4, segments,
+                           output.data());
+  };
+  EXPECT_TRUE(forward({{2, &*for_two}, {2, nullptr}}).ok());
+  EXPECT_TRUE(forward({}).ok());
+  struct Bad {
+    std::vector<ForwardSegment> segments;
+    const char* message;
+  };
+  const Bad cases[] = {
+      {{{2, &*for_two}, {1, nullptr}}, "segments cover 3 rows"},
+      {{{3, &*for_two}, {1, nullptr}}, "masks checked for 2 rows"},
+      {{{2, &*of_other}, {2, nullptr}}, "another model"},
+      {{{0, nullptr}, {4, nullptr}}, "segments[0] has 0 rows"},
+  };
+  for (const Bad& bad : cases) {
+    const absl::Status status = forward(bad.segments);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(bad.message));
+  }
 }
 
 TEST(IdentityModelTest, OutputEqualsInput) {
@@ -220,10 +258,10 @@ TEST(IdentityModelTest, OutputEqualsInput) {
   std::vector<float> input(5 * 6);
   for (size_t i = 0; i < input.size(); ++i) input[i] = 0.5f * i - 3;
   std::vector<float> output(input.size());
-  ASSERT_TRUE(
-      (*model)
-          ->Forward(*(*model)->snapshot(), input.data(), 5, {}, output.data())
-          .ok());
+  ASSERT_TRUE((*model)
+                  ->Forward(*(*model)->snapshot(), input.data(), 5, MaskMap(),
+                            output.data())
+                  .ok());
   EXPECT_EQ(input, output);
   EXPECT_TRUE((*model)->parameter_infos().empty());
   EXPECT_EQ((*model)->parameter_bytes(), 0);
@@ -251,12 +289,14 @@ TEST(EngineOptionsTest, ParameterBudgetAndPassSize) {
   std::vector<float> whole(11 * 10), row(10);
   const auto snapshot = (*model)->snapshot();
   ASSERT_TRUE(
-      (*model)->Forward(*snapshot, input.data(), 11, {}, whole.data()).ok());
+      (*model)
+          ->Forward(*snapshot, input.data(), 11, MaskMap(), whole.data())
+          .ok());
   for (int r = 0; r < 11; ++r) {
-    ASSERT_TRUE(
-        (*model)
-            ->Forward(*snapshot, input.data() + 64 * r, 1, {}, row.data())
-            .ok());
+    ASSERT_TRUE((*model)
+                    ->Forward(*snapshot, input.data() + 64 * r, 1, MaskMap(),
+                              row.data())
+                    .ok());
     EXPECT_EQ(
         std::vector<float>(whole.begin() + 10 * r, whole.begin() + 10 * r + 10),
         row);

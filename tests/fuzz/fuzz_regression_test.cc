@@ -276,8 +276,8 @@ TEST(FuzzRegressionTest, AdmissionRunsBeforePrimitivesAreCreated) {
   EXPECT_EQ(calls, 1);
   std::vector<float> input(8, 1.0f), output(4);
   EXPECT_TRUE((*model)
-                  ->Forward(*(*model)->snapshot(), input.data(), 1, {},
-                            output.data())
+                  ->Forward(*(*model)->snapshot(), input.data(), 1,
+                            engine::MaskMap(), output.data())
                   .ok());
   options.admit_shapes = [](const engine::Model&) {
     return absl::FailedPreconditionError("not now");

@@ -62,8 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::vector<float> output(
       static_cast<size_t>(kRows * (*model)->output_sample_size()));
-  status = (*model)->Forward(*(*model)->snapshot(), input.data(), kRows, {},
-                             output.data());
+  status = (*model)->Forward(*(*model)->snapshot(), input.data(), kRows,
+                             brainserve::engine::MaskMap(), output.data());
   Require(status.ok(), "forward of an admitted model", status);
   return 0;
 }

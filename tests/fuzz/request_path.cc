@@ -15,24 +15,24 @@
 namespace brainserve::fuzz {
 namespace {
 
-// Computes `input` ([rows, *input_shape]) with `masks`; the forward of an
+// Computes `input` ([rows, *input_shape]) as `segments`; the forward of an
 // admitted request must succeed.
 std::vector<float> Compute(const engine::Model& model,
                            const std::vector<float>& input, int64_t rows,
-                           const engine::MaskMap& masks) {
+                           absl::Span<const engine::ForwardSegment> segments) {
   std::vector<float> output(
       static_cast<size_t>(rows * model.output_sample_size()));
   absl::Status status = model.Forward(*model.snapshot(), input.data(), rows,
-                                      masks, output.data());
+                                      segments, output.data());
   Require(status.ok(), "Forward of an admitted request", status);
   return output;
 }
 
-// The batcher's path: the same request twice in one batch, masks expanded
-// to [rows, ...] per call and concatenated (forward_batch.cc).
+// The batcher's path: the same request twice in one batch, one segment
+// per call with the call's checked masks (forward_batch.cc).
 void CheckBatchInvariance(absl::string_view name, const engine::Model& model,
                           const std::vector<float>& input, int64_t rows,
-                          const engine::MaskMap& masks,
+                          const engine::CheckedMasks& masks,
                           const std::vector<float>& output) {
   const auto limits = FuzzAdmissionLimits();
   if (!server::admission::AdmitForward(limits, name, model, 2 * rows,
@@ -42,19 +42,8 @@ void CheckBatchInvariance(absl::string_view name, const engine::Model& model,
   }
   std::vector<float> doubled = input;
   doubled.insert(doubled.end(), input.begin(), input.end());
-  engine::MaskMap batch_masks;
-  for (const auto& [layer, mask] : masks) {
-    absl::StatusOr<engine::DenseTensor> expanded =
-        model.ExpandMask(layer, mask, rows);
-    Require(expanded.ok(), "ExpandMask of a validated mask", expanded.status());
-    engine::DenseTensor both = *expanded;
-    both.shape[0] = 2 * rows;
-    both.data.insert(both.data.end(), expanded->data.begin(),
-                     expanded->data.end());
-    batch_masks.emplace(layer, std::move(both));
-  }
-  std::vector<float> batch_output = Compute(model, doubled, 2 * rows,
-                                            batch_masks);
+  const engine::ForwardSegment twice[] = {{rows, &masks}, {rows, &masks}};
+  std::vector<float> batch_output = Compute(model, doubled, 2 * rows, twice);
   Require(SameFloats(batch_output.data(), output.data(), output.size()) &&
               SameFloats(batch_output.data() + output.size(), output.data(),
                          output.size()),
@@ -82,9 +71,10 @@ void CheckResponseRoundTrip(const engine::Model& model, int64_t rows,
 // Admission, then compute and check (shared by both protocols).
 absl::Status AdmitAndRun(absl::string_view name, const engine::Model& model,
                          const std::vector<float>& input, int64_t rows,
-                         const engine::MaskMap& masks,
+                         const engine::CheckedMasks& masks,
                          engine::TensorEncoding encoding) {
-  std::vector<float> output = Compute(model, input, rows, masks);
+  const engine::ForwardSegment alone[] = {{rows, &masks}};
+  std::vector<float> output = Compute(model, input, rows, alone);
   CheckBatchInvariance(name, model, input, rows, masks, output);
   CheckResponseRoundTrip(model, rows, output, encoding);
   return absl::OkStatus();

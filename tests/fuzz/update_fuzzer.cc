@@ -45,8 +45,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           "an applied update publishes version 2");
   std::vector<float> input((*model)->input_sample_size(), 0.5f);
   std::vector<float> output((*model)->output_sample_size());
-  absl::Status status = (*model)->Forward(*(*model)->snapshot(), input.data(),
-                                          1, {}, output.data());
+  absl::Status status =
+      (*model)->Forward(*(*model)->snapshot(), input.data(), 1,
+                        brainserve::engine::MaskMap(), output.data());
   Require(status.ok(), "forward after an update", status);
   return 0;
 }
