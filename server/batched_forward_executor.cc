@@ -9,6 +9,14 @@
 #include "absl/strings/str_cat.h"
 
 namespace brainserve::server {
+namespace {
+
+// How messages name the model: "model 'mlp'".
+std::string ModelSubject(absl::string_view model_name) {
+  return absl::StrCat("model '", model_name, "'");
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<BatchedForwardExecutor>>
 BatchedForwardExecutor::Create(const BatchedForwardExecutorOptions& options,
@@ -28,7 +36,7 @@ BatchedForwardExecutor::Create(const BatchedForwardExecutorOptions& options,
         scheduler_options.max_batch_size, options.max_batch_rows_by_bytes);
   }
   scheduler_options.clock = executor->clock_;
-  scheduler_options.name = options.model_name;
+  scheduler_options.name = ModelSubject(options.model_name);
   metrics::ModelReporter* model_reporter = executor->reporter_.get();
   scheduler_options.on_queue_depth_change = [model_reporter](int64_t depth) {
     model_reporter->SetQueueDepth(depth);
@@ -69,7 +77,9 @@ BatchedForwardExecutor::BatchedForwardExecutor(
       batch_context_{model_.get(), reporter_.get(), budget,
                      options.threads_per_forward} {}
 
-BatchedForwardExecutor::~BatchedForwardExecutor() { Shutdown(/*drain=*/true); }
+BatchedForwardExecutor::~BatchedForwardExecutor() {
+  Shutdown(/*drain=*/true, "the model was unloaded");
+}
 
 void BatchedForwardExecutor::Submit(std::unique_ptr<ForwardCall> call) {
   // Admission by cost, before the call is queued or anything allocated.
@@ -80,43 +90,27 @@ void BatchedForwardExecutor::Submit(std::unique_ptr<ForwardCall> call) {
     call->Finish(status);
     return;
   }
+  // The scheduler's refusals (queue full, shut down) name the model and
+  // the reason already.
   status = scheduler_->Schedule(&call);
-  if (status.ok()) return;
-  if (status.code() == absl::StatusCode::kResourceExhausted) {
-    status = absl::ResourceExhaustedError(
-        absl::StrCat("model '", options_.model_name,
-                     "': request queue is full (batching.max_queue_size ",
-                     options_.batching.max_queue_size, ")"));
-  } else if (status.code() == absl::StatusCode::kUnavailable) {
-    status = absl::UnavailableError(
-        absl::StrCat("model '", options_.model_name,
-                     "' is no longer accepting requests (deleted or the "
-                     "server is shutting down)"));
-  }
-  call->Finish(status);
+  if (!status.ok()) call->Finish(status);
 }
 
 void BatchedForwardExecutor::Drop(std::unique_ptr<ForwardCall> call,
                                   const absl::Status& why) {
-  absl::Status status = why;
   // gRPC cancels a call whose deadline passed; report what the client sees.
   if (why.code() == absl::StatusCode::kCancelled &&
       clock_->Now() >= call->deadline()) {
-    status = absl::DeadlineExceededError("deadline passed before compute");
-  } else if (why.code() == absl::StatusCode::kDeadlineExceeded) {
-    status = absl::DeadlineExceededError(
-        absl::StrCat("model '", options_.model_name,
-                     "': deadline passed while queued, before compute"));
-  } else if (why.code() == absl::StatusCode::kUnavailable) {
-    status = absl::UnavailableError(
-        absl::StrCat("model '", options_.model_name,
-                     "': server shutting down before the request could run"));
+    call->Finish(absl::DeadlineExceededError(
+        absl::StrCat(ModelSubject(options_.model_name),
+                     ": deadline passed while queued, before compute")));
+    return;
   }
-  call->Finish(status);
+  call->Finish(why);
 }
 
-void BatchedForwardExecutor::Shutdown(bool drain) {
-  if (scheduler_ != nullptr) scheduler_->Shutdown(drain);
+void BatchedForwardExecutor::Shutdown(bool drain, absl::string_view reason) {
+  if (scheduler_ != nullptr) scheduler_->Shutdown(drain, reason);
 }
 
 int64_t BatchedForwardExecutor::queue_depth() const {

@@ -59,7 +59,7 @@ class BatchedForwardExecutor : public ForwardExecutor {
   ~BatchedForwardExecutor() override;
 
   void Submit(std::unique_ptr<ForwardCall> call) override;
-  void Shutdown(bool drain) override;
+  void Shutdown(bool drain, absl::string_view reason) override;
   int64_t queue_depth() const override;
 
  private:

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "absl/strings/string_view.h"
 #include "server/forward_call.h"
 
 namespace brainserve::server {
@@ -28,9 +29,11 @@ class ForwardExecutor {
 
   // Stops accepting calls. drain=true runs every queued call; drain=false
   // answers queued calls UNAVAILABLE. Either way waits for running batches
-  // and joins the executor's threads. Idempotent; blocks, so never call it
-  // from a gRPC thread or from the executor's own threads.
-  virtual void Shutdown(bool drain) = 0;
+  // and joins the executor's threads. `reason` (e.g. "the model was
+  // deleted") goes into the UNAVAILABLE messages of dropped and later
+  // calls. Idempotent; blocks, so never call it from a gRPC thread or from
+  // the executor's own threads.
+  virtual void Shutdown(bool drain, absl::string_view reason) = 0;
 
   // Calls waiting to run (excludes running batches).
   virtual int64_t queue_depth() const = 0;

@@ -209,7 +209,7 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
   }
   absl::StatusOr<store::ModelId> id = commit();
   if (!id.ok()) {
-    (*executor)->Shutdown(/*drain=*/false);
+    (*executor)->Shutdown(/*drain=*/false, "the model could not be created");
     reporter_->RemoveModel(request.name());
     return id.status();
   }
@@ -342,7 +342,7 @@ void ModelManager::Retire(std::shared_ptr<ServedModel> model,
   // the OS: glibc would otherwise keep it (free_memory.h).
   retirer_
       ->Schedule([model = *std::move(removed)]() mutable {
-        model->executor().Shutdown(/*drain=*/true);
+        model->executor().Shutdown(/*drain=*/true, "the model was deleted");
         const std::weak_ptr<ServedModel> freed = model;
         model.reset();
         for (int i = 0; i < 200 && !freed.expired(); ++i) {
@@ -576,7 +576,7 @@ absl::StatusOr<RestoreSummary> ModelManager::RestoreAll() {
 void ModelManager::ShutdownAll(bool drain) {
   for (const std::shared_ptr<ServedModel>& model : registry_->RemoveAll()) {
     model->gate().Close(absl::UnavailableError("the server is shutting down"));
-    model->executor().Shutdown(drain);
+    model->executor().Shutdown(drain, "the server is shutting down");
   }
 }
 

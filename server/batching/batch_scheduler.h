@@ -82,8 +82,8 @@ class BatchScheduler {
       DropTaskFn drop) {
     if (!process || !drop) {
       return absl::InvalidArgumentError(
-          absl::StrCat("batch scheduler '", options.name,
-                       "': the process and drop callbacks must both be set"));
+          absl::StrCat("batch scheduler of ", options.name,
+                       ": the process and drop callbacks must both be set"));
     }
     auto core = internal::SchedulerCore::Create(
         options,
@@ -134,10 +134,14 @@ class BatchScheduler {
   // Stops accepting tasks, then either runs the queued tasks (drain=true) or
   // drops them on the calling thread (drain=false: UNAVAILABLE, or
   // DEADLINE_EXCEEDED / CANCELLED for tasks already expired or cancelled),
-  // waits for running batches and joins the workers. Idempotent and
-  // thread-safe; a concurrent caller returns once the workers are joined. Must
-  // not be called from a scheduler callback.
-  void Shutdown(bool drain = true) { core_->Shutdown(drain); }
+  // waits for running batches and joins the workers. `reason` says why, for
+  // the messages of dropped tasks and of later Schedule() calls ("<name>:
+  // <reason> ..."). Idempotent and thread-safe (the first reason stays); a
+  // concurrent caller returns once the workers are joined. Must not be
+  // called from a scheduler callback.
+  void Shutdown(bool drain = true, absl::string_view reason = "shut down") {
+    core_->Shutdown(drain, reason);
+  }
 
  private:
   explicit BatchScheduler(std::unique_ptr<internal::SchedulerCore> core)

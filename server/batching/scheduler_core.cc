@@ -16,8 +16,8 @@ absl::StatusOr<std::unique_ptr<SchedulerCore>> SchedulerCore::Create(
   }
   if (!process || !drop) {
     return absl::InvalidArgumentError(
-        absl::StrCat("batch scheduler '", options.name,
-                     "': the process and drop callbacks must both be set"));
+        absl::StrCat("batch scheduler of ", options.name,
+                     ": the process and drop callbacks must both be set"));
   }
   auto core = absl::WrapUnique(
       new SchedulerCore(options, std::move(process), std::move(drop)));
@@ -37,7 +37,7 @@ SchedulerCore::SchedulerCore(const SchedulerOptions& options,
       process_(std::move(process)),
       drop_(std::move(drop)) {}
 
-SchedulerCore::~SchedulerCore() { Shutdown(/*drain=*/true); }
+SchedulerCore::~SchedulerCore() { Shutdown(/*drain=*/true, "shut down"); }
 
 absl::Status SchedulerCore::Schedule(std::unique_ptr<BatchTask>* task) {
   if (task == nullptr || *task == nullptr) {
@@ -51,13 +51,13 @@ absl::Status SchedulerCore::Schedule(std::unique_ptr<BatchTask>* task) {
   {
     absl::MutexLock lock(&mu_);
     if (!accepting_) {
-      return absl::UnavailableError(
-          absl::StrCat("batch scheduler '", options_.name, "' is shut down"));
+      return absl::UnavailableError(absl::StrCat(
+          options_.name, ": not accepting requests (", shutdown_reason_, ")"));
     }
     if (static_cast<int64_t>(queue_.size()) >= options_.max_queue_size) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "batch queue of '", options_.name,
-          "' is full: max_queue_size=", options_.max_queue_size, " tasks"));
+          options_.name,
+          ": queue is full (max_queue_size=", options_.max_queue_size, ")"));
     }
     const int64_t max_rows = options_.max_batch_size;
     const bool was_empty = queue_.empty();
@@ -81,10 +81,11 @@ int64_t SchedulerCore::queued_rows() const {
   return queued_rows_;
 }
 
-void SchedulerCore::Shutdown(bool drain) {
+void SchedulerCore::Shutdown(bool drain, absl::string_view reason) {
   std::vector<Dropped> unrun;
   {
     absl::MutexLock lock(&mu_);
+    if (accepting_) shutdown_reason_ = std::string(reason);
     accepting_ = false;
     stopping_ = true;
     if (!drain) {
@@ -93,8 +94,8 @@ void SchedulerCore::Shutdown(bool drain) {
         absl::Status why = DropReason(*entry.task, now);
         if (why.ok()) {
           why = absl::UnavailableError(
-              absl::StrCat("batch scheduler '", options_.name,
-                           "' shut down before the task ran"));
+              absl::StrCat(options_.name, ": ", shutdown_reason_,
+                           " before the request could run"));
         }
         entry.task->dequeue_time_ = now;
         unrun.push_back(Dropped{std::move(entry.task), std::move(why)});
@@ -169,13 +170,13 @@ absl::Status SchedulerCore::DropReason(const BatchTask& task,
                                        absl::Time now) const {
   if (now >= task.deadline()) {
     return absl::DeadlineExceededError(
-        absl::StrCat("deadline exceeded after ",
+        absl::StrCat(options_.name, ": deadline exceeded after ",
                      absl::FormatDuration(now - task.enqueue_time_),
-                     " in the batch queue of '", options_.name, "'"));
+                     " in the batch queue, before compute"));
   }
   if (task.IsCancelled()) {
-    return absl::CancelledError(absl::StrCat(
-        "cancelled while queued for batching in '", options_.name, "'"));
+    return absl::CancelledError(
+        absl::StrCat(options_.name, ": cancelled while queued for batching"));
   }
   return absl::OkStatus();
 }

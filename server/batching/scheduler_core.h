@@ -57,7 +57,7 @@ class SchedulerCore {
   }
   int64_t queued_rows() const;
   const SchedulerOptions& options() const { return options_; }
-  void Shutdown(bool drain);
+  void Shutdown(bool drain, absl::string_view reason);
 
  private:
   struct Entry {
@@ -106,6 +106,8 @@ class SchedulerCore {
   std::deque<Entry> queue_ ABSL_GUARDED_BY(mu_);
   int64_t queued_rows_ ABSL_GUARDED_BY(mu_) = 0;
   bool accepting_ ABSL_GUARDED_BY(mu_) = true;
+  // Why Shutdown() was called, once it was.
+  std::string shutdown_reason_ ABSL_GUARDED_BY(mu_);
   // Shutdown started: workers form batches without waiting and exit once the
   // queue is empty.
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

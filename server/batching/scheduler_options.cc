@@ -40,7 +40,7 @@ absl::Status ValidateSchedulerOptions(const SchedulerOptions& options) {
   absl::Status status = ValidateBatchingPolicy(options, "");
   if (status.ok()) return status;
   return absl::InvalidArgumentError(absl::StrCat(
-      "batch scheduler '", options.name, "': ", status.message()));
+      "batch scheduler of ", options.name, ": ", status.message()));
 }
 
 }  // namespace brainserve::batching

@@ -62,7 +62,9 @@ struct SchedulerOptions : BatchingPolicy {
   // scheduler.
   Clock* clock = nullptr;
 
-  // Label for error messages, e.g. the model name.
+  // Who the queue serves, as every run-time message names it: messages
+  // read "<name>: ...", e.g. "model 'mlp': queue is full (max_queue_size=8)",
+  // so they can go to a client as they are.
   std::string name;
 
   // Optional metrics hook, called with the new number of queued tasks after
@@ -74,7 +76,7 @@ struct SchedulerOptions : BatchingPolicy {
 };
 
 // ValidateBatchingPolicy on the policy fields, the message prefixed with
-// "batch scheduler '<name>': ".
+// "batch scheduler of <name>: ".
 absl::Status ValidateSchedulerOptions(const SchedulerOptions& options);
 
 }  // namespace brainserve::batching
