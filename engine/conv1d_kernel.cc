@@ -1,5 +1,7 @@
 #include "engine/conv1d_kernel.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -10,6 +12,12 @@ namespace brainserve::engine {
 using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
+
+namespace {
+// Inputs of fewer floats are padded on the calling thread alone: below this
+// an OpenMP fork/join costs more than it saves.
+constexpr int64_t kParallelMinFloats = 16384;
+}  // namespace
 
 namespace {
 
@@ -128,26 +136,50 @@ void Conv1dKernel::Preprocess(const float* src, int64_t samples,
                               float* out) const {
   // xp[p] = x[j] where p = j * lhs_dilation + pad_lo, zero elsewhere; the
   // positions outside [0, Lp) are the cropped ones (negative padding).
+  // Written as a gather, each output element once, so the work splits over
+  // the calling thread's OpenMP team by output row (a position, or a
+  // channel when channel-first) without any order between the pieces.
   const Conv1dGeometry& g = config_.geometry;
   const int64_t lp = g.padded_length();
   const int64_t channels = g.in_channels;
   const int64_t in_size = g.length * channels;
   const int64_t out_size = lp * channels;
-  std::fill(out, out + samples * out_size, 0.0f);
-  for (int64_t s = 0; s < samples; ++s) {
+  auto source = [&g](int64_t p) -> int64_t {  // input position, or -1
+    const int64_t q = p - g.pad_lo;
+    if (q < 0 || q % g.lhs_dilation != 0) return -1;
+    const int64_t j = q / g.lhs_dilation;
+    return j < g.length ? j : -1;
+  };
+  // Channel-last: unit (s, p) is output row p of sample s, `channels`
+  // floats. Channel-first: unit (s, c) is channel c of sample s, Lp floats.
+  const int64_t per_sample = g.channel_first ? channels : lp;
+  const int64_t units = samples * per_sample;
+  auto unit = [&](int64_t u) {
+    const int64_t s = u / per_sample;
+    const int64_t i = u % per_sample;
     const float* x = src + s * in_size;
     float* xp = out + s * out_size;
-    for (int64_t j = 0; j < g.length; ++j) {
-      const int64_t p = j * g.lhs_dilation + g.pad_lo;
-      if (p < 0 || p >= lp) continue;
-      if (g.channel_first) {
-        for (int64_t c = 0; c < channels; ++c)
-          xp[c * lp + p] = x[c * g.length + j];
-      } else {
-        std::memcpy(xp + p * channels, x + j * channels,
-                    sizeof(float) * channels);
+    if (g.channel_first) {
+      for (int64_t p = 0; p < lp; ++p) {
+        const int64_t j = source(p);
+        xp[i * lp + p] = j >= 0 ? x[i * g.length + j] : 0.0f;
       }
+      return;
     }
+    const int64_t j = source(i);
+    if (j >= 0) {
+      std::memcpy(xp + i * channels, x + j * channels,
+                  sizeof(float) * channels);
+    } else {
+      std::fill(xp + i * channels, xp + (i + 1) * channels, 0.0f);
+    }
+  };
+  if (units > 1 && samples * out_size >= kParallelMinFloats &&
+      omp_get_max_threads() > 1) {
+#pragma omp parallel for schedule(static)
+    for (int64_t u = 0; u < units; ++u) unit(u);
+  } else {
+    for (int64_t u = 0; u < units; ++u) unit(u);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "engine/layer_norm_kernel.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -7,6 +9,9 @@ namespace brainserve::engine {
 namespace {
 
 constexpr int kLanes = 16;
+// Passes of fewer elements run on the calling thread alone: below this an
+// OpenMP fork/join (about 1 us with a warm team) costs more than it saves.
+constexpr int64_t kParallelMinElements = 4096;
 
 float ReduceLanes(float* lanes) {
   for (int width = kLanes / 2; width >= 1; width /= 2) {
@@ -93,18 +98,27 @@ void NormalizeGroup(const float* x, const float* m, int64_t n,
   }
 }
 
+// Group `g` of one row (x, m, y point at the row), then the activation.
+void NormalizeOneGroup(const float* x, const float* m, int64_t g,
+                       int64_t group_size, const GroupParams& p,
+                       const float* scale, const float* bias,
+                       const Activation* activation, float* y) {
+  const int64_t off = g * group_size;
+  const float* s = scale != nullptr ? scale + off : nullptr;
+  const float* b = bias != nullptr ? bias + off : nullptr;
+  if (m != nullptr) {
+    NormalizeGroup<true>(x + off, m + off, group_size, p, s, b, y + off);
+  } else {
+    NormalizeGroup<false>(x + off, nullptr, group_size, p, s, b, y + off);
+  }
+  if (activation != nullptr) activation->ApplyInPlace(y + off, group_size);
+}
+
 void NormalizeRow(const float* x, const float* m, int64_t groups,
                   int64_t group_size, const GroupParams& p, const float* scale,
-                  const float* bias, float* y) {
+                  const float* bias, const Activation* activation, float* y) {
   for (int64_t g = 0; g < groups; ++g) {
-    const int64_t off = g * group_size;
-    const float* s = scale != nullptr ? scale + off : nullptr;
-    const float* b = bias != nullptr ? bias + off : nullptr;
-    if (m != nullptr) {
-      NormalizeGroup<true>(x + off, m + off, group_size, p, s, b, y + off);
-    } else {
-      NormalizeGroup<false>(x + off, nullptr, group_size, p, s, b, y + off);
-    }
+    NormalizeOneGroup(x, m, g, group_size, p, scale, bias, activation, y);
   }
 }
 
@@ -170,14 +184,27 @@ std::vector<float> LayerNormKernel::ToGroupOrder(
 }
 
 void LayerNormKernel::Run(const float* src, float* dst, const float* mask,
-                          const float* scale, const float* bias, int64_t rows,
+                          const float* scale, const float* bias,
+                          const Activation* activation, int64_t rows,
                           Workspace& workspace) const {
   const GroupParams params{epsilon_, fast_variance_};
+  if (activation != nullptr && activation->is_identity()) activation = nullptr;
   if (contiguous_) {
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t off = r * sample_size_;
-      NormalizeRow(src + off, mask != nullptr ? mask + off : nullptr, groups_,
-                   group_size_, params, scale, bias, dst + off);
+    const int64_t units = rows * groups_;  // (row, group) pairs
+    const bool parallel = units > 1 &&
+                          rows * sample_size_ >= kParallelMinElements &&
+                          omp_get_max_threads() > 1;
+    auto unit = [&](int64_t u) {
+      const int64_t off = (u / groups_) * sample_size_;
+      NormalizeOneGroup(src + off, mask != nullptr ? mask + off : nullptr,
+                        u % groups_, group_size_, params, scale, bias,
+                        activation, dst + off);
+    };
+    if (parallel) {
+#pragma omp parallel for schedule(static)
+      for (int64_t u = 0; u < units; ++u) unit(u);
+    } else {
+      for (int64_t u = 0; u < units; ++u) unit(u);
     }
     return;
   }
@@ -195,7 +222,7 @@ void LayerNormKernel::Run(const float* src, float* dst, const float* mask,
         gathered_mask[i] = m[order_[i]];
     }
     NormalizeRow(gathered, m != nullptr ? gathered_mask : nullptr, groups_,
-                 group_size_, params, scale, bias, normalized);
+                 group_size_, params, scale, bias, activation, normalized);
     float* y = dst + r * sample_size_;
     for (int64_t i = 0; i < sample_size_; ++i) y[order_[i]] = normalized[i];
   }

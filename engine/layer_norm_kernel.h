@@ -17,6 +17,13 @@
 //
 // Sums use 16 fixed lanes combined by a fixed tree: the summation order
 // depends only on the group size, never on the batch, alignment or threads.
+// With trailing reduced axes, the (row, group) pairs of a pass are shared
+// among the calling thread's OpenMP team when it has more than one thread
+// and the pass is large enough; each group is still computed by one thread
+// in the same order, so results do not depend on the thread count.
+// A following activation can be fused: it is applied to each group's
+// output while it is in cache, with the same code as the standalone
+// activation layer (bitwise the same result, one sweep less).
 // Immutable after construction; Run() is thread-safe.
 #ifndef BRAINSERVE_ENGINE_LAYER_NORM_KERNEL_H_
 #define BRAINSERVE_ENGINE_LAYER_NORM_KERNEL_H_
@@ -24,6 +31,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/activation.h"
 #include "engine/shape.h"
 #include "engine/workspace.h"
 
@@ -41,9 +49,11 @@ class LayerNormKernel {
   std::vector<float> ToGroupOrder(const std::vector<float>& per_sample) const;
 
   // dst[rows, sample] from src[rows, sample]; `mask` is dense in the same
-  // layout or nullptr; `scale` / `bias` are in group order or nullptr.
+  // layout or nullptr; `scale` / `bias` are in group order or nullptr;
+  // `activation` (or nullptr) is applied to the result.
   void Run(const float* src, float* dst, const float* mask, const float* scale,
-           const float* bias, int64_t rows, Workspace& workspace) const;
+           const float* bias, const Activation* activation, int64_t rows,
+           Workspace& workspace) const;
 
  private:
   const int64_t sample_size_;

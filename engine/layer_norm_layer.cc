@@ -75,6 +75,13 @@ class LayerNormLayer final : public Layer {
   }
 
   bool accepts_mask() const override { return true; }
+  // Any activation: the kernel applies it to each group's output with the
+  // activation layer's own code, so the result is bitwise the same.
+  bool FuseActivation(const Activation& activation) override {
+    if (fused_.has_value()) return false;
+    fused_ = activation;
+    return true;
+  }
   int64_t derived_weight_bytes() const override {
     return TableBytes(options_, input_size());
   }
@@ -108,13 +115,15 @@ class LayerNormLayer final : public Layer {
     const auto* w = static_cast<const NormWeights*>(weights);
     kernel_.Run(src, dst, context.mask,
                 w->scale.empty() ? nullptr : w->scale.data(),
-                w->bias.empty() ? nullptr : w->bias.data(), context.rows,
+                w->bias.empty() ? nullptr : w->bias.data(),
+                fused_.has_value() ? &*fused_ : nullptr, context.rows,
                 *context.workspace);
   }
 
  private:
   const NormOptions options_;
   const LayerNormKernel kernel_;
+  std::optional<Activation> fused_;  // a following activation, applied here
   int scale_index_ = -1;
   int bias_index_ = -1;
 };

@@ -125,7 +125,9 @@ absl::StatusOr<std::vector<std::unique_ptr<Layer>>> BuildLayers(
     shape = (*layer)->output_shape();
     layers.push_back(*std::move(layer));
   }
-  // Fuse each activation into the matmul / convolution right before it.
+  // Fuse each activation into the layer right before it when that layer can
+  // apply it (a matmul / convolution as a oneDNN post-op, a LayerNorm in
+  // its kernel); the activation layer then computes nothing.
   for (size_t i = 1; i < layers.size(); ++i) {
     auto* activation = dynamic_cast<ActivationLayer*>(layers[i].get());
     if (activation == nullptr || activation->is_noop()) continue;

@@ -1,11 +1,12 @@
 #include "server/http/v2_json.h"
 
 #include <charconv>
-#include <cstring>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "engine/tensor_codec.h"
 #include "nlohmann/json.hpp"
 
 namespace brainserve::server::http {
@@ -223,30 +224,40 @@ HttpBody RenderInferResponse(const inference::ModelInferResponse& response,
   std::string binary;
   for (int i = 0; i < response.outputs_size(); ++i) {
     const auto& output = response.outputs(i);
-    const float* data = output.contents().fp32_contents().data();
-    size_t count = output.contents().fp32_contents_size();
-    if (i < response.raw_output_contents_size()) {
-      const std::string& raw = response.raw_output_contents(i);
-      data = reinterpret_cast<const float*>(raw.data());
-      count = raw.size() / sizeof(float);
-    }
+    // raw_output_contents are the protocol's little-endian bytes;
+    // fp32_contents are host floats.
+    const std::string* raw = i < response.raw_output_contents_size()
+                                 ? &response.raw_output_contents(i)
+                                 : nullptr;
+    const auto& fp32 = output.contents().fp32_contents();
+    const size_t count =
+        raw != nullptr ? raw->size() / sizeof(float) : fp32.size();
     if (i > 0) json.push_back(',');
     absl::StrAppend(&json, "{\"name\":", Quote(output.name()),
                     ",\"datatype\":", Quote(output.datatype()),
                     ",\"shape\":");
     AppendShape(output.shape(), &json);
-    if (binary_output) {
+    if (binary_output) {  // little-endian, as the binary extension says
       absl::StrAppend(&json, ",\"parameters\":{\"binary_data_size\":",
                       count * sizeof(float), "}}");
-      binary.append(reinterpret_cast<const char*>(data), count * sizeof(float));
+      if (raw != nullptr) {
+        binary += *raw;
+      } else {
+        binary += engine::LittleEndianBytes(fp32);
+      }
       continue;
     }
+    std::vector<float> decoded;
+    absl::Span<const float> values = fp32;
+    if (raw != nullptr) {
+      decoded.resize(count);
+      engine::LittleEndianToFloats(raw->data(), count, decoded.data());
+      values = decoded;
+    }
     json += ",\"data\":[";
-    for (size_t k = 0; k < count; ++k) {
+    for (size_t k = 0; k < values.size(); ++k) {
       if (k > 0) json.push_back(',');
-      float value;
-      std::memcpy(&value, data + k, sizeof(float));  // raw may be unaligned
-      AppendFloat(value, &json);
+      AppendFloat(values[k], &json);
     }
     json += "]}";
   }

@@ -12,6 +12,7 @@ SERVER_ENV=()
 start_server() {
   local tag=$1; shift
   local ready=$OUT/$tag.ready
+  rm -f "$ready"  # a previous server of the same tag left its own
   env "${SERVER_ENV[@]}" "$SERVER_BIN" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
     --models_file="$MODELS" --ready_file="$ready" "$@" 2>"$OUT/$tag.server.log" &
   SERVER_PID=$!

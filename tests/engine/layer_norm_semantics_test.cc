@@ -2,6 +2,7 @@
 // feature shapes, two-pass variance and statistics masks (broadcast, NaN at
 // masked-out positions, empty groups), against the naive reference.
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -166,6 +167,63 @@ TEST(LayerNormSemanticsTest, EmptyGroupIsNanOthersAreNot) {
   EXPECT_NEAR(y[3], -1.0, 1e-5);
   EXPECT_NEAR(y[4], 0.0, 1e-6);
   EXPECT_NEAR(y[5], 1.0, 1e-5);
+}
+
+TEST(LayerNormSemanticsTest, FusedActivationIsBitwiseTheSeparateLayer) {
+  // A LayerNorm applies the activation after it in its own kernel; the
+  // result must be bitwise what the activation layer alone computes on the
+  // LayerNorm's output, NaN included (an all-masked group), with one or two
+  // threads (the kernel then splits its groups over the team).
+  const char* functions[] = {"RELU",     "GELU",       "GELU_TANH",
+                             "SIGMOID",  "TANH",       "SILU",
+                             "SOFTPLUS", "LEAKY_RELU", "ELU"};
+  for (int threads : {1, 2}) {
+    EngineOptions options;
+    options.num_threads = threads;
+    auto norm = Model::Create(ParseSpec(R"pb(input_shape: [ 96, 64 ]
+                                             layers {
+                                               name: "norm"
+                                               layer_norm {}
+                                             })pb"),
+                              0, options);
+    ASSERT_TRUE(norm.ok()) << norm.status();
+    const int64_t batch = 3;
+    std::mt19937 rng(5);
+    const std::vector<float> x = Random(batch * 96 * 64, rng, -1, 3);
+    MaskMap masks;
+    DenseTensor mask{{96, 64}, std::vector<float>(96 * 64, 1.0f)};
+    for (int i = 0; i < 64; ++i) mask.data[5 * 64 + i] = 0;  // group 5: NaN
+    masks["norm"] = mask;
+    const std::vector<float> normalized = RunForward(**norm, x, batch, masks);
+    ASSERT_TRUE(std::isnan(normalized[5 * 64]));
+    for (const char* function : functions) {
+      SCOPED_TRACE(std::string(function) + ", threads " +
+                   std::to_string(threads));
+      const std::string activation =
+          std::string("activation { function: ") + function + " }";
+      auto fused =
+          Model::Create(ParseSpec(std::string(R"pb(input_shape: [ 96, 64 ]
+                                                   layers {
+                                                     name: "norm"
+                                                     layer_norm {}
+                                                   }
+                                                   layers { name: "act")pb") +
+                                  activation + "}"),
+                        0, options);
+      auto alone = Model::Create(
+          ParseSpec(std::string("input_shape: [ 96, 64 ] layers { name: "
+                                "\"act\" ") +
+                    activation + "}"),
+          0, options);
+      ASSERT_TRUE(fused.ok()) << fused.status();
+      ASSERT_TRUE(alone.ok()) << alone.status();
+      const std::vector<float> want = RunForward(**alone, normalized, batch);
+      const std::vector<float> got = RunForward(**fused, x, batch, masks);
+      ASSERT_EQ(got.size(), want.size());
+      EXPECT_EQ(
+          0, std::memcmp(got.data(), want.data(), sizeof(float) * got.size()));
+    }
+  }
 }
 
 }  // namespace
