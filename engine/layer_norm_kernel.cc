@@ -99,7 +99,12 @@ void NormalizeGroup(const float* x, const float* m, int64_t n,
 }
 
 // Group `g` of one row (x, m, y point at the row), then the activation.
-void NormalizeOneGroup(const float* x, const float* m, int64_t g,
+// Cloned for AVX-512 and AVX2 and picked at load time: the 16 lanes become
+// one zmm register (or two ymm) instead of four SSE2 ones. The bits do not
+// change with the clone: lanes and tree are explicit, and this file is
+// compiled without floating-point contraction (engine/CMakeLists.txt).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+NormalizeOneGroup(const float* x, const float* m, int64_t g,
                        int64_t group_size, const GroupParams& p,
                        const float* scale, const float* bias,
                        const Activation* activation, float* y) {
