@@ -5,125 +5,37 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/layer_norm_group.h"
+
 namespace brainserve::engine {
 namespace {
 
-constexpr int kLanes = 16;
 // Passes of fewer elements run on the calling thread alone: below this an
 // OpenMP fork/join (about 1 us with a warm team) costs more than it saves.
 constexpr int64_t kParallelMinElements = 4096;
 
-float ReduceLanes(float* lanes) {
-  for (int width = kLanes / 2; width >= 1; width /= 2) {
-    for (int l = 0; l < width; ++l) lanes[l] += lanes[l + width];
-  }
-  return lanes[0];
-}
-
-template <bool kMasked>
-inline float Take(const float* x, const float* m, int64_t i) {
-  if constexpr (kMasked) {
-    return m[i] != 0.0f ? x[i] : 0.0f;
-  } else {
-    return x[i];
-  }
-}
-
-struct GroupParams {
-  float epsilon;
-  bool fast_variance;
-};
-
-template <bool kMasked>
-void NormalizeGroup(const float* x, const float* m, int64_t n,
-                    const GroupParams& p, const float* scale, const float* bias,
-                    float* y) {
-  float sum[kLanes] = {};
-  float squares[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; ++l) {
-      const float v = Take<kMasked>(x, m, i + l);
-      sum[l] += v;
-      squares[l] += v * v;
-    }
-  }
-  for (int l = 0; i < n; ++i, ++l) {
-    const float v = Take<kMasked>(x, m, i);
-    sum[l] += v;
-    squares[l] += v * v;
-  }
-  int64_t count = n;
-  if constexpr (kMasked) {
-    count = 0;
-    for (int64_t j = 0; j < n; ++j) count += m[j] != 0.0f;
-  }
-  const float cnt = static_cast<float>(count);
-  const float mean = ReduceLanes(sum) / cnt;
-  float var;
-  if (p.fast_variance) {
-    const float mean_sq = ReduceLanes(squares) / cnt;
-    var = std::fmax(0.0f, mean_sq - mean * mean);
-  } else {
-    float dev[kLanes] = {};
-    i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-      for (int l = 0; l < kLanes; ++l) {
-        const float d = Take<kMasked>(x, m, i + l) - mean;
-        if constexpr (kMasked) {
-          dev[l] += m[i + l] != 0.0f ? d * d : 0.0f;
-        } else {
-          dev[l] += d * d;
-        }
-      }
-    }
-    for (int l = 0; i < n; ++i, ++l) {
-      const float d = Take<kMasked>(x, m, i) - mean;
-      if constexpr (kMasked) {
-        dev[l] += m[i] != 0.0f ? d * d : 0.0f;
-      } else {
-        dev[l] += d * d;
-      }
-    }
-    var = ReduceLanes(dev) / cnt;
-  }
-  const float inv = 1.0f / std::sqrt(var + p.epsilon);
-  // Every element is normalized, masked or not; scale and bias are separate
-  // operations, as in brainstate.
-  for (int64_t j = 0; j < n; ++j) {
-    float v = (x[j] - mean) * inv;
-    if (scale != nullptr) v = v * scale[j];
-    if (bias != nullptr) v = v + bias[j];
-    y[j] = v;
-  }
-}
+using layer_norm::GroupFn;
+using layer_norm::GroupParams;
 
 // Group `g` of one row (x, m, y point at the row), then the activation.
-// Cloned for AVX-512 and AVX2 and picked at load time: the 16 lanes become
-// one zmm register (or two ymm) instead of four SSE2 ones. The bits do not
-// change with the clone: lanes and tree are explicit, and this file is
-// compiled without floating-point contraction (engine/CMakeLists.txt).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
-NormalizeOneGroup(const float* x, const float* m, int64_t g,
-                       int64_t group_size, const GroupParams& p,
+void NormalizeOneGroup(GroupFn group_fn, const float* x, const float* m,
+                       int64_t g, int64_t group_size, const GroupParams& p,
                        const float* scale, const float* bias,
                        const Activation* activation, float* y) {
   const int64_t off = g * group_size;
-  const float* s = scale != nullptr ? scale + off : nullptr;
-  const float* b = bias != nullptr ? bias + off : nullptr;
-  if (m != nullptr) {
-    NormalizeGroup<true>(x + off, m + off, group_size, p, s, b, y + off);
-  } else {
-    NormalizeGroup<false>(x + off, nullptr, group_size, p, s, b, y + off);
-  }
+  group_fn(x + off, m != nullptr ? m + off : nullptr, group_size, p,
+           scale != nullptr ? scale + off : nullptr,
+           bias != nullptr ? bias + off : nullptr, y + off);
   if (activation != nullptr) activation->ApplyInPlace(y + off, group_size);
 }
 
-void NormalizeRow(const float* x, const float* m, int64_t groups,
-                  int64_t group_size, const GroupParams& p, const float* scale,
-                  const float* bias, const Activation* activation, float* y) {
+void NormalizeRow(GroupFn group_fn, const float* x, const float* m,
+                  int64_t groups, int64_t group_size, const GroupParams& p,
+                  const float* scale, const float* bias,
+                  const Activation* activation, float* y) {
   for (int64_t g = 0; g < groups; ++g) {
-    NormalizeOneGroup(x, m, g, group_size, p, scale, bias, activation, y);
+    NormalizeOneGroup(group_fn, x, m, g, group_size, p, scale, bias, activation,
+                      y);
   }
 }
 
@@ -131,10 +43,14 @@ void NormalizeRow(const float* x, const float* m, int64_t groups,
 
 LayerNormKernel::LayerNormKernel(const Shape& sample_shape,
                                  std::vector<int64_t> reduced_axes,
-                                 float epsilon, bool fast_variance)
+                                 float epsilon, bool fast_variance,
+                                 Implementation implementation)
     : sample_size_(NumElements(sample_shape)),
       epsilon_(epsilon),
-      fast_variance_(fast_variance) {
+      fast_variance_(fast_variance),
+      group_fn_(implementation == Implementation::kPortable
+                    ? &layer_norm::NormalizeGroupPortable
+                    : layer_norm::BestGroupFn()) {
   const int64_t rank = static_cast<int64_t>(sample_shape.size());
   std::sort(reduced_axes.begin(), reduced_axes.end());
   std::vector<bool> reduced(rank, false);
@@ -201,9 +117,9 @@ void LayerNormKernel::Run(const float* src, float* dst, const float* mask,
                           omp_get_max_threads() > 1;
     auto unit = [&](int64_t u) {
       const int64_t off = (u / groups_) * sample_size_;
-      NormalizeOneGroup(src + off, mask != nullptr ? mask + off : nullptr,
-                        u % groups_, group_size_, params, scale, bias,
-                        activation, dst + off);
+      NormalizeOneGroup(
+          group_fn_, src + off, mask != nullptr ? mask + off : nullptr,
+          u % groups_, group_size_, params, scale, bias, activation, dst + off);
     };
     if (parallel) {
 #pragma omp parallel for schedule(static)
@@ -226,8 +142,9 @@ void LayerNormKernel::Run(const float* src, float* dst, const float* mask,
       for (int64_t i = 0; i < sample_size_; ++i)
         gathered_mask[i] = m[order_[i]];
     }
-    NormalizeRow(gathered, m != nullptr ? gathered_mask : nullptr, groups_,
-                 group_size_, params, scale, bias, activation, normalized);
+    NormalizeRow(group_fn_, gathered, m != nullptr ? gathered_mask : nullptr,
+                 groups_, group_size_, params, scale, bias, activation,
+                 normalized);
     float* y = dst + r * sample_size_;
     for (int64_t i = 0; i < sample_size_; ++i) y[order_[i]] = normalized[i];
   }

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "engine/activation.h"
+#include "engine/layer_norm_group.h"
 #include "engine/shape.h"
 #include "engine/workspace.h"
 
@@ -39,10 +40,16 @@ namespace brainserve::engine {
 
 class LayerNormKernel {
  public:
+  // kBest: the fastest group code this CPU runs (AVX-512F when present);
+  // kPortable: the portable code. Both give the same bits
+  // (layer_norm_group.h); tests compare them.
+  enum class Implementation { kBest, kPortable };
+
   // `reduced_axes`: distinct per-sample axes (0-based, excluding the batch
   // axis), in any order.
   LayerNormKernel(const Shape& sample_shape, std::vector<int64_t> reduced_axes,
-                  float epsilon, bool fast_variance);
+                  float epsilon, bool fast_variance,
+                  Implementation implementation = Implementation::kBest);
 
   // Reorders a per-sample array (sample_shape, row-major) into the kernel's
   // group order (the layout `scale` / `bias` of Run() use).
@@ -65,6 +72,7 @@ class LayerNormKernel {
   std::vector<int64_t> order_;
   const float epsilon_;
   const bool fast_variance_;
+  const layer_norm::GroupFn group_fn_;
 };
 
 }  // namespace brainserve::engine

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "engine/forward_mask.h"
+#include "engine/layer_norm_kernel.h"
 #include "engine/shape.h"
+#include "engine/workspace.h"
 #include "gtest/gtest.h"
 #include "tests/engine/reference_layers.h"
 #include "tests/engine/test_models.h"
@@ -222,6 +224,48 @@ TEST(LayerNormSemanticsTest, FusedActivationIsBitwiseTheSeparateLayer) {
       ASSERT_EQ(got.size(), want.size());
       EXPECT_EQ(
           0, std::memcmp(got.data(), want.data(), sizeof(float) * got.size()));
+    }
+  }
+}
+
+TEST(LayerNormSemanticsTest, SimdAndPortableKernelsGiveTheSameBits) {
+  // The kernel runs AVX-512 code where the CPU has it and portable code
+  // elsewhere; a result must never depend on which. Group sizes around the
+  // 16-lane width and its tails, masks with empty groups and NaN, both
+  // variance formulas, with and without scale and bias.
+  std::mt19937 rng(17);
+  std::bernoulli_distribution keep(0.7);
+  Workspace workspace;
+  for (int64_t n : {1, 3, 15, 16, 17, 31, 32, 33, 64, 100, 257}) {
+    for (bool fast : {true, false}) {
+      for (int variant = 0; variant < 4; ++variant) {
+        SCOPED_TRACE("n " + std::to_string(n) + (fast ? " fast" : " two-pass") +
+                     " variant " + std::to_string(variant));
+        const int64_t rows = 3;
+        const Shape shape = {2, n};  // two groups per row
+        LayerNormKernel best(shape, {1}, 1e-6f, fast);
+        LayerNormKernel portable(shape, {1}, 1e-6f, fast,
+                                 LayerNormKernel::Implementation::kPortable);
+        std::vector<float> x = Random(rows * 2 * n, rng, -3, 5);
+        x[0] = std::nanf("");  // row 0, group 0 is NaN unless masked out
+        std::vector<float> mask(x.size());
+        for (float& m : mask) m = keep(rng) ? 1.0f : 0.0f;
+        mask[0] = 0.0f;
+        for (int64_t i = 0; i < n; ++i) mask[2 * n + i] = 0.0f;  // empty
+        const std::vector<float> scale = Random(2 * n, rng, -2, 2);
+        const std::vector<float> bias = Random(2 * n, rng, -2, 2);
+        const bool masked = variant & 1;
+        const bool affine = variant & 2;
+        std::vector<float> got(x.size()), want(x.size());
+        best.Run(x.data(), got.data(), masked ? mask.data() : nullptr,
+                 affine ? scale.data() : nullptr,
+                 affine ? bias.data() : nullptr, nullptr, rows, workspace);
+        portable.Run(x.data(), want.data(), masked ? mask.data() : nullptr,
+                     affine ? scale.data() : nullptr,
+                     affine ? bias.data() : nullptr, nullptr, rows, workspace);
+        EXPECT_EQ(0, std::memcmp(got.data(), want.data(),
+                                 sizeof(float) * got.size()));
+      }
     }
   }
 }
