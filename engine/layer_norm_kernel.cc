@@ -10,9 +10,11 @@
 namespace brainserve::engine {
 namespace {
 
-// Passes of fewer elements run on the calling thread alone: below this an
-// OpenMP fork/join (about 1 us with a warm team) costs more than it saves.
-constexpr int64_t kParallelMinElements = 4096;
+// Passes of fewer elements run on the calling thread alone: W3's LayerNorm
+// at B=1 (8,192 elements) measured 10% slower end to end when split over
+// two threads than alone (docs/PERFORMANCE.md section 4), at B=8 (65,536)
+// splitting pays.
+constexpr int64_t kParallelMinElements = 16384;
 
 using layer_norm::GroupFn;
 using layer_norm::GroupParams;
