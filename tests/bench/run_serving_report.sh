@@ -58,22 +58,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-scrape_ok() {  # scrape_ok MODEL: the server's Forward OK counter for MODEL
-  $PY - "$METRICS_PORT" "$1" <<'EOF'
-import re, sys, urllib.request
-body = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics").read().decode()
-pat = re.compile(r'^brainserve_requests_total\{(.*)\} (\S+)$')
-total = 0.0
-for line in body.splitlines():
-    m = pat.match(line)
-    if not m: continue
-    labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-    if labels.get("model") == sys.argv[2] and labels.get("method") == "Forward" \
-            and labels.get("code") == "OK":
-        total += float(m.group(2))
-print(int(total))
-EOF
-}
 
 # h2 KEY MODEL CONNECTIONS STREAMS N: h2load with a pre-encoded request; the
 # server's OK delta is saved next to h2load's output.

@@ -49,3 +49,22 @@ lg() {
   run "$key" "$LOADGEN_BIN" --server=127.0.0.1:$GRPC_PORT "$@" --json="$OUT/$key.json" \
     >"$OUT/$key.txt"
 }
+
+# scrape_ok MODEL: the server's Forward OK counter for MODEL (from
+# METRICS_PORT, set by start_server).
+scrape_ok() {
+  $PY - "$METRICS_PORT" "$1" <<'EOF'
+import re, sys, urllib.request
+body = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics").read().decode()
+pat = re.compile(r'^brainserve_requests_total\{(.*)\} (\S+)$')
+total = 0.0
+for line in body.splitlines():
+    m = pat.match(line)
+    if not m: continue
+    labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+    if labels.get("model") == sys.argv[2] and labels.get("method") == "Forward" \
+            and labels.get("code") == "OK":
+        total += float(m.group(2))
+print(int(total))
+EOF
+}
