@@ -50,17 +50,22 @@ start_echo() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 
-# measure KEY: warm-up, then N calls; saves "<ticks> <h2load output>".
+# measure KEY [MODEL]: warm-up, then N calls; saves the server's CPU ticks
+# and h2load's output, and with MODEL the server's OK count for the N calls.
 measure() {
-  local key=$1
+  local key=$1 model=${2:-}
   local url=http://127.0.0.1:$GRPC_PORT/brainserve.v1.ModelService/Forward
   local args=(-c 2 -m 64 -t 1 -d "$OUT/identity.body"
               -H 'content-type: application/grpc' -H 'te: trailers' "$url")
   h2load -n $((N / 10)) "${args[@]}" >/dev/null
-  local before
+  local before before_ok=0
+  [ -n "$model" ] && before_ok=$(scrape_ok "$model")
   before=$(cpu_ticks)
   run "$key" h2load -n "$N" "${args[@]}" >"$OUT/$key.h2load.txt"
   echo "$(( $(cpu_ticks) - before ))" >"$OUT/$key.ticks.txt"
+  if [ -n "$model" ]; then
+    echo "$(( $(scrape_ok "$model") - before_ok ))" >"$OUT/$key.ok.txt"
+  fi
 }
 
 start_server dump
@@ -71,9 +76,7 @@ stop_server
 for round in $(seq "$ROUNDS"); do
   start_server brainserve
   SERVER_FLAGS="--models_file=tests/bench/serving_models.json"
-  before_ok=$(scrape_ok identity)
-  measure "brainserve_r$round"
-  echo "$(( $(scrape_ok identity) - before_ok ))" >"$OUT/brainserve_r$round.ok.txt"
+  measure "brainserve_r$round" identity
   stop_server
   start_echo
   SERVER_FLAGS="(brainserve-echo-server)"
