@@ -170,8 +170,9 @@ class Model {
   // masks CheckMasks() made for it; their rows must add up to `batch`. An
   // empty `segments` is one segment without masks. INVALID_ARGUMENT for a
   // snapshot or masks of another model, or segments that do not cover the
-  // batch; INTERNAL on engine failure. Once warmed up (Warmup()), allocates
-  // nothing, masks or not.
+  // batch; INTERNAL on engine failure. Once warmed up (Warmup()), the
+  // engine allocates nothing, masks or not; oneDNN 2.6's primitive execute
+  // itself allocates a fixed few times per primitive (engine_allocation_tests).
   virtual absl::Status Forward(const ParameterSnapshot& snapshot,
                                const float* input, int64_t batch,
                                absl::Span<const ForwardSegment> segments,
