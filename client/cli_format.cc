@@ -168,6 +168,7 @@ std::string FormatModelInfo(const v1::ModelInfo& info) {
       {"version:", absl::StrCat(info.version())},
       {"input shape:", engine::ShapeToString(info.input_shape())},
       {"output shape:", engine::ShapeToString(info.output_shape())},
+      {"precision:", v1::Precision_Name(info.precision())},
   };
   if (info.has_batching()) {
     header.push_back({"batching:", SummarizeMessage(info.batching())});

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/bf16_convert.h"
 #include "engine/dnnl_util.h"
 
 namespace brainserve::engine {
@@ -21,13 +22,13 @@ constexpr int64_t kParallelMinFloats = 16384;
 
 namespace {
 
-memory::desc WeightsDesc(const Conv1dGeometry& g, tag format) {
+memory::desc WeightsDesc(const Conv1dGeometry& g, dt type, tag format) {
   const int64_t cg = g.in_channels / g.groups;
   if (g.groups == 1) {
-    return memory::desc({g.out_channels, cg, g.kernel}, dt::f32, format);
+    return memory::desc({g.out_channels, cg, g.kernel}, type, format);
   }
-  return memory::desc({g.groups, g.out_channels / g.groups, cg, g.kernel},
-                      dt::f32, format);
+  return memory::desc({g.groups, g.out_channels / g.groups, cg, g.kernel}, type,
+                      format);
 }
 
 // brainstate's (K, Cin/G, Cout) row-major array described in oneDNN's
@@ -62,7 +63,8 @@ absl::StatusOr<std::unique_ptr<Conv1dKernel>> Conv1dKernel::Create(
   try {
     kernel->bias_md_ =
         memory::desc({config.geometry.out_channels}, dt::f32, tag::a);
-    const memory::desc any_weights = WeightsDesc(config.geometry, tag::any);
+    const memory::desc any_weights = WeightsDesc(
+        config.geometry, config.bf16 ? dt::bf16 : dt::f32, tag::any);
     kernel->weight_layouts_ =
         WeightLayouts::Discover(config.max_rows_per_pass, [&](int64_t rows) {
           return kernel->MakePrimitiveDesc(rows, any_weights).weights_desc();
@@ -80,8 +82,8 @@ dnnl::convolution_forward::primitive_desc Conv1dKernel::MakePrimitiveDesc(
   const int64_t in_length = preprocess_ ? g.padded_length() : g.length;
   const int64_t pad_l = preprocess_ ? 0 : g.pad_lo;
   const int64_t pad_r = preprocess_ ? 0 : g.pad_hi;
-  const memory::desc src_md({samples, g.in_channels, in_length}, dt::f32,
-                            data_format);
+  const memory::desc src_md({samples, g.in_channels, in_length},
+                            config_.bf16 ? dt::bf16 : dt::f32, data_format);
   const memory::desc dst_md({samples, g.out_channels, g.output_length()},
                             dt::f32, data_format);
   dnnl::primitive_attr attr;
@@ -204,14 +206,22 @@ void Conv1dKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
   const Plan& plan =
       plans_.Get(samples, [this](int64_t rows) { return MakePlan(rows); });
+  const Conv1dGeometry& g = config_.geometry;
   if (preprocess_) {
-    const Conv1dGeometry& g = config_.geometry;
     float* padded = workspace.Buffer(
         Workspace::kConvInput, samples * g.padded_length() * g.in_channels);
     Preprocess(src, samples, padded);
     src = padded;
   }
-  workspace.Execute(&plan, plan.primitive, plan.src_md, src, plan.dst_md, dst,
+  const void* input = src;
+  if (config_.bf16) {
+    const int64_t count =
+        samples * g.in_channels * (preprocess_ ? g.padded_length() : g.length);
+    uint16_t* rounded = workspace.Bf16Buffer(Workspace::kBf16Input, count);
+    FloatsToBf16(src, count, rounded);
+    input = rounded;
+  }
+  workspace.Execute(&plan, plan.primitive, plan.src_md, input, plan.dst_md, dst,
                     plan.scratchpad_md, packed.weights[plan.layout],
                     config_.has_bias ? &packed.bias : nullptr);
 }

@@ -15,6 +15,11 @@
 // 2-7% of W3's forward). Weights are reordered once per version into the
 // layout(s) the primitives prefer (WeightLayouts); primitives are cached per
 // pass size. Run() may be called from many threads at once.
+//
+// With Config::bf16 the packed weights are bfloat16 and Run() rounds the
+// (pre-processed) input to bfloat16 in the workspace first
+// (engine/precision.h); the bias, the accumulation and the output stay
+// float32.
 #ifndef BRAINSERVE_ENGINE_CONV1D_KERNEL_H_
 #define BRAINSERVE_ENGINE_CONV1D_KERNEL_H_
 
@@ -65,6 +70,7 @@ class Conv1dKernel {
     int64_t max_rows_per_pass = 64;
     // Materialize the padding too (see above); set when num_threads != 1.
     bool materialize_padding = false;
+    bool bf16 = false;  // bfloat16 weights and input, float32 accumulation
   };
 
   using Packed = PackedWeights;

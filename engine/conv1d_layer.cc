@@ -30,6 +30,7 @@ struct ConvOptions {
   bool has_gain = true;
   float eps = 1e-4f;
   std::vector<float> mask;  // broadcast to (K, Cin/G, Cout); empty: none
+  bool bf16 = false;        // CompileOptions::precision is kBf16
 };
 
 Shape OutputShape(const Conv1dGeometry& g) {
@@ -63,9 +64,14 @@ class Conv1dLayer final : public Layer {
   }
 
   int64_t scratch_floats_per_row() const override {
-    // The dilated / padded copy of the input (when it is materialized).
+    // The dilated / padded copy of the input (when it is materialized), and
+    // with bf16 that input (or the plain one) rounded to bfloat16.
     const Conv1dGeometry& g = options_.geometry;
-    return std::max<int64_t>(g.padded_length(), 0) * g.in_channels;
+    const int64_t padded =
+        std::max<int64_t>(g.padded_length(), 0) * g.in_channels;
+    if (!options_.bf16) return padded;
+    const int64_t rounded = std::max(padded, g.length * g.in_channels);
+    return padded + (rounded + 1) / 2;
   }
 
   bool FuseActivation(const Activation& activation) override {
@@ -82,6 +88,7 @@ class Conv1dLayer final : public Layer {
     config.activation = fused_;
     config.max_rows_per_pass = options.max_rows_per_pass;
     config.materialize_padding = options.num_threads != 1;
+    config.bf16 = options_.bf16;
     absl::StatusOr<std::unique_ptr<Conv1dKernel>> kernel =
         Conv1dKernel::Create(config);
     if (!kernel.ok()) return kernel.status();
@@ -310,6 +317,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildScaledWSConv1d(
   absl::StatusOr<ConvOptions> options = ResolveOptions(
       spec, site, input_shape, compile_options.max_table_bytes);
   if (!options.ok()) return options.status();
+  options->bf16 = compile_options.precision == Precision::kBf16;
   return std::make_unique<Conv1dLayer>(site, input_shape, *std::move(options));
 }
 

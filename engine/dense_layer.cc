@@ -35,6 +35,7 @@ class DenseLayer final : public Layer {
     bool has_gain = false;
     float eps = 1e-4f;
     std::vector<float> factor;  // w_mask / w_sign as [in, out]; empty: none
+    bool bf16 = false;          // CompileOptions::precision is kBf16
   };
 
   DenseLayer(const LayerSite& site, const Shape& input_shape, Options options)
@@ -58,6 +59,11 @@ class DenseLayer final : public Layer {
     return shape;
   }
 
+  // A bf16 layer's input rounded to bfloat16 (2 bytes a value).
+  int64_t scratch_floats_per_row() const override {
+    return options_.bf16 ? (input_size() + 1) / 2 : 0;
+  }
+
   bool FuseActivation(const Activation& activation) override {
     float alpha;
     if (fused_.has_value() || !activation.DnnlAlgorithm(&alpha)) return false;
@@ -67,6 +73,7 @@ class DenseLayer final : public Layer {
 
   absl::Status Compile(const CompileOptions& options) override {
     MatmulKernel::Config config;
+    config.bf16 = options_.bf16;
     config.k = options_.in;
     config.n = options_.out;
     config.rows_per_sample = rows_per_sample_;
@@ -229,6 +236,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildLinear(
     const Shape& input_shape, const CompileOptions& compile_options) {
   DenseLayer::Options options;
   options.variant = Variant::kLinear;
+  options.bf16 = compile_options.precision == Precision::kBf16;
   absl::Status status =
       ResolveSizes(spec.out_size(), site, input_shape, &options);
   if (status.ok()) {
@@ -252,6 +260,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildSignedWLinear(
     const Shape& input_shape, const CompileOptions& compile_options) {
   DenseLayer::Options options;
   options.variant = Variant::kSignedW;
+  options.bf16 = compile_options.precision == Precision::kBf16;
   absl::Status status =
       ResolveSizes(spec.out_size(), site, input_shape, &options);
   if (status.ok()) {
@@ -271,6 +280,7 @@ absl::StatusOr<std::unique_ptr<Layer>> BuildScaledWSLinear(
     const Shape& input_shape, const CompileOptions& compile_options) {
   DenseLayer::Options options;
   options.variant = Variant::kScaledWS;
+  options.bf16 = compile_options.precision == Precision::kBf16;
   options.has_gain = spec.has_ws_gain() ? spec.ws_gain() : true;
   options.eps = spec.has_eps() ? spec.eps() : 1e-4f;
   absl::Status status =

@@ -40,7 +40,6 @@ class CheckedMasks {
   // as [rows, *layer_input] (0 along broadcast dims).
   struct LayerMask {
     size_t layer = 0;  // index among the model's layers
-    std::string name;
     DenseTensor values;
     std::vector<int64_t> strides;  // one per dim of [rows, *layer_input]
   };

@@ -24,6 +24,7 @@
 #include "engine/dense_tensor.h"
 #include "engine/initializer.h"
 #include "engine/layer_site.h"
+#include "engine/precision.h"
 #include "engine/shape.h"
 #include "engine/workspace.h"
 
@@ -59,6 +60,8 @@ struct CompileOptions {
   // layer that would need more is refused with RESOURCE_EXHAUSTED before it
   // allocates them. 0 = no limit.
   int64_t max_table_bytes = 0;
+  // The arithmetic of matmuls and convolutions (EngineOptions::precision).
+  Precision precision = Precision::kFp32;
 };
 
 // Inputs of one pass over `rows` samples.

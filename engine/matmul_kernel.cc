@@ -1,5 +1,6 @@
 #include "engine/matmul_kernel.h"
 
+#include "engine/bf16_convert.h"
 #include "engine/dnnl_util.h"
 
 namespace brainserve::engine {
@@ -16,7 +17,8 @@ absl::StatusOr<std::unique_ptr<MatmulKernel>> MatmulKernel::Create(
   std::unique_ptr<MatmulKernel> kernel(new MatmulKernel(config));
   try {
     kernel->bias_md_ = memory::desc({1, config.n}, dt::f32, tag::ab);
-    const memory::desc any_weights({config.k, config.n}, dt::f32, tag::any);
+    const memory::desc any_weights({config.k, config.n},
+                                   config.bf16 ? dt::bf16 : dt::f32, tag::any);
     kernel->weight_layouts_ =
         WeightLayouts::Discover(config.max_rows_per_pass, [&](int64_t rows) {
           return kernel
@@ -31,7 +33,8 @@ absl::StatusOr<std::unique_ptr<MatmulKernel>> MatmulKernel::Create(
 
 dnnl::matmul::primitive_desc MatmulKernel::MakePrimitiveDesc(
     int64_t m, const memory::desc& weights_md) const {
-  const memory::desc src_md({m, config_.k}, dt::f32, tag::ab);
+  const memory::desc src_md({m, config_.k}, config_.bf16 ? dt::bf16 : dt::f32,
+                            tag::ab);
   const memory::desc dst_md({m, config_.n}, dt::f32, tag::ab);
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -92,7 +95,14 @@ void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
   const Plan& plan =
       plans_.Get(samples, [this](int64_t rows) { return MakePlan(rows); });
-  workspace.Execute(&plan, plan.primitive, plan.src_md, src, plan.dst_md, dst,
+  const void* input = src;
+  if (config_.bf16) {
+    const int64_t count = samples * config_.rows_per_sample * config_.k;
+    uint16_t* rounded = workspace.Bf16Buffer(Workspace::kBf16Input, count);
+    FloatsToBf16(src, count, rounded);
+    input = rounded;
+  }
+  workspace.Execute(&plan, plan.primitive, plan.src_md, input, plan.dst_md, dst,
                     plan.scratchpad_md, packed.weights[plan.layout],
                     config_.has_bias ? &packed.bias : nullptr);
 }

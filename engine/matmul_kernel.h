@@ -7,6 +7,10 @@
 // pass size; in practice one layout for a matmul). Primitives are cached per
 // pass size (PlanCache) with a user-managed scratchpad taken from the
 // caller's Workspace, so Run() may be called from many threads at once.
+//
+// With Config::bf16 the packed weights are bfloat16 and Run() rounds x to
+// bfloat16 in the workspace first (engine/precision.h); the bias, the
+// accumulation and y stay float32.
 #ifndef BRAINSERVE_ENGINE_MATMUL_KERNEL_H_
 #define BRAINSERVE_ENGINE_MATMUL_KERNEL_H_
 
@@ -33,6 +37,7 @@ class MatmulKernel {
     bool has_bias = false;
     std::optional<Activation> activation;  // fused post-op, if any
     int64_t max_rows_per_pass = 64;        // samples, not matrix rows
+    bool bf16 = false;  // bfloat16 weights and input, float32 accumulation
   };
 
   using Packed = PackedWeights;

@@ -28,6 +28,7 @@
 #include "engine/dense_tensor.h"
 #include "engine/forward_mask.h"
 #include "engine/parameter_snapshot.h"
+#include "engine/precision.h"
 
 namespace brainserve::engine {
 
@@ -40,6 +41,10 @@ struct EngineOptions {
   // primitives are created once per distinct pass size (on first use, or by
   // Warmup()), so this also bounds the primitive cache of each layer.
   int64_t max_rows_per_pass = 64;
+  // The arithmetic of the matmuls and convolutions (engine/precision.h).
+  // Create() and Restore() fail with UNIMPLEMENTED, naming `precision`, on
+  // a CPU that has no kernels for it.
+  Precision precision = Precision::kFp32;
   // Create() fails with RESOURCE_EXHAUSTED, before allocating anything, if
   // one parameter snapshot would need more bytes (float32). 0 = no limit.
   int64_t max_parameter_bytes = 0;
@@ -109,6 +114,8 @@ class Model {
   virtual const std::vector<ParameterInfo>& parameter_infos() const = 0;
   // Bytes of all parameter values (float32) of one snapshot.
   virtual int64_t parameter_bytes() const = 0;
+  // The arithmetic it was created with (EngineOptions::precision).
+  virtual Precision precision() const = 0;
 
   // The current snapshot. Cheap (a shared_ptr copy under a mutex held only
   // for that copy, as is the publishing swap); never waits for an Update()

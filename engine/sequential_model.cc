@@ -64,8 +64,11 @@ absl::StatusOr<std::unique_ptr<SequentialModel>> SequentialModel::Build(
     return absl::InvalidArgumentError(
         "EngineOptions.max_rows_per_pass must be >= 1");
   }
+  absl::Status supported = CheckPrecisionSupported(options.precision);
+  if (!supported.ok()) return supported;
   CompileOptions compile_options;
   compile_options.max_rows_per_pass = options.max_rows_per_pass;
+  compile_options.precision = options.precision;
   compile_options.num_threads = options.num_threads;
   compile_options.max_table_bytes = options.max_parameter_bytes;
   ScopedOmpThreads threads(options.num_threads);

@@ -59,6 +59,7 @@ class SequentialModel final : public Model {
     return infos_;
   }
   int64_t parameter_bytes() const override { return parameter_bytes_; }
+  Precision precision() const override { return options_.precision; }
 
   std::shared_ptr<const ParameterSnapshot> snapshot() const override;
   absl::StatusOr<std::shared_ptr<const ParameterSnapshot>> Update(

@@ -50,7 +50,6 @@ absl::StatusOr<CheckedMasks> SequentialModel::CheckMasks(MaskMap masks,
     if (!status.ok()) return status;
     CheckedMasks::LayerMask checked;
     checked.layer = found->second;
-    checked.name = name;
     checked.strides = BroadcastStrides(it->second.shape,
                                        BatchedShape(rows, layer.input_shape()));
     checked.values = std::move(it->second);

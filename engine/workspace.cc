@@ -25,7 +25,7 @@ void* AlignedBuffer::Reserve(size_t bytes) {
 Workspace::Workspace() : stream_(CpuEngine()) {}
 
 void Workspace::Execute(const void* plan_key, const dnnl::primitive& primitive,
-                        const dnnl::memory::desc& src_md, const float* src,
+                        const dnnl::memory::desc& src_md, const void* src,
                         const dnnl::memory::desc& dst_md, float* dst,
                         const dnnl::memory::desc& scratchpad_md,
                         const dnnl::memory& weights, const dnnl::memory* bias) {
@@ -34,11 +34,11 @@ void Workspace::Execute(const void* plan_key, const dnnl::primitive& primitive,
   BoundMemories& bound = it->second;
   if (inserted) {
     const dnnl::engine& engine = CpuEngine();
-    bound.src = dnnl::memory(src_md, engine, const_cast<float*>(src));
+    bound.src = dnnl::memory(src_md, engine, const_cast<void*>(src));
     bound.dst = dnnl::memory(dst_md, engine, dst);
     bound.scratchpad = dnnl::memory(scratchpad_md, engine, scratchpad);
   } else {
-    bound.src.set_data_handle(const_cast<float*>(src));
+    bound.src.set_data_handle(const_cast<void*>(src));
     bound.dst.set_data_handle(dst);
     bound.scratchpad.set_data_handle(scratchpad);
   }

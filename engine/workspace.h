@@ -9,6 +9,7 @@
 #define BRAINSERVE_ENGINE_WORKSPACE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -43,6 +44,7 @@ class Workspace {
     kConvInput,        // conv pre-processing (lhs dilation, negative padding)
     kLayerNormGather,  // LayerNorm gather for non-contiguous reduction axes
     kMask,             // a mask materialized for the rows of one pass
+    kBf16Input,        // a bf16 layer's input rounded to bfloat16
     kNumSlots,
   };
 
@@ -51,17 +53,21 @@ class Workspace {
   float* Buffer(Slot slot, size_t floats) {
     return static_cast<float*>(buffers_[slot].Reserve(floats * sizeof(float)));
   }
+  uint16_t* Bf16Buffer(Slot slot, size_t values) {
+    return static_cast<uint16_t*>(
+        buffers_[slot].Reserve(values * sizeof(uint16_t)));
+  }
   void* Scratchpad(size_t bytes) { return scratchpad_.Reserve(bytes); }
   dnnl::stream& stream() { return stream_; }
 
   // Runs `primitive` (a matmul or convolution whose plan is `plan_key`) on
-  // caller-owned src/dst buffers. The src, dst and scratchpad memory objects
-  // are created on this workspace's first run of the plan and re-pointed with
-  // set_data_handle afterwards, and the arguments go to oneDNN as a stack
-  // array, so a warmed-up Forward allocates nothing here. `bias` may be null.
-  // Throws dnnl::error.
+  // caller-owned src/dst buffers (src of the type `src_md` says). The src, dst
+  // and scratchpad memory objects are created on this workspace's first run of
+  // the plan and re-pointed with set_data_handle afterwards, and the arguments
+  // go to oneDNN as a stack array, so a warmed-up Forward allocates nothing
+  // here. `bias` may be null. Throws dnnl::error.
   void Execute(const void* plan_key, const dnnl::primitive& primitive,
-               const dnnl::memory::desc& src_md, const float* src,
+               const dnnl::memory::desc& src_md, const void* src,
                const dnnl::memory::desc& dst_md, float* dst,
                const dnnl::memory::desc& scratchpad_md,
                const dnnl::memory& weights, const dnnl::memory* bias);

@@ -78,8 +78,9 @@ ModelManager::ModelManager(const ModelManagerOptions& options,
       timer_(timer) {}
 
 engine::EngineOptions ModelManager::EngineOptionsFor(
-    const ModelBatchingOptions& batching) const {
+    const ModelBatchingOptions& batching, engine::Precision precision) const {
   engine::EngineOptions engine_options;
+  engine_options.precision = precision;
   engine_options.num_threads =
       budget_->ThreadsPerForward(batching.num_batch_workers);
   // The engine checks the byte limit before it allocates any parameter, so
@@ -118,6 +119,9 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Create(
   absl::StatusOr<ModelBatchingOptions> batching =
       ResolveBatchingOptions(request.batching(), options_.default_batching);
   if (!batching.ok()) return batching.status();
+  absl::StatusOr<engine::Precision> precision =
+      PrecisionFromProto(request.precision());
+  if (!precision.ok()) return precision.status();
 
   // Before anything is built: a spec with too many layers costs seconds of
   // primitive creation and memory out of proportion to its parameters.
@@ -129,7 +133,8 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Create(
   if (!status.ok()) return status;
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
       [&]() -> absl::StatusOr<std::shared_ptr<ServedModel>> {
-    engine::EngineOptions engine_options = EngineOptionsFor(*batching);
+    engine::EngineOptions engine_options =
+        EngineOptionsFor(*batching, *precision);
     // Warm-up runs a full batch, and so will the batcher: both must fit the
     // per-request memory budget. Checked from the shapes alone, before the
     // engine creates any primitive or allocates any parameter.
@@ -499,6 +504,9 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Restore(
   absl::StatusOr<ModelBatchingOptions> batching =
       ResolveBatchingOptions(request.batching(), options_.default_batching);
   if (!batching.ok()) return fail(batching.status());
+  absl::StatusOr<engine::Precision> precision =
+      PrecisionFromProto(request.precision());
+  if (!precision.ok()) return fail(precision.status());
   absl::Status status = registry_->Reserve(request.name());
   if (!status.ok()) return fail(status);
   absl::StatusOr<std::shared_ptr<ServedModel>> model =
@@ -522,7 +530,8 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Restore(
       values.push_back(
           {std::move(p.value.shape), std::move(p.value.data)});
     }
-    const engine::EngineOptions engine_options = EngineOptionsFor(*batching);
+    const engine::EngineOptions engine_options =
+        EngineOptionsFor(*batching, *precision);
     absl::StatusOr<std::unique_ptr<engine::Model>> restored =
         engine::Model::Restore(request.spec(), std::move(values), version,
                                engine_options);

@@ -191,8 +191,8 @@ class ModelManager {
                          absl::Status status) const;
   void MaybeCompact(const std::shared_ptr<ServedModel>& model);
   void Compact(const std::shared_ptr<ServedModel>& model);
-  engine::EngineOptions EngineOptionsFor(
-      const ModelBatchingOptions& batching) const;
+  engine::EngineOptions EngineOptionsFor(const ModelBatchingOptions& batching,
+                                         engine::Precision precision) const;
 
   const ModelManagerOptions options_;
   ModelRegistry* const registry_;

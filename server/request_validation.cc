@@ -17,10 +17,6 @@ bool IsNameChar(char c) {
          c == '_' || c == '-';
 }
 
-absl::Status Prefixed(const absl::Status& status, absl::string_view prefix) {
-  return absl::Status(status.code(), absl::StrCat(prefix, status.message()));
-}
-
 const engine::ParameterInfo* FindParameter(const engine::Model& model,
                                            absl::string_view layer,
                                            absl::string_view name) {
@@ -103,6 +99,22 @@ absl::Status ValidateModelName(absl::string_view name,
                      "' does not match [A-Za-z0-9][A-Za-z0-9._-]{0,127}"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<engine::Precision> PrecisionFromProto(int precision) {
+  switch (precision) {
+    case v1::FP32:
+      return engine::Precision::kFp32;
+    case v1::BF16:
+      return engine::Precision::kBf16;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "precision: unknown value ", precision, " (FP32 = 0, BF16 = 1)"));
+  }
+}
+
+v1::Precision PrecisionToProto(engine::Precision precision) {
+  return precision == engine::Precision::kBf16 ? v1::BF16 : v1::FP32;
 }
 
 absl::Status ValidateBatchedShape(absl::Span<const int64_t> shape,

@@ -27,6 +27,11 @@ inline constexpr size_t kMaxModelNameLength = 128;
 // Checks `name` against [A-Za-z0-9][A-Za-z0-9._-]{0,127}; `field` names it.
 absl::Status ValidateModelName(absl::string_view name, absl::string_view field);
 
+// The engine's precision for a CreateModelRequest's `precision`;
+// INVALID_ARGUMENT naming the field for a value the API does not define.
+absl::StatusOr<engine::Precision> PrecisionFromProto(int precision);
+v1::Precision PrecisionToProto(engine::Precision precision);
+
 // Checks that `shape` is [B, *sample] with B >= 1; errors name
 // `field`.shape, e.g. "input.shape: [2, 3] has rank 2, expected [B, 4, 3]".
 absl::Status ValidateBatchedShape(absl::Span<const int64_t> shape,

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/request_validation.h"
 
 namespace brainserve::server {
 namespace {
@@ -55,6 +56,7 @@ void ServedModel::FillInfo(v1::ModelInfo* info) const {
     out->mutable_shape()->Add(parameter.shape.begin(), parameter.shape.end());
   }
   *info->mutable_batching() = ToProto(batching_);
+  info->set_precision(PrecisionToProto(model_->precision()));
 }
 
 }  // namespace brainserve::server

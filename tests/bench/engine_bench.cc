@@ -4,6 +4,11 @@
 // Benchmark names (parsed by run_engine_bench.sh):
 //   engine/<workload>/batch:<B>/threads:<T>   Model::Forward (snapshot load
 //                                             included, as a server does)
+//   engine_bf16/<workload>/batch:<B>/threads:<T>  the same, precision BF16
+//                                             (skipped on a CPU without it)
+//   peak/fp32_fma/threads:<T>                 the CPU's float32 FMA peak:
+//                                             independent FMA chains, no
+//                                             memory (its flops counter)
 //   raw/<workload>/batch:<B>/threads:<T>      RawOnednnChain::Run
 //   update/W2/<layer>.<param>:<mode>/threads:<T>  Model::Update (a new
 //                                             snapshot with derived weights;
@@ -17,6 +22,7 @@
 // Extra flags (before the Google Benchmark flags): --bench_threads=1,2 lists
 // the OpenMP thread counts to register (default 1,2); --bench_iterations=N
 // fixes every benchmark's iteration count (for callgrind; default: automatic).
+#include <immintrin.h>
 #include <omp.h>
 
 #include <cstdint>
@@ -39,6 +45,7 @@ namespace {
 
 using brainserve::engine::MaskMap;
 using brainserve::engine::ParameterUpdate;
+using brainserve::engine::Precision;
 using brainserve::engine::UpdateMode;
 
 constexpr int64_t kW2Width = 1024;
@@ -49,8 +56,9 @@ constexpr uint64_t kUpdateModelSeed = 42;
 // the benchmark marked as failed) on any error.
 WorkloadFixture* VerifiedFixture(benchmark::State& state,
                                  const std::string& workload, int64_t batch,
-                                 int threads) {
-  auto fixture = WorkloadFixture::Get(workload, threads);
+                                 int threads,
+                                 Precision precision = Precision::kFp32) {
+  auto fixture = WorkloadFixture::Get(workload, threads, precision);
   if (!fixture.ok()) {
     state.SkipWithError(fixture.status().ToString().c_str());
     return nullptr;
@@ -71,8 +79,9 @@ void SetForwardCounters(benchmark::State& state, double flops, int64_t batch) {
 }
 
 void EngineForward(benchmark::State& state, const std::string& workload,
-                   int64_t batch, int threads) {
-  WorkloadFixture* fixture = VerifiedFixture(state, workload, batch, threads);
+                   int64_t batch, int threads, Precision precision) {
+  WorkloadFixture* fixture =
+      VerifiedFixture(state, workload, batch, threads, precision);
   if (fixture == nullptr) return;
   auto& model = fixture->model();
   const std::vector<float>& input = fixture->Input(batch);
@@ -110,6 +119,85 @@ void RawForward(benchmark::State& state, const std::string& workload,
     benchmark::ClobberMemory();
   }
   SetForwardCounters(state, chain->flops(), batch);
+}
+
+// Floats one FmaChains() call computes 2 flops on (accumulators x lanes x
+// steps).
+constexpr int64_t kFmaSteps = 16384;
+constexpr int kFmaAccumulators = 16;
+
+// kFmaAccumulators independent chains of vfmadd231ps, so the FMA pipes never
+// wait for a result (latency 4 x 2 pipes needs 8 chains; 16 leaves margin).
+// Returns the floats it covered (lanes x chains x steps).
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) int64_t FmaChainsAvx512(float* sink) {
+  __m512 acc[kFmaAccumulators];
+  for (int i = 0; i < kFmaAccumulators; ++i)
+    acc[i] = _mm512_set1_ps(0.001f * i);
+  const __m512 a = _mm512_set1_ps(0.999999f);
+  const __m512 b = _mm512_set1_ps(1e-7f);
+  for (int64_t step = 0; step < kFmaSteps; ++step) {
+#pragma GCC unroll 16  // keeps every accumulator in a register
+    for (int i = 0; i < kFmaAccumulators; ++i) {
+      acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+    }
+  }
+  __m512 sum = acc[0];
+  for (int i = 1; i < kFmaAccumulators; ++i) sum = _mm512_add_ps(sum, acc[i]);
+  float lanes[16];
+  _mm512_storeu_ps(lanes, sum);
+  *sink = lanes[0];
+  return int64_t{16} * kFmaAccumulators * kFmaSteps;
+}
+
+__attribute__((target("avx2,fma"))) int64_t FmaChainsAvx2(float* sink) {
+  __m256 acc[kFmaAccumulators];
+  for (int i = 0; i < kFmaAccumulators; ++i)
+    acc[i] = _mm256_set1_ps(0.001f * i);
+  const __m256 a = _mm256_set1_ps(0.999999f);
+  const __m256 b = _mm256_set1_ps(1e-7f);
+  for (int64_t step = 0; step < kFmaSteps; ++step) {
+#pragma GCC unroll 16  // keeps every accumulator in a register
+    for (int i = 0; i < kFmaAccumulators; ++i) {
+      acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+    }
+  }
+  __m256 sum = acc[0];
+  for (int i = 1; i < kFmaAccumulators; ++i) sum = _mm256_add_ps(sum, acc[i]);
+  float lanes[8];
+  _mm256_storeu_ps(lanes, sum);
+  *sink = lanes[0];
+  return int64_t{8} * kFmaAccumulators * kFmaSteps;
+}
+#endif
+
+// The float32 FMA peak of `threads` threads (each runs the chains; flops is
+// their sum per second). The widest FMA the CPU has: AVX-512, else AVX2.
+void FmaPeak(benchmark::State& state, int threads) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (!avx512 && !__builtin_cpu_supports("fma")) {
+    state.SkipWithError("no FMA instructions on this CPU");
+    return;
+  }
+  int64_t floats = 0;
+  for (auto _ : state) {
+    int64_t covered = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : covered)
+    {
+      float sink = 0.0f;
+      covered += avx512 ? FmaChainsAvx512(&sink) : FmaChainsAvx2(&sink);
+      benchmark::DoNotOptimize(sink);
+    }
+    floats += covered;
+  }
+  state.counters["flops"] = benchmark::Counter(
+      2.0 * static_cast<double>(floats), benchmark::Counter::kIsRate);
+  state.SetLabel(avx512 ? "avx512f" : "avx2");
+#else
+  state.SkipWithError("x86-64 only");
+#endif
 }
 
 // Two alternating update batches, so consecutive updates really change the
@@ -249,13 +337,18 @@ void RegisterAll(const std::vector<int>& thread_counts) {
             absl::StrCat(workload.name, "/batch:", batch, "/threads:", threads);
         Configure(benchmark::RegisterBenchmark(
             absl::StrCat("engine/", suffix).c_str(), EngineForward,
-            workload.name, batch, threads));
+            workload.name, batch, threads, Precision::kFp32));
+        Configure(benchmark::RegisterBenchmark(
+            absl::StrCat("engine_bf16/", suffix).c_str(), EngineForward,
+            workload.name, batch, threads, Precision::kBf16));
         Configure(benchmark::RegisterBenchmark(
             absl::StrCat("raw/", suffix).c_str(), RawForward, workload.name,
             batch, threads));
       }
     }
     const std::string t = absl::StrCat("/threads:", threads);
+    Configure(benchmark::RegisterBenchmark(("peak/fp32_fma" + t).c_str(),
+                                           FmaPeak, threads));
     Configure(benchmark::RegisterBenchmark(
         ("update/W2/ws1.weight:replace" + t).c_str(), EngineUpdate, "ws1",
         "weight", UpdateMode::kReplace, threads, false));

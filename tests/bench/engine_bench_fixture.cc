@@ -16,6 +16,7 @@ constexpr uint64_t kModelSeed = 42;
 constexpr uint64_t kParameterSeed = 7;
 constexpr uint64_t kInputSeed = 1000;
 constexpr double kRelativeTolerance = 1e-3;
+constexpr double kBf16RelativeTolerance = 1.0 / 32;
 
 }  // namespace
 
@@ -25,10 +26,13 @@ WorkloadFixture::WorkloadFixture(
     : spec_(std::move(spec)), model_(std::move(model)), threads_(threads) {}
 
 absl::StatusOr<WorkloadFixture*> WorkloadFixture::Get(
-    const std::string& workload, int threads) {
+    const std::string& workload, int threads,
+    brainserve::engine::Precision precision) {
   static auto* cache =
       new std::map<std::string, std::unique_ptr<WorkloadFixture>>();
-  const std::string key = absl::StrCat(workload, "/threads:", threads);
+  const std::string key =
+      absl::StrCat(workload, "/threads:", threads, "/",
+                   brainserve::engine::PrecisionName(precision));
   auto it = cache->find(key);
   if (it != cache->end()) return it->second.get();
 
@@ -36,6 +40,7 @@ absl::StatusOr<WorkloadFixture*> WorkloadFixture::Get(
   if (!spec.ok()) return spec.status();
   brainserve::engine::EngineOptions options;
   options.num_threads = threads;
+  options.precision = precision;
   auto model = brainserve::engine::Model::Create(*spec, kModelSeed, options);
   if (!model.ok()) return model.status();
   absl::Status randomized =
@@ -91,11 +96,15 @@ absl::StatusOr<double> WorkloadFixture::Verify(int64_t batch) {
     double sum_squares = 0;
     for (float w : want) sum_squares += static_cast<double>(w) * w;
     const double rms = std::sqrt(sum_squares / size);
+    const double tolerance =
+        model_->precision() == brainserve::engine::Precision::kBf16
+            ? kBf16RelativeTolerance
+            : kRelativeTolerance;
     double max_diff = 0;
     for (int64_t i = 0; i < size; ++i) {
       const double diff = std::fabs(static_cast<double>(got[i]) - want[i]);
       max_diff = std::max(max_diff, diff);
-      if (!(diff <= kRelativeTolerance * (std::fabs(want[i]) + rms))) {
+      if (!(diff <= tolerance * (std::fabs(want[i]) + rms))) {
         return absl::FailedPreconditionError(absl::StrCat(
             "engine and raw chain differ at element ", i, ": engine ", got[i],
             " raw ", want[i], " (batch ", batch, ")"));

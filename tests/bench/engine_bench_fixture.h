@@ -24,11 +24,15 @@ namespace brainserve::bench {
 
 class WorkloadFixture {
  public:
-  // The cached fixture of (`workload`, `threads`), created on first use:
-  // Model::Create (seed 42, EngineOptions::num_threads = threads) followed by
-  // RandomizeConstantParameters.
-  static absl::StatusOr<WorkloadFixture*> Get(const std::string& workload,
-                                              int threads);
+  // The cached fixture of (`workload`, `threads`, `precision`), created on
+  // first use: Model::Create (seed 42, EngineOptions::num_threads = threads,
+  // EngineOptions::precision = precision) followed by
+  // RandomizeConstantParameters. The raw chain is float32 whatever the
+  // precision (the reference Verify() compares with).
+  static absl::StatusOr<WorkloadFixture*> Get(
+      const std::string& workload, int threads,
+      brainserve::engine::Precision precision =
+          brainserve::engine::Precision::kFp32);
 
   brainserve::engine::Model& model() { return *model_; }
   int threads() const { return threads_; }
@@ -42,7 +46,8 @@ class WorkloadFixture {
 
   // Runs engine and raw chain once on Input(batch) and returns the largest
   // |engine - raw|; FAILED_PRECONDITION if any element differs by more than
-  // 1e-3 * (|raw| + rms(raw)). Cached.
+  // 1e-3 * (|raw| + rms(raw)) (2^-5 * (|raw| + rms(raw)) for a BF16 model,
+  // the golden tests' tolerance). Cached.
   absl::StatusOr<double> Verify(int64_t batch);
 
  private:

@@ -144,6 +144,7 @@ TEST_F(CliIntegrationTest, GetDescribesAModel) {
   EXPECT_THAT(result.out, HasSubstr("name:          mlp\n"));
   EXPECT_THAT(result.out, HasSubstr("input shape:   [64]\n"));
   EXPECT_THAT(result.out, HasSubstr("output shape:  [10]\n"));
+  EXPECT_THAT(result.out, HasSubstr("precision:     FP32\n"));
   EXPECT_THAT(result.out, HasSubstr("linear"));
   EXPECT_THAT(result.out, HasSubstr("layer_norm"));
   EXPECT_THAT(result.out, HasSubstr("weight  [64, 64]  4096"));
@@ -151,13 +152,14 @@ TEST_F(CliIntegrationTest, GetDescribesAModel) {
 
 TEST_F(CliIntegrationTest, CreateGetDelete) {
   const std::string spec = Write("spec.json", R"({"name": "from-file",
-      "seed": 7, "spec": {"inputShape": [5], "layers": [
+      "seed": 7, "precision": "BF16", "spec": {"inputShape": [5], "layers": [
         {"name": "fc", "linear": {"out_size": 4}},
         {"activation": {"function": "TANH"}}]}})");
   ProcessResult created = Cli({"create", "--spec", spec, "--name", "cli-made"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_THAT(created.out, HasSubstr("created cli-made\n"));
   EXPECT_THAT(created.out, HasSubstr("output shape:  [4]\n"));
+  EXPECT_THAT(created.out, HasSubstr("precision:     BF16\n"));
 
   ProcessResult again = Cli({"create", "--spec", spec, "--name", "cli-made"});
   EXPECT_EQ(again.exit_code, 1);

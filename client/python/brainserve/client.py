@@ -136,12 +136,17 @@ class Client:
         return Parameters({f"{p.layer}/{p.name}": from_tensor(p.value)
                            for p in response.parameters}, response.version)
 
-    def create(self, name, spec, *, seed=0, batching=None, timeout=None):
+    def create(self, name, spec, *, seed=0, batching=None, precision="FP32",
+               timeout=None):
         """Creates model `name` from `spec` (a ModelSpec, or a dict in its
         protobuf JSON form, e.g. {"input_shape": [4], "layers": [{"name":
         "fc", "linear": {"out_size": 3}}]}); `batching` is a dict of
-        BatchingOptions. Returns the ModelInfo as a dict."""
-        request = model_service_pb2.CreateModelRequest(name=name, seed=seed)
+        BatchingOptions; `precision` is "FP32" (exact, the default) or
+        "BF16" (bfloat16 matmuls, float32 parameters). Returns the ModelInfo
+        as a dict."""
+        request = model_service_pb2.CreateModelRequest(
+            name=name, seed=seed,
+            precision=model_service_pb2.Precision.Value(precision))
         if isinstance(spec, dict):
             json_format.ParseDict(spec, request.spec)
         else:

@@ -76,6 +76,22 @@ class ClientTest(unittest.TestCase):
         y1, _ = self.client.forward(self.name, [x[0].tolist()])
         np.testing.assert_array_equal(y1, y[:1])
 
+    def test_bf16_model_says_so_and_stays_close(self):
+        # FP32 is the default, which protobuf's JSON form leaves out.
+        self.assertNotIn("precision", self.info)
+        name = self.name + "-bf16"
+        info = self.client.create(name, SPEC, seed=7, precision="BF16")
+        self.addCleanup(self.client.delete, name)
+        self.assertEqual(info["precision"], "BF16")
+        self.assertEqual(self.client.get(name)["precision"], "BF16")
+        x = np.random.default_rng(3).standard_normal((6, 4)).astype(np.float32)
+        y16, _ = self.client.forward(name, x)
+        y32, _ = self.client.forward(self.name, x)
+        np.testing.assert_allclose(y16, y32, rtol=0,
+                                   atol=2**-5 * np.abs(y32).max())
+        with self.assertRaises(ValueError):
+            self.client.create(name + "x", SPEC, precision="FP16")
+
     def test_update_add_with_expected_version(self):
         before = self.client.get_parameters(self.name)
         self.assertEqual(before.version, 1)

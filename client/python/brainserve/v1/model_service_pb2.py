@@ -15,7 +15,7 @@ from brainserve.v1 import layers_pb2 as brainserve_dot_v1_dot_layers__pb2
 from brainserve.v1 import tensor_pb2 as brainserve_dot_v1_dot_tensor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!brainserve/v1/model_service.proto\x12\rbrainserve.v1\x1a\x1a\x62rainserve/v1/layers.proto\x1a\x1a\x62rainserve/v1/tensor.proto\"\xdf\x01\n\x0f\x42\x61tchingOptions\x12\x1b\n\x0emax_batch_size\x18\x01 \x01(\x03H\x00\x88\x01\x01\x12\x1f\n\x12max_queue_delay_us\x18\x02 \x01(\x03H\x01\x88\x01\x01\x12\x1b\n\x0emax_queue_size\x18\x03 \x01(\x03H\x02\x88\x01\x01\x12\x1e\n\x11num_batch_workers\x18\x04 \x01(\x05H\x03\x88\x01\x01\x42\x11\n\x0f_max_batch_sizeB\x15\n\x13_max_queue_delay_usB\x11\n\x0f_max_queue_sizeB\x14\n\x12_num_batch_workers\"\x8a\x01\n\x12\x43reateModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04spec\x18\x02 \x01(\x0b\x32\x18.brainserve.v1.ModelSpec\x12\x0c\n\x04seed\x18\x03 \x01(\x04\x12\x30\n\x08\x62\x61tching\x18\x04 \x01(\x0b\x32\x1e.brainserve.v1.BatchingOptions\"I\n\x0fGetModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x18\n\x0bmin_version\x18\x02 \x01(\x04H\x00\x88\x01\x01\x42\x0e\n\x0c_min_version\"\"\n\x12\x44\x65leteModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteModelResponse\"\x13\n\x11ListModelsRequest\">\n\x12ListModelsResponse\x12(\n\x06models\x18\x01 \x03(\x0b\x32\x18.brainserve.v1.ModelInfo\";\n\rParameterInfo\x12\r\n\x05layer\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05shape\x18\x03 \x03(\x03\"\xe1\x01\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04spec\x18\x02 \x01(\x0b\x32\x18.brainserve.v1.ModelSpec\x12\x13\n\x0binput_shape\x18\x03 \x03(\x03\x12\x14\n\x0coutput_shape\x18\x04 \x03(\x03\x12\x0f\n\x07version\x18\x05 \x01(\x04\x12\x30\n\nparameters\x18\x06 \x03(\x0b\x32\x1c.brainserve.v1.ParameterInfo\x12\x30\n\x08\x62\x61tching\x18\x07 \x01(\x0b\x32\x1e.brainserve.v1.BatchingOptions\"\xed\x01\n\x0e\x46orwardRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12$\n\x05input\x18\x02 \x01(\x0b\x32\x15.brainserve.v1.Tensor\x12\x37\n\x05masks\x18\x03 \x03(\x0b\x32(.brainserve.v1.ForwardRequest.MasksEntry\x12\x18\n\x0bmin_version\x18\x04 \x01(\x04H\x00\x88\x01\x01\x1a\x43\n\nMasksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.brainserve.v1.Tensor:\x02\x38\x01\x42\x0e\n\x0c_min_version\"I\n\x0f\x46orwardResponse\x12%\n\x06output\x18\x01 \x01(\x0b\x32\x15.brainserve.v1.Tensor\x12\x0f\n\x07version\x18\x02 \x01(\x04\"\xa5\x01\n\x0fParameterUpdate\x12\r\n\x05layer\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12$\n\x05value\x18\x03 \x01(\x0b\x32\x15.brainserve.v1.Tensor\x12\x31\n\x04mode\x18\x04 \x01(\x0e\x32#.brainserve.v1.ParameterUpdate.Mode\"\x1c\n\x04Mode\x12\x0b\n\x07REPLACE\x10\x00\x12\x07\n\x03\x41\x44\x44\x10\x01\"\x8d\x01\n\x17UpdateParametersRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12/\n\x07updates\x18\x02 \x03(\x0b\x32\x1e.brainserve.v1.ParameterUpdate\x12\x1d\n\x10\x65xpected_version\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\x13\n\x11_expected_version\"+\n\x18UpdateParametersResponse\x12\x0f\n\x07version\x18\x01 \x01(\x04\"l\n\x14GetParametersRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12\r\n\x05layer\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x18\n\x0bmin_version\x18\x04 \x01(\x04H\x00\x88\x01\x01\x42\x0e\n\x0c_min_version\"N\n\tParameter\x12\r\n\x05layer\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12$\n\x05value\x18\x03 \x01(\x0b\x32\x15.brainserve.v1.Tensor\"V\n\x15GetParametersResponse\x12\x0f\n\x07version\x18\x01 \x01(\x04\x12,\n\nparameters\x18\x02 \x03(\x0b\x32\x18.brainserve.v1.Parameter2\xd4\x04\n\x0cModelService\x12J\n\x0b\x43reateModel\x12!.brainserve.v1.CreateModelRequest\x1a\x18.brainserve.v1.ModelInfo\x12\x44\n\x08GetModel\x12\x1e.brainserve.v1.GetModelRequest\x1a\x18.brainserve.v1.ModelInfo\x12Q\n\nListModels\x12 .brainserve.v1.ListModelsRequest\x1a!.brainserve.v1.ListModelsResponse\x12T\n\x0b\x44\x65leteModel\x12!.brainserve.v1.DeleteModelRequest\x1a\".brainserve.v1.DeleteModelResponse\x12H\n\x07\x46orward\x12\x1d.brainserve.v1.ForwardRequest\x1a\x1e.brainserve.v1.ForwardResponse\x12\x63\n\x10UpdateParameters\x12&.brainserve.v1.UpdateParametersRequest\x1a\'.brainserve.v1.UpdateParametersResponse\x12Z\n\rGetParameters\x12#.brainserve.v1.GetParametersRequest\x1a$.brainserve.v1.GetParametersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!brainserve/v1/model_service.proto\x12\rbrainserve.v1\x1a\x1a\x62rainserve/v1/layers.proto\x1a\x1a\x62rainserve/v1/tensor.proto\"\xdf\x01\n\x0f\x42\x61tchingOptions\x12\x1b\n\x0emax_batch_size\x18\x01 \x01(\x03H\x00\x88\x01\x01\x12\x1f\n\x12max_queue_delay_us\x18\x02 \x01(\x03H\x01\x88\x01\x01\x12\x1b\n\x0emax_queue_size\x18\x03 \x01(\x03H\x02\x88\x01\x01\x12\x1e\n\x11num_batch_workers\x18\x04 \x01(\x05H\x03\x88\x01\x01\x42\x11\n\x0f_max_batch_sizeB\x15\n\x13_max_queue_delay_usB\x11\n\x0f_max_queue_sizeB\x14\n\x12_num_batch_workers\"\xb7\x01\n\x12\x43reateModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04spec\x18\x02 \x01(\x0b\x32\x18.brainserve.v1.ModelSpec\x12\x0c\n\x04seed\x18\x03 \x01(\x04\x12\x30\n\x08\x62\x61tching\x18\x04 \x01(\x0b\x32\x1e.brainserve.v1.BatchingOptions\x12+\n\tprecision\x18\x05 \x01(\x0e\x32\x18.brainserve.v1.Precision\"I\n\x0fGetModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x18\n\x0bmin_version\x18\x02 \x01(\x04H\x00\x88\x01\x01\x42\x0e\n\x0c_min_version\"\"\n\x12\x44\x65leteModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteModelResponse\"\x13\n\x11ListModelsRequest\">\n\x12ListModelsResponse\x12(\n\x06models\x18\x01 \x03(\x0b\x32\x18.brainserve.v1.ModelInfo\";\n\rParameterInfo\x12\r\n\x05layer\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05shape\x18\x03 \x03(\x03\"\x8e\x02\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04spec\x18\x02 \x01(\x0b\x32\x18.brainserve.v1.ModelSpec\x12\x13\n\x0binput_shape\x18\x03 \x03(\x03\x12\x14\n\x0coutput_shape\x18\x04 \x03(\x03\x12\x0f\n\x07version\x18\x05 \x01(\x04\x12\x30\n\nparameters\x18\x06 \x03(\x0b\x32\x1c.brainserve.v1.ParameterInfo\x12\x30\n\x08\x62\x61tching\x18\x07 \x01(\x0b\x32\x1e.brainserve.v1.BatchingOptions\x12+\n\tprecision\x18\x08 \x01(\x0e\x32\x18.brainserve.v1.Precision\"\xed\x01\n\x0e\x46orwardRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12$\n\x05input\x18\x02 \x01(\x0b\x32\x15.brainserve.v1.Tensor\x12\x37\n\x05masks\x18\x03 \x03(\x0b\x32(.brainserve.v1.ForwardRequest.MasksEntry\x12\x18\n\x0bmin_version\x18\x04 \x01(\x04H\x00\x88\x01\x01\x1a\x43\n\nMasksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.brainserve.v1.Tensor:\x02\x38\x01\x42\x0e\n\x0c_min_version\"I\n\x0f\x46orwardResponse\x12%\n\x06output\x18\x01 \x01(\x0b\x32\x15.brainserve.v1.Tensor\x12\x0f\n\x07version\x18\x02 \x01(\x04\"\xa5\x01\n\x0fParameterUpdate\x12\r\n\x05layer\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12$\n\x05value\x18\x03 \x01(\x0b\x32\x15.brainserve.v1.Tensor\x12\x31\n\x04mode\x18\x04 \x01(\x0e\x32#.brainserve.v1.ParameterUpdate.Mode\"\x1c\n\x04Mode\x12\x0b\n\x07REPLACE\x10\x00\x12\x07\n\x03\x41\x44\x44\x10\x01\"\x8d\x01\n\x17UpdateParametersRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12/\n\x07updates\x18\x02 \x03(\x0b\x32\x1e.brainserve.v1.ParameterUpdate\x12\x1d\n\x10\x65xpected_version\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\x13\n\x11_expected_version\"+\n\x18UpdateParametersResponse\x12\x0f\n\x07version\x18\x01 \x01(\x04\"l\n\x14GetParametersRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12\r\n\x05layer\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x18\n\x0bmin_version\x18\x04 \x01(\x04H\x00\x88\x01\x01\x42\x0e\n\x0c_min_version\"N\n\tParameter\x12\r\n\x05layer\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12$\n\x05value\x18\x03 \x01(\x0b\x32\x15.brainserve.v1.Tensor\"V\n\x15GetParametersResponse\x12\x0f\n\x07version\x18\x01 \x01(\x04\x12,\n\nparameters\x18\x02 \x03(\x0b\x32\x18.brainserve.v1.Parameter*\x1f\n\tPrecision\x12\x08\n\x04\x46P32\x10\x00\x12\x08\n\x04\x42\x46\x31\x36\x10\x01\x32\xd4\x04\n\x0cModelService\x12J\n\x0b\x43reateModel\x12!.brainserve.v1.CreateModelRequest\x1a\x18.brainserve.v1.ModelInfo\x12\x44\n\x08GetModel\x12\x1e.brainserve.v1.GetModelRequest\x1a\x18.brainserve.v1.ModelInfo\x12Q\n\nListModels\x12 .brainserve.v1.ListModelsRequest\x1a!.brainserve.v1.ListModelsResponse\x12T\n\x0b\x44\x65leteModel\x12!.brainserve.v1.DeleteModelRequest\x1a\".brainserve.v1.DeleteModelResponse\x12H\n\x07\x46orward\x12\x1d.brainserve.v1.ForwardRequest\x1a\x1e.brainserve.v1.ForwardResponse\x12\x63\n\x10UpdateParameters\x12&.brainserve.v1.UpdateParametersRequest\x1a\'.brainserve.v1.UpdateParametersResponse\x12Z\n\rGetParameters\x12#.brainserve.v1.GetParametersRequest\x1a$.brainserve.v1.GetParametersResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'brainserve.v1.model_service_pb2', globals())
@@ -24,44 +24,46 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _FORWARDREQUEST_MASKSENTRY._options = None
   _FORWARDREQUEST_MASKSENTRY._serialized_options = b'8\001'
+  _PRECISION._serialized_start=2023
+  _PRECISION._serialized_end=2054
   _BATCHINGOPTIONS._serialized_start=109
   _BATCHINGOPTIONS._serialized_end=332
   _CREATEMODELREQUEST._serialized_start=335
-  _CREATEMODELREQUEST._serialized_end=473
-  _GETMODELREQUEST._serialized_start=475
-  _GETMODELREQUEST._serialized_end=548
-  _DELETEMODELREQUEST._serialized_start=550
-  _DELETEMODELREQUEST._serialized_end=584
-  _DELETEMODELRESPONSE._serialized_start=586
-  _DELETEMODELRESPONSE._serialized_end=607
-  _LISTMODELSREQUEST._serialized_start=609
-  _LISTMODELSREQUEST._serialized_end=628
-  _LISTMODELSRESPONSE._serialized_start=630
-  _LISTMODELSRESPONSE._serialized_end=692
-  _PARAMETERINFO._serialized_start=694
-  _PARAMETERINFO._serialized_end=753
-  _MODELINFO._serialized_start=756
-  _MODELINFO._serialized_end=981
-  _FORWARDREQUEST._serialized_start=984
-  _FORWARDREQUEST._serialized_end=1221
-  _FORWARDREQUEST_MASKSENTRY._serialized_start=1138
-  _FORWARDREQUEST_MASKSENTRY._serialized_end=1205
-  _FORWARDRESPONSE._serialized_start=1223
-  _FORWARDRESPONSE._serialized_end=1296
-  _PARAMETERUPDATE._serialized_start=1299
-  _PARAMETERUPDATE._serialized_end=1464
-  _PARAMETERUPDATE_MODE._serialized_start=1436
-  _PARAMETERUPDATE_MODE._serialized_end=1464
-  _UPDATEPARAMETERSREQUEST._serialized_start=1467
-  _UPDATEPARAMETERSREQUEST._serialized_end=1608
-  _UPDATEPARAMETERSRESPONSE._serialized_start=1610
-  _UPDATEPARAMETERSRESPONSE._serialized_end=1653
-  _GETPARAMETERSREQUEST._serialized_start=1655
-  _GETPARAMETERSREQUEST._serialized_end=1763
-  _PARAMETER._serialized_start=1765
-  _PARAMETER._serialized_end=1843
-  _GETPARAMETERSRESPONSE._serialized_start=1845
-  _GETPARAMETERSRESPONSE._serialized_end=1931
-  _MODELSERVICE._serialized_start=1934
-  _MODELSERVICE._serialized_end=2530
+  _CREATEMODELREQUEST._serialized_end=518
+  _GETMODELREQUEST._serialized_start=520
+  _GETMODELREQUEST._serialized_end=593
+  _DELETEMODELREQUEST._serialized_start=595
+  _DELETEMODELREQUEST._serialized_end=629
+  _DELETEMODELRESPONSE._serialized_start=631
+  _DELETEMODELRESPONSE._serialized_end=652
+  _LISTMODELSREQUEST._serialized_start=654
+  _LISTMODELSREQUEST._serialized_end=673
+  _LISTMODELSRESPONSE._serialized_start=675
+  _LISTMODELSRESPONSE._serialized_end=737
+  _PARAMETERINFO._serialized_start=739
+  _PARAMETERINFO._serialized_end=798
+  _MODELINFO._serialized_start=801
+  _MODELINFO._serialized_end=1071
+  _FORWARDREQUEST._serialized_start=1074
+  _FORWARDREQUEST._serialized_end=1311
+  _FORWARDREQUEST_MASKSENTRY._serialized_start=1228
+  _FORWARDREQUEST_MASKSENTRY._serialized_end=1295
+  _FORWARDRESPONSE._serialized_start=1313
+  _FORWARDRESPONSE._serialized_end=1386
+  _PARAMETERUPDATE._serialized_start=1389
+  _PARAMETERUPDATE._serialized_end=1554
+  _PARAMETERUPDATE_MODE._serialized_start=1526
+  _PARAMETERUPDATE_MODE._serialized_end=1554
+  _UPDATEPARAMETERSREQUEST._serialized_start=1557
+  _UPDATEPARAMETERSREQUEST._serialized_end=1698
+  _UPDATEPARAMETERSRESPONSE._serialized_start=1700
+  _UPDATEPARAMETERSRESPONSE._serialized_end=1743
+  _GETPARAMETERSREQUEST._serialized_start=1745
+  _GETPARAMETERSREQUEST._serialized_end=1853
+  _PARAMETER._serialized_start=1855
+  _PARAMETER._serialized_end=1933
+  _GETPARAMETERSRESPONSE._serialized_start=1935
+  _GETPARAMETERSRESPONSE._serialized_end=2021
+  _MODELSERVICE._serialized_start=2057
+  _MODELSERVICE._serialized_end=2653
 # @@protoc_insertion_point(module_scope)
