@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "tests/engine/golden_data.h"
 #include "tests/engine/reference_layers.h"
+#include "tests/engine/test_models.h"
 #include "tests/engine/test_util.h"
 
 namespace brainserve::engine::testing {
@@ -345,33 +346,39 @@ TEST(Bf16PrecisionTest, GoldenCasesWithinTheDocumentedTolerance) {
 }
 
 TEST(Bf16PrecisionTest, ARowIsTheSameInEveryBatchAndThreadCount) {
-  const v1::ModelSpec spec = ParseSpec(
+  const v1::ModelSpec mlp = ParseSpec(
       "input_shape: 256 layers { name: 'ws' scaled_ws_linear { out_size: 256 } "
       "}"
       " layers { name: 'ln' layer_norm {} }"
       " layers { name: 'relu' activation { function: RELU } }"
       " layers { name: 'fc' linear { out_size: 64 } }");
-  constexpr int64_t kBatch = 37;
-  const std::vector<float> x = RandomValues(kBatch * 256, 21);
-  std::vector<float> reference;
-  for (int threads : {1, 2}) {
-    EngineOptions options;
-    options.precision = Precision::kBf16;
-    options.num_threads = threads;
-    options.max_rows_per_pass = 16;
-    auto created = Model::Create(spec, 3, options);
-    ASSERT_TRUE(created.ok()) << created.status();
-    Model& model = **created;
-    const std::vector<float> all = ForwardAll(model, x, kBatch);
-    if (reference.empty()) reference = all;
-    EXPECT_EQ(all, reference) << threads << " threads";
-    for (int64_t row = 0; row < kBatch; row += 6) {
-      const std::vector<float> one(x.begin() + row * 256,
-                                   x.begin() + (row + 1) * 256);
-      const std::vector<float> alone = ForwardAll(model, one, 1);
-      EXPECT_TRUE(
-          std::equal(alone.begin(), alone.end(), all.begin() + row * 64))
-          << "row " << row << " alone differs, " << threads << " threads";
+  for (const v1::ModelSpec& spec : {mlp, W3Spec()}) {
+    constexpr int64_t kBatch = 37;
+    std::vector<float> reference;
+    std::vector<float> x;
+    for (int threads : {1, 2}) {
+      EngineOptions options;
+      options.precision = Precision::kBf16;
+      options.num_threads = threads;
+      options.max_rows_per_pass = 16;
+      auto created = Model::Create(spec, 3, options);
+      ASSERT_TRUE(created.ok()) << created.status();
+      Model& model = **created;
+      const int64_t in = model.input_sample_size();
+      const int64_t out = model.output_sample_size();
+      if (x.empty()) x = RandomValues(kBatch * in, 21);
+      const std::vector<float> all = ForwardAll(model, x, kBatch);
+      if (reference.empty()) reference = all;
+      EXPECT_EQ(all, reference) << threads << " threads, input size " << in;
+      for (int64_t row = 0; row < kBatch; row += 6) {
+        const std::vector<float> one(x.begin() + row * in,
+                                     x.begin() + (row + 1) * in);
+        const std::vector<float> alone = ForwardAll(model, one, 1);
+        EXPECT_TRUE(
+            std::equal(alone.begin(), alone.end(), all.begin() + row * out))
+            << "row " << row << " alone differs, " << threads
+            << " threads, input size " << in;
+      }
     }
   }
 }

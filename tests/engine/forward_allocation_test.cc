@@ -17,6 +17,7 @@
 #include <new>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/model.h"
@@ -78,11 +79,13 @@ struct Workload {
   std::vector<int64_t> broadcast_mask;
 };
 
-class ForwardAllocationTest : public ::testing::TestWithParam<int> {};
+class ForwardAllocationTest
+    : public ::testing::TestWithParam<std::tuple<int, Precision>> {};
 
 TEST_P(ForwardAllocationTest, WarmForwardAllocatesNothing) {
   EngineOptions options;
-  options.num_threads = GetParam();
+  options.num_threads = std::get<0>(GetParam());
+  options.precision = std::get<1>(GetParam());
   const Workload workloads[] = {
       {"W1", W1Spec(), {64}, {1}},
       {"W3", W3Spec(), {128, 64}, {1, 64}},
@@ -143,17 +146,21 @@ TEST_P(ForwardAllocationTest, WarmForwardAllocatesNothing) {
     EXPECT_EQ(one_call_once.onednn, unmasked_once.onednn);
     EXPECT_EQ(calls_ten_times.onednn, 10 * unmasked_once.onednn);
     std::printf(
-        "%s, %d thread(s): %lld allocations per Forward, all in "
+        "%s, %d thread(s), %s: %lld allocations per Forward, all in "
         "dnnl_primitive_execute\n",
-        w.name, GetParam(), static_cast<long long>(unmasked_once.onednn));
+        w.name, options.num_threads, PrecisionName(options.precision),
+        static_cast<long long>(unmasked_once.onednn));
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Threads, ForwardAllocationTest,
-                         ::testing::Values(1, 2),
-                         [](const ::testing::TestParamInfo<int>& info) {
-                           return std::to_string(info.param) + "threads";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    ThreadsAndPrecision, ForwardAllocationTest,
+    ::testing::Combine(::testing::Values(1, 2),
+                       ::testing::Values(Precision::kFp32, Precision::kBf16)),
+    [](const ::testing::TestParamInfo<std::tuple<int, Precision>>& info) {
+      return std::to_string(std::get<0>(info.param)) + "threads" +
+             PrecisionName(std::get<1>(info.param));
+    });
 
 }  // namespace
 }  // namespace brainserve::engine::testing
