@@ -55,7 +55,12 @@ Conv1dKernel::Conv1dKernel(const Config& config)
           config.geometry.pad_hi < 0 ||
           (config.materialize_padding &&
            (config.geometry.pad_lo != 0 || config.geometry.pad_hi != 0))),
-      plans_(config.max_rows_per_pass) {}
+      plans_() {
+  for (size_t i = 0; i < config.thread_counts.size(); ++i) {
+    plans_.push_back(
+        std::make_unique<PlanCache<Plan>>(config.max_rows_per_pass));
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Conv1dKernel>> Conv1dKernel::Create(
     const Config& config) {
@@ -65,8 +70,8 @@ absl::StatusOr<std::unique_ptr<Conv1dKernel>> Conv1dKernel::Create(
         memory::desc({config.geometry.out_channels}, dt::f32, tag::a);
     const memory::desc any_weights = WeightsDesc(
         config.geometry, config.bf16 ? dt::bf16 : dt::f32, tag::any);
-    kernel->weight_layouts_ =
-        WeightLayouts::Discover(config.max_rows_per_pass, [&](int64_t rows) {
+    kernel->weight_layouts_ = WeightLayouts::Discover(
+        config.max_rows_per_pass, config.thread_counts, [&](int64_t rows) {
           return kernel->MakePrimitiveDesc(rows, any_weights).weights_desc();
         });
   } catch (const dnnl::error& e) {
@@ -114,8 +119,8 @@ dnnl::convolution_forward::primitive_desc Conv1dKernel::MakePrimitiveDesc(
 }
 
 std::unique_ptr<Conv1dKernel::Plan> Conv1dKernel::MakePlan(
-    int64_t samples) const {
-  const int layout = weight_layouts_.layout_of_rows[samples];
+    int64_t samples, int thread_class) const {
+  const int layout = weight_layouts_.layout_of[thread_class][samples];
   const dnnl::convolution_forward::primitive_desc pd =
       MakePrimitiveDesc(samples, weight_layouts_.layouts[layout]);
   auto plan = std::make_unique<Plan>();
@@ -204,8 +209,11 @@ int64_t Conv1dKernel::BiasBytes() const {
 
 void Conv1dKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
+  const int thread_class = ThreadClass(static_cast<int>(plans_.size()));
   const Plan& plan =
-      plans_.Get(samples, [this](int64_t rows) { return MakePlan(rows); });
+      plans_[thread_class]->Get(samples, [this, thread_class](int64_t rows) {
+        return MakePlan(rows, thread_class);
+      });
   const Conv1dGeometry& g = config_.geometry;
   if (preprocess_) {
     float* padded = workspace.Buffer(

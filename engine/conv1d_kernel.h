@@ -68,7 +68,11 @@ class Conv1dKernel {
     bool has_bias = false;
     std::optional<Activation> activation;  // fused post-op, if any
     int64_t max_rows_per_pass = 64;
-    // Materialize the padding too (see above); set when num_threads != 1.
+    // OpenMP thread counts to compile for (CompiledThreadCounts()); Run()
+    // uses the plans of the calling thread's setting (ThreadClass()).
+    std::vector<int> thread_counts = {1};
+    // Materialize the padding too (see above); set when any thread count
+    // is over 1 (then for every thread count, so they give the same bits).
     bool materialize_padding = false;
     bool bf16 = false;  // bfloat16 weights and input, float32 accumulation
   };
@@ -103,11 +107,12 @@ class Conv1dKernel {
     dnnl::memory::desc scratchpad_md;
     int layout = 0;  // index into weight_layouts_.layouts
   };
+  using Plans = std::vector<std::unique_ptr<PlanCache<Plan>>>;
 
   explicit Conv1dKernel(const Config& config);
   dnnl::convolution_forward::primitive_desc MakePrimitiveDesc(
       int64_t samples, const dnnl::memory::desc& weights_md) const;
-  std::unique_ptr<Plan> MakePlan(int64_t samples) const;
+  std::unique_ptr<Plan> MakePlan(int64_t samples, int thread_class) const;
   // Writes the dilated / padded / cropped input of `samples` samples.
   void Preprocess(const float* src, int64_t samples, float* out) const;
 
@@ -116,7 +121,7 @@ class Conv1dKernel {
   const bool preprocess_;
   WeightLayouts weight_layouts_;
   dnnl::memory::desc bias_md_;
-  mutable PlanCache<Plan> plans_;
+  mutable Plans plans_;  // one cache per thread class
 };
 
 }  // namespace brainserve::engine

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/conv1d_kernel.h"
+#include "engine/dnnl_util.h"
 #include "engine/initializer.h"
 #include "engine/weight_factor.h"
 #include "engine/weight_transforms.h"
@@ -87,7 +88,8 @@ class Conv1dLayer final : public Layer {
     config.has_bias = bias_index_ >= 0;
     config.activation = fused_;
     config.max_rows_per_pass = options.max_rows_per_pass;
-    config.materialize_padding = options.num_threads != 1;
+    config.thread_counts = CompiledThreadCounts(options.num_threads);
+    config.materialize_padding = config.thread_counts.size() > 1;
     config.bf16 = options_.bf16;
     absl::StatusOr<std::unique_ptr<Conv1dKernel>> kernel =
         Conv1dKernel::Create(config);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/dnnl_util.h"
 #include "engine/initializer.h"
 #include "engine/matmul_kernel.h"
 #include "engine/weight_factor.h"
@@ -80,6 +81,7 @@ class DenseLayer final : public Layer {
     config.has_bias = bias_index_ >= 0;
     config.activation = fused_;
     config.max_rows_per_pass = options.max_rows_per_pass;
+    config.thread_counts = CompiledThreadCounts(options.num_threads);
     absl::StatusOr<std::unique_ptr<MatmulKernel>> kernel =
         MatmulKernel::Create(config);
     if (!kernel.ok()) return kernel.status();

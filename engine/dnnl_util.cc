@@ -33,4 +33,14 @@ ScopedOmpThreads::~ScopedOmpThreads() {
   if (previous_ > 0) omp_set_num_threads(previous_);
 }
 
+std::vector<int> CompiledThreadCounts(int num_threads) {
+  const int n = num_threads > 0 ? num_threads : omp_get_max_threads();
+  if (n <= 1) return {1};
+  return {1, n};
+}
+
+int ThreadClass(int num_classes) {
+  return num_classes > 1 && omp_get_max_threads() > 1 ? num_classes - 1 : 0;
+}
+
 }  // namespace brainserve::engine

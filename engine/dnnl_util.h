@@ -3,6 +3,8 @@
 #ifndef BRAINSERVE_ENGINE_DNNL_UTIL_H_
 #define BRAINSERVE_ENGINE_DNNL_UTIL_H_
 
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "dnnl.hpp"
@@ -30,6 +32,15 @@ class ScopedOmpThreads {
  private:
   int previous_ = 0;
 };
+
+// The OpenMP thread counts a model's primitives are compiled for: {1} when
+// a Forward uses one thread, else {1, n} (n = `num_threads`, or OpenMP's
+// default for 0), so each Forward may run on all n threads or on one.
+std::vector<int> CompiledThreadCounts(int num_threads);
+
+// Which of those a pass runs with: the index into CompiledThreadCounts() for
+// the calling thread's OpenMP setting (0 when it is 1, else the last).
+int ThreadClass(int num_classes);
 
 }  // namespace brainserve::engine
 

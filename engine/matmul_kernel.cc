@@ -9,8 +9,12 @@ using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-MatmulKernel::MatmulKernel(const Config& config)
-    : config_(config), plans_(config.max_rows_per_pass) {}
+MatmulKernel::MatmulKernel(const Config& config) : config_(config) {
+  for (size_t i = 0; i < config.thread_counts.size(); ++i) {
+    plans_.push_back(
+        std::make_unique<PlanCache<Plan>>(config.max_rows_per_pass));
+  }
+}
 
 absl::StatusOr<std::unique_ptr<MatmulKernel>> MatmulKernel::Create(
     const Config& config) {
@@ -19,8 +23,8 @@ absl::StatusOr<std::unique_ptr<MatmulKernel>> MatmulKernel::Create(
     kernel->bias_md_ = memory::desc({1, config.n}, dt::f32, tag::ab);
     const memory::desc any_weights({config.k, config.n},
                                    config.bf16 ? dt::bf16 : dt::f32, tag::any);
-    kernel->weight_layouts_ =
-        WeightLayouts::Discover(config.max_rows_per_pass, [&](int64_t rows) {
+    kernel->weight_layouts_ = WeightLayouts::Discover(
+        config.max_rows_per_pass, config.thread_counts, [&](int64_t rows) {
           return kernel
               ->MakePrimitiveDesc(rows * config.rows_per_sample, any_weights)
               .weights_desc();
@@ -54,8 +58,8 @@ dnnl::matmul::primitive_desc MatmulKernel::MakePrimitiveDesc(
 }
 
 std::unique_ptr<MatmulKernel::Plan> MatmulKernel::MakePlan(
-    int64_t samples) const {
-  const int layout = weight_layouts_.layout_of_rows[samples];
+    int64_t samples, int thread_class) const {
+  const int layout = weight_layouts_.layout_of[thread_class][samples];
   const dnnl::matmul::primitive_desc pd = MakePrimitiveDesc(
       samples * config_.rows_per_sample, weight_layouts_.layouts[layout]);
   auto plan = std::make_unique<Plan>();
@@ -93,8 +97,11 @@ int64_t MatmulKernel::BiasBytes() const {
 
 void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
+  const int thread_class = ThreadClass(static_cast<int>(plans_.size()));
   const Plan& plan =
-      plans_.Get(samples, [this](int64_t rows) { return MakePlan(rows); });
+      plans_[thread_class]->Get(samples, [this, thread_class](int64_t rows) {
+        return MakePlan(rows, thread_class);
+      });
   const void* input = src;
   if (config_.bf16) {
     const int64_t count = samples * config_.rows_per_sample * config_.k;

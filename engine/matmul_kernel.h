@@ -37,6 +37,9 @@ class MatmulKernel {
     bool has_bias = false;
     std::optional<Activation> activation;  // fused post-op, if any
     int64_t max_rows_per_pass = 64;        // samples, not matrix rows
+    // OpenMP thread counts to compile for (CompiledThreadCounts()); Run()
+    // uses the plans of the calling thread's setting (ThreadClass()).
+    std::vector<int> thread_counts = {1};
     bool bf16 = false;  // bfloat16 weights and input, float32 accumulation
   };
 
@@ -73,16 +76,17 @@ class MatmulKernel {
     dnnl::memory::desc scratchpad_md;
     int layout = 0;  // index into weight_layouts_.layouts
   };
+  using Plans = std::vector<std::unique_ptr<PlanCache<Plan>>>;
 
   explicit MatmulKernel(const Config& config);
   dnnl::matmul::primitive_desc MakePrimitiveDesc(
       int64_t m, const dnnl::memory::desc& weights_md) const;
-  std::unique_ptr<Plan> MakePlan(int64_t samples) const;
+  std::unique_ptr<Plan> MakePlan(int64_t samples, int thread_class) const;
 
   const Config config_;
   WeightLayouts weight_layouts_;
   dnnl::memory::desc bias_md_;
-  mutable PlanCache<Plan> plans_;
+  mutable Plans plans_;  // one cache per thread class
 };
 
 }  // namespace brainserve::engine

@@ -180,10 +180,20 @@ class Model {
   // batch; INTERNAL on engine failure. Once warmed up (Warmup()), the
   // engine allocates nothing, masks or not; oneDNN 2.6's primitive execute
   // itself allocates a fixed few times per primitive (engine_allocation_tests).
+  //
+  // `threads` is the OpenMP team of this call: 0 (the default) for
+  // EngineOptions::num_threads, or 1. The primitives are compiled for both,
+  // and the results are the same bits either way (a small batch need not
+  // pay for an idle partner thread). Any other value is INVALID_ARGUMENT.
   virtual absl::Status Forward(const ParameterSnapshot& snapshot,
                                const float* input, int64_t batch,
                                absl::Span<const ForwardSegment> segments,
-                               float* output) const = 0;
+                               float* output, int threads) const = 0;
+  absl::Status Forward(const ParameterSnapshot& snapshot, const float* input,
+                       int64_t batch, absl::Span<const ForwardSegment> segments,
+                       float* output) const {
+    return Forward(snapshot, input, batch, segments, output, /*threads=*/0);
+  }
 
   // Forward() of one call: checks a copy of `masks` (CheckMasks()) for
   // `batch` rows first, so it allocates when `masks` is not empty.
@@ -192,8 +202,9 @@ class Model {
                        float* output) const;
 
   // Creates the cached primitives for every pass size up to
-  // min(max_batch, max_rows_per_pass) now, so the first requests of each
-  // batch size do not pay for primitive creation (0.1-6 ms each). Optional.
+  // min(max_batch, max_rows_per_pass) and both thread settings now, so the
+  // first requests of each batch size do not pay for primitive creation (0.1-6
+  // ms each). Optional.
   virtual absl::Status Warmup(int64_t max_batch) const {
     return absl::OkStatus();
   }

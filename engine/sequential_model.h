@@ -77,7 +77,7 @@ class SequentialModel final : public Model {
   using Model::Forward;
   absl::Status Forward(const ParameterSnapshot& snapshot, const float* input,
                        int64_t batch, absl::Span<const ForwardSegment> segments,
-                       float* output) const override;
+                       float* output, int threads) const override;
   absl::Status Warmup(int64_t max_batch) const override;
   int64_t ForwardScratchBytes(int64_t batch) const override;
   int64_t DerivedWeightBytes(

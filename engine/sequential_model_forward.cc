@@ -124,7 +124,12 @@ void SequentialModel::RunPass(const SnapshotImpl& snapshot, const float* input,
 absl::Status SequentialModel::Forward(const ParameterSnapshot& snapshot,
                                       const float* input, int64_t batch,
                                       absl::Span<const ForwardSegment> segments,
-                                      float* output) const {
+                                      float* output, int threads) const {
+  if (threads != 0 && threads != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Forward: threads is ", threads,
+                     "; it must be 0 (EngineOptions::num_threads) or 1"));
+  }
   const auto* snap = dynamic_cast<const SnapshotImpl*>(&snapshot);
   if (snap == nullptr || snap->model_id() != id_) {
     return absl::InvalidArgumentError(
@@ -160,7 +165,7 @@ absl::Status SequentialModel::Forward(const ParameterSnapshot& snapshot,
         "Forward: segments cover ", covered, " rows of a batch of ", batch));
   }
   try {
-    ScopedOmpThreads threads(options_.num_threads);
+    ScopedOmpThreads team(threads == 1 ? 1 : options_.num_threads);
     WorkspacePool::Lease workspace = workspaces_.Acquire();
     for (int64_t row0 = 0; row0 < batch; row0 += options_.max_rows_per_pass) {
       const int64_t rows = std::min(options_.max_rows_per_pass, batch - row0);
@@ -196,10 +201,15 @@ absl::Status SequentialModel::Warmup(int64_t max_batch) const {
   const std::shared_ptr<const SnapshotImpl> snap = current();
   std::vector<float> input(largest * input_size_, 0.0f);
   std::vector<float> output(largest * output_size_);
-  for (int64_t rows = 1; rows <= largest; ++rows) {
-    absl::Status status =
-        Forward(*snap, input.data(), rows, MaskMap(), output.data());
-    if (!status.ok()) return status;
+  const bool one_thread_too =
+      CompiledThreadCounts(options_.num_threads).size() > 1;
+  for (int threads : {0, 1}) {
+    if (threads == 1 && !one_thread_too) break;
+    for (int64_t rows = 1; rows <= largest; ++rows) {
+      absl::Status status =
+          Forward(*snap, input.data(), rows, {}, output.data(), threads);
+      if (!status.ok()) return status;
+    }
   }
   return absl::OkStatus();
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dnnl.hpp"
+#include "engine/dnnl_util.h"
 
 namespace brainserve::engine {
 
@@ -32,22 +33,32 @@ struct PackedWeights {
 
 struct WeightLayouts {
   std::vector<dnnl::memory::desc> layouts;  // distinct
-  std::vector<int> layout_of_rows;          // [rows] -> index; [0] unused
+  // [thread class][rows] -> index into `layouts`; [c][0] unused. A thread
+  // class is an entry of the kernel's compiled thread counts
+  // (CompiledThreadCounts()).
+  std::vector<std::vector<int>> layout_of;
 
   // Queries `weights_desc_for(rows)` (the preferred weights desc of the
   // primitive for `rows` samples, built with format_tag::any) for every
-  // rows in 1..max_rows. Throws dnnl::error.
+  // rows in 1..max_rows, once under each of `thread_counts` (oneDNN sizes
+  // its decomposition, and may choose its layout, by the OpenMP setting).
+  // Throws dnnl::error.
   template <typename WeightsDescFor>
   static WeightLayouts Discover(int64_t max_rows,
+                                const std::vector<int>& thread_counts,
                                 WeightsDescFor&& weights_desc_for) {
     WeightLayouts result;
-    result.layout_of_rows.assign(max_rows + 1, 0);
-    for (int64_t rows = 1; rows <= max_rows; ++rows) {
-      const dnnl::memory::desc md = weights_desc_for(rows);
-      size_t i = 0;
-      while (i < result.layouts.size() && !(result.layouts[i] == md)) ++i;
-      if (i == result.layouts.size()) result.layouts.push_back(md);
-      result.layout_of_rows[rows] = static_cast<int>(i);
+    for (int threads : thread_counts) {
+      ScopedOmpThreads scoped(threads);
+      std::vector<int>& layout_of_rows = result.layout_of.emplace_back();
+      layout_of_rows.assign(max_rows + 1, 0);
+      for (int64_t rows = 1; rows <= max_rows; ++rows) {
+        const dnnl::memory::desc md = weights_desc_for(rows);
+        size_t i = 0;
+        while (i < result.layouts.size() && !(result.layouts[i] == md)) ++i;
+        if (i == result.layouts.size()) result.layouts.push_back(md);
+        layout_of_rows[rows] = static_cast<int>(i);
+      }
     }
     return result;
   }

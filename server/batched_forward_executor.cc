@@ -75,7 +75,8 @@ BatchedForwardExecutor::BatchedForwardExecutor(
       reporter_(std::move(reporter)),
       clock_(options.clock != nullptr ? options.clock : batching::RealClock()),
       batch_context_{model_.get(), reporter_.get(), budget,
-                     options.threads_per_forward} {}
+                     options.threads_per_forward,
+                     options.min_rows_for_all_threads} {}
 
 BatchedForwardExecutor::~BatchedForwardExecutor() {
   Shutdown(/*drain=*/true, "the model was unloaded");

@@ -39,6 +39,9 @@ struct BatchedForwardExecutorOptions {
   // OpenMP threads of one Forward (the model's EngineOptions::num_threads);
   // the tokens a batch takes from the ComputeBudget.
   int threads_per_forward = 1;
+  // A batch of fewer rows runs on one thread and takes one token
+  // (ForwardBatchContext); 0 = always threads_per_forward.
+  int64_t min_rows_for_all_threads = 0;
   // The limits Submit() admits each call against.
   admission::AdmissionLimits admission;
   // The most rows whose batch fits the per-request memory budget

@@ -14,6 +14,11 @@
 // waiting for two tokens is not overtaken by workers wanting one, so a model
 // with one worker is not starved by a model with many.
 //
+// With --min_rows_for_all_threads=R > 0, a batch of fewer than R rows runs on
+// one OpenMP thread and takes one token (forward_batch.h); the engine
+// compiles every model for one thread and for ThreadsPerForward() and gives
+// the same bits on both.
+//
 // Thread safety: all methods may be called from any thread. Acquire() blocks
 // and must only be called from batch worker threads, never from gRPC threads.
 #ifndef BRAINSERVE_SERVER_COMPUTE_BUDGET_H_

@@ -52,6 +52,12 @@ void FinishAll(CallList& calls, const absl::Status& status) {
 
 }  // namespace
 
+int ThreadsForBatch(const ForwardBatchContext& context, int64_t rows) {
+  if (context.threads_per_forward <= 1) return 1;
+  return rows < context.min_rows_for_all_threads ? 1
+                                                 : context.threads_per_forward;
+}
+
 void RunForwardBatch(const ForwardBatchContext& context, CallList calls) {
   const engine::Model& model = *context.model;
   int64_t rows = 0;
@@ -69,9 +75,12 @@ void RunForwardBatch(const ForwardBatchContext& context, CallList calls) {
   std::shared_ptr<const engine::ParameterSnapshot> snapshot = model.snapshot();
   absl::Status status;
   {
-    ComputeBudgetLease lease(context.budget, context.threads_per_forward);
+    const int threads = ThreadsForBatch(context, rows);
+    ComputeBudgetLease lease(context.budget, threads);
     const absl::Time start = absl::Now();
-    status = model.Forward(*snapshot, input, rows, segments, output.data());
+    // 0: the model's own thread count (EngineOptions::num_threads).
+    status = model.Forward(*snapshot, input, rows, segments, output.data(),
+                           threads < context.threads_per_forward ? 1 : 0);
     context.reporter->RecordComputeSeconds(
         absl::ToDoubleSeconds(absl::Now() - start));
   }

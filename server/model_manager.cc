@@ -199,6 +199,7 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelManager::Serve(
   executor_options.model_name = request.name();
   executor_options.batching = batching;
   executor_options.threads_per_forward = threads_per_forward;
+  executor_options.min_rows_for_all_threads = options_.min_rows_for_all_threads;
   executor_options.clock = options_.clock;
   // Every submitted call is admitted by cost; batches are cut by bytes as
   // well as rows.

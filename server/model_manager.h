@@ -85,6 +85,8 @@ struct ModelManagerOptions {
   // updates one model may have queued or running (server/model_update_queue.h).
   TaskRunner* update_workers = nullptr;
   int64_t max_pending_updates = 16;
+  // Batches of fewer rows run on one thread (ServerOptions).
+  int64_t min_rows_for_all_threads = 0;
 };
 
 // What RestoreAll() did, for the start-up log.

@@ -91,6 +91,7 @@ absl::Status Server::Start() {
   manager_options.admission.max_layers = options_.max_layers;
   manager_options.update_workers = update_queue_.get();
   manager_options.max_pending_updates = options_.max_pending_updates;
+  manager_options.min_rows_for_all_threads = options_.min_rows_for_all_threads;
   manager_options.admission.max_forward_message_bytes =
       options_.max_forward_message_bytes;
   manager_options.admission.max_update_message_bytes =

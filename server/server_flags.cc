@@ -58,6 +58,13 @@ ABSL_FLAG(int32_t, engine_threads, 0,
           "cores). A model with W batch workers runs each forward with "
           "max(1, engine_threads / W) OpenMP threads, and at most "
           "engine_threads such threads compute at once.");
+ABSL_FLAG(int64_t, min_rows_for_all_threads,
+          brainserve::server::ServerOptions().min_rows_for_all_threads,
+          "A batch of fewer rows runs on one OpenMP thread (and takes one "
+          "compute token), so a small batch does not pay for idle partner "
+          "threads; larger batches use the model's threads per forward. "
+          "Results are the same bits either way. 0 (default) = always all "
+          "threads (see docs/PERFORMANCE.md section 17).");
 ABSL_FLAG(int64_t, max_models, 64, "Most models served at once.");
 ABSL_FLAG(int64_t, max_model_parameter_bytes, int64_t{2} << 30,
           "Most bytes one model holds: its parameters (float32) plus one "
@@ -205,6 +212,8 @@ ServerOptions ServerOptionsFromFlags() {
   options.max_update_message_bytes =
       absl::GetFlag(FLAGS_max_update_message_bytes);
   options.engine_threads = absl::GetFlag(FLAGS_engine_threads);
+  options.min_rows_for_all_threads =
+      absl::GetFlag(FLAGS_min_rows_for_all_threads);
   options.max_request_memory_bytes =
       absl::GetFlag(FLAGS_max_request_memory_bytes);
   options.max_layers = absl::GetFlag(FLAGS_max_layers);

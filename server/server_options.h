@@ -42,6 +42,12 @@ struct ServerOptions {
   // Compute threads shared by all models' batch workers and OpenMP; 0 =
   // std::thread::hardware_concurrency(). See compute_budget.h for the policy.
   int engine_threads = 0;
+  // A batch of fewer rows runs on one OpenMP thread and takes one token of
+  // the compute budget; larger batches use the model's threads per forward
+  // (compute_budget.h). 0 (the default) = every batch uses them all: on the
+  // 2-vCPU development VM one thread for small batches did not raise the
+  // open-loop capacity (docs/PERFORMANCE.md section 17).
+  int64_t min_rows_for_all_threads = 0;
   // Model count and parameter byte limits.
   ModelRegistryLimits limits;
   // Batching options for fields a CreateModelRequest leaves unset.

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/engine/golden_data.h"
 #include "tests/engine/test_models.h"
+#include "tests/engine/test_util.h"
 
 namespace brainserve::engine::testing {
 namespace {
@@ -239,6 +240,71 @@ TEST(BatchInvarianceTest, SegmentsMatchEachCallAlone) {
           .ok());
   EXPECT_NE(
       0, std::memcmp(plain.data(), together.data(), sizeof(float) * 3 * out));
+}
+
+}  // namespace
+}  // namespace brainserve::engine::testing
+
+namespace brainserve::engine::testing {
+namespace {
+
+// A model compiled for 2 threads gives the same bits whether a call runs on
+// both or on one (Forward's `threads`), in both precisions, for every batch
+// size: so the server may run a small batch on one thread.
+TEST(ThreadInvarianceTest, OneThreadGivesTheBitsOfAllThreads) {
+  struct Named {
+    std::string name;
+    brainserve::v1::ModelSpec spec;
+  };
+  std::vector<Named> models = {
+      {"W1", W1Spec()}, {"W2", W2Spec()}, {"W3", W3Spec()}};
+  for (const GoldenCase& c : LoadGoldenCases(GoldenPath())) {
+    if (c.error.empty() && c.load_error.empty()) {
+      models.push_back({c.name, c.spec});
+    }
+  }
+  std::mt19937 rng(5);
+  int64_t compared = 0;
+  for (Precision precision : {Precision::kFp32, Precision::kBf16}) {
+    for (const Named& m : models) {
+      EngineOptions options;
+      options.num_threads = 2;
+      options.precision = precision;
+      auto created = Model::Create(m.spec, 3, options);
+      ASSERT_TRUE(created.ok()) << m.name << ": " << created.status();
+      const Model& model = **created;
+      for (int64_t batch : {1, 3, 8, 17, 64, 70}) {
+        const std::vector<float> x =
+            Random(batch * model.input_sample_size(), rng);
+        std::vector<float> y[2];
+        for (int threads : {0, 1}) {
+          y[threads].resize(batch * model.output_sample_size());
+          const absl::Status status =
+              model.Forward(*model.snapshot(), x.data(), batch, {},
+                            y[threads].data(), threads);
+          ASSERT_TRUE(status.ok()) << status;
+        }
+        EXPECT_EQ(0, std::memcmp(y[0].data(), y[1].data(),
+                                 y[0].size() * sizeof(float)))
+            << m.name << " " << PrecisionName(precision) << " batch " << batch;
+        compared += static_cast<int64_t>(y[0].size());
+      }
+    }
+  }
+  EXPECT_GT(compared, 0);
+}
+
+TEST(ThreadInvarianceTest, OtherThreadCountsAreInvalid) {
+  EngineOptions options;
+  options.num_threads = 2;
+  auto model = Model::Create(W1Spec(), 3, options);
+  ASSERT_TRUE(model.ok());
+  std::vector<float> x((*model)->input_sample_size()),
+      y((*model)->output_sample_size());
+  const absl::Status status =
+      (*model)->Forward(*(*model)->snapshot(), x.data(), 1, {}, y.data(), 2);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("threads is 2"), std::string::npos) << status;
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "server/batching_config.h"
 #include "server/compute_budget.h"
+#include "server/forward_batch.h"
 #include "server/model_update_queue.h"
 #include "server/server_options.h"
 #include "server/work_queue.h"
@@ -63,6 +64,23 @@ TEST(ComputeBudgetTest, ThreadsPerForwardSplitsTheCoresAmongWorkers) {
   EXPECT_EQ(budget.ThreadsPerForward(3), 2);
   EXPECT_EQ(budget.ThreadsPerForward(16), 1);      // never below one
   EXPECT_GE(ComputeBudget(0).total_threads(), 1);  // 0 = all cores
+}
+
+TEST(ComputeBudgetTest, SmallBatchesRunOnOneThreadLargeOnesOnAll) {
+  ForwardBatchContext context;
+  context.threads_per_forward = 2;
+  context.min_rows_for_all_threads = 16;
+  EXPECT_EQ(ThreadsForBatch(context, 1), 1);
+  EXPECT_EQ(ThreadsForBatch(context, 15), 1);
+  EXPECT_EQ(ThreadsForBatch(context, 16), 2);
+  EXPECT_EQ(ThreadsForBatch(context, 64), 2);
+  context.min_rows_for_all_threads = 0;  // always all
+  EXPECT_EQ(ThreadsForBatch(context, 1), 2);
+  context.threads_per_forward = 1;  // nothing to choose
+  context.min_rows_for_all_threads = 16;
+  EXPECT_EQ(ThreadsForBatch(context, 64), 1);
+  // The server's default: every batch on all threads.
+  EXPECT_EQ(ServerOptions().min_rows_for_all_threads, 0);
 }
 
 TEST(ComputeBudgetTest, AcquireWaitsUntilTheCoresAreFree) {
