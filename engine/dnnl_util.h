@@ -33,6 +33,9 @@ class ScopedOmpThreads {
   int previous_ = 0;
 };
 
+// oneDNN's name of an instruction set ("avx512_core_bf16", ...).
+const char* CpuIsaName(dnnl::cpu_isa isa);
+
 // The OpenMP thread counts a model's primitives are compiled for: {1} when
 // a Forward uses one thread, else {1, n} (n = `num_threads`, or OpenMP's
 // default for 0), so each Forward may run on all n threads or on one.

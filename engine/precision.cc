@@ -2,38 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "dnnl.hpp"
+#include "engine/dnnl_util.h"
 
 namespace brainserve::engine {
-namespace {
-
-const char* IsaName(dnnl::cpu_isa isa) {
-  switch (isa) {
-    case dnnl::cpu_isa::sse41:
-      return "sse41";
-    case dnnl::cpu_isa::avx:
-      return "avx";
-    case dnnl::cpu_isa::avx2:
-      return "avx2";
-    case dnnl::cpu_isa::avx2_vnni:
-      return "avx2_vnni";
-    case dnnl::cpu_isa::avx512_mic:
-      return "avx512_mic";
-    case dnnl::cpu_isa::avx512_mic_4ops:
-      return "avx512_mic_4ops";
-    case dnnl::cpu_isa::avx512_core:
-      return "avx512_core";
-    case dnnl::cpu_isa::avx512_core_vnni:
-      return "avx512_core_vnni";
-    case dnnl::cpu_isa::avx512_core_bf16:
-      return "avx512_core_bf16";
-    case dnnl::cpu_isa::avx512_core_amx:
-      return "avx512_core_amx";
-    default:
-      return "no vector extensions oneDNN uses";
-  }
-}
-
-}  // namespace
 
 const char* PrecisionName(Precision precision) {
   return precision == Precision::kBf16 ? "BF16" : "FP32";
@@ -51,7 +22,8 @@ absl::Status CheckPrecisionSupported(Precision precision) {
   return absl::UnimplementedError(absl::StrCat(
       "precision: BF16 needs a CPU with AVX-512 (oneDNN's avx512_core or "
       "later); oneDNN found ",
-      IsaName(isa), " here. Use precision FP32 (the default) on this machine"));
+      CpuIsaName(isa),
+      " here. Use precision FP32 (the default) on this machine"));
 }
 
 }  // namespace brainserve::engine

@@ -34,6 +34,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "benchmark/benchmark.h"
+#include "engine/dnnl_util.h"
 #include "engine/weight_transforms.h"
 #include "oneapi/dnnl/dnnl.hpp"
 #include "tests/bench/engine_bench_fixture.h"
@@ -372,25 +373,6 @@ void RegisterAll(const std::vector<int>& thread_counts) {
   }
 }
 
-std::string IsaName() {
-  switch (dnnl::get_effective_cpu_isa()) {
-    case dnnl::cpu_isa::avx2:
-      return "avx2";
-    case dnnl::cpu_isa::avx2_vnni:
-      return "avx2_vnni";
-    case dnnl::cpu_isa::avx512_core:
-      return "avx512_core";
-    case dnnl::cpu_isa::avx512_core_vnni:
-      return "avx512_core_vnni";
-    case dnnl::cpu_isa::avx512_core_bf16:
-      return "avx512_core_bf16";
-    case dnnl::cpu_isa::avx512_core_amx:
-      return "avx512_core_amx";
-    default:
-      return absl::StrCat(static_cast<int>(dnnl::get_effective_cpu_isa()));
-  }
-}
-
 // Removes --bench_threads=... and --bench_iterations=... from argv; returns
 // the thread counts and sets g_fixed_iterations.
 std::vector<int> TakeOwnFlags(int* argc, char** argv) {
@@ -429,7 +411,8 @@ int main(int argc, char** argv) {
   const dnnl::version_t* v = dnnl::version();
   benchmark::AddCustomContext(
       "onednn", absl::StrCat(v->major, ".", v->minor, ".", v->patch));
-  benchmark::AddCustomContext("onednn_isa", IsaName());
+  benchmark::AddCustomContext("onednn_isa", brainserve::engine::CpuIsaName(
+                                                dnnl::get_effective_cpu_isa()));
   RegisterAll(thread_counts);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
