@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/bf16_convert.h"
 #include "engine/dnnl_util.h"
 
 namespace brainserve::engine {
@@ -55,12 +54,8 @@ Conv1dKernel::Conv1dKernel(const Config& config)
           config.geometry.pad_hi < 0 ||
           (config.materialize_padding &&
            (config.geometry.pad_lo != 0 || config.geometry.pad_hi != 0))),
-      plans_() {
-  for (size_t i = 0; i < config.thread_counts.size(); ++i) {
-    plans_.push_back(
-        std::make_unique<PlanCache<Plan>>(config.max_rows_per_pass));
-  }
-}
+      plans_(config.max_rows_per_pass,
+             static_cast<int>(config.thread_counts.size())) {}
 
 absl::StatusOr<std::unique_ptr<Conv1dKernel>> Conv1dKernel::Create(
     const Config& config) {
@@ -209,9 +204,8 @@ int64_t Conv1dKernel::BiasBytes() const {
 
 void Conv1dKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
-  const int thread_class = ThreadClass(static_cast<int>(plans_.size()));
   const Plan& plan =
-      plans_[thread_class]->Get(samples, [this, thread_class](int64_t rows) {
+      plans_.Get(samples, [this](int64_t rows, int thread_class) {
         return MakePlan(rows, thread_class);
       });
   const Conv1dGeometry& g = config_.geometry;
@@ -221,14 +215,11 @@ void Conv1dKernel::Run(const Packed& packed, const float* src, float* dst,
     Preprocess(src, samples, padded);
     src = padded;
   }
-  const void* input = src;
-  if (config_.bf16) {
-    const int64_t count =
-        samples * g.in_channels * (preprocess_ ? g.padded_length() : g.length);
-    uint16_t* rounded = workspace.Bf16Buffer(Workspace::kBf16Input, count);
-    FloatsToBf16(src, count, rounded);
-    input = rounded;
-  }
+  const int64_t src_length = preprocess_ ? g.padded_length() : g.length;
+  const void* input = config_.bf16
+                          ? static_cast<const void*>(workspace.RoundToBf16(
+                                src, samples * g.in_channels * src_length))
+                          : src;
   workspace.Execute(&plan, plan.primitive, plan.src_md, input, plan.dst_md, dst,
                     plan.scratchpad_md, packed.weights[plan.layout],
                     config_.has_bias ? &packed.bias : nullptr);

@@ -107,7 +107,6 @@ class Conv1dKernel {
     dnnl::memory::desc scratchpad_md;
     int layout = 0;  // index into weight_layouts_.layouts
   };
-  using Plans = std::vector<std::unique_ptr<PlanCache<Plan>>>;
 
   explicit Conv1dKernel(const Config& config);
   dnnl::convolution_forward::primitive_desc MakePrimitiveDesc(
@@ -121,7 +120,7 @@ class Conv1dKernel {
   const bool preprocess_;
   WeightLayouts weight_layouts_;
   dnnl::memory::desc bias_md_;
-  mutable Plans plans_;  // one cache per thread class
+  mutable PlanCache<Plan> plans_;
 };
 
 }  // namespace brainserve::engine

@@ -1,6 +1,5 @@
 #include "engine/matmul_kernel.h"
 
-#include "engine/bf16_convert.h"
 #include "engine/dnnl_util.h"
 
 namespace brainserve::engine {
@@ -9,12 +8,10 @@ using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-MatmulKernel::MatmulKernel(const Config& config) : config_(config) {
-  for (size_t i = 0; i < config.thread_counts.size(); ++i) {
-    plans_.push_back(
-        std::make_unique<PlanCache<Plan>>(config.max_rows_per_pass));
-  }
-}
+MatmulKernel::MatmulKernel(const Config& config)
+    : config_(config),
+      plans_(config.max_rows_per_pass,
+             static_cast<int>(config.thread_counts.size())) {}
 
 absl::StatusOr<std::unique_ptr<MatmulKernel>> MatmulKernel::Create(
     const Config& config) {
@@ -97,18 +94,14 @@ int64_t MatmulKernel::BiasBytes() const {
 
 void MatmulKernel::Run(const Packed& packed, const float* src, float* dst,
                        int64_t samples, Workspace& workspace) const {
-  const int thread_class = ThreadClass(static_cast<int>(plans_.size()));
   const Plan& plan =
-      plans_[thread_class]->Get(samples, [this, thread_class](int64_t rows) {
+      plans_.Get(samples, [this](int64_t rows, int thread_class) {
         return MakePlan(rows, thread_class);
       });
-  const void* input = src;
-  if (config_.bf16) {
-    const int64_t count = samples * config_.rows_per_sample * config_.k;
-    uint16_t* rounded = workspace.Bf16Buffer(Workspace::kBf16Input, count);
-    FloatsToBf16(src, count, rounded);
-    input = rounded;
-  }
+  const void* input =
+      config_.bf16 ? static_cast<const void*>(workspace.RoundToBf16(
+                         src, samples * config_.rows_per_sample * config_.k))
+                   : src;
   workspace.Execute(&plan, plan.primitive, plan.src_md, input, plan.dst_md, dst,
                     plan.scratchpad_md, packed.weights[plan.layout],
                     config_.has_bias ? &packed.bias : nullptr);

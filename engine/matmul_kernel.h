@@ -76,7 +76,6 @@ class MatmulKernel {
     dnnl::memory::desc scratchpad_md;
     int layout = 0;  // index into weight_layouts_.layouts
   };
-  using Plans = std::vector<std::unique_ptr<PlanCache<Plan>>>;
 
   explicit MatmulKernel(const Config& config);
   dnnl::matmul::primitive_desc MakePrimitiveDesc(
@@ -86,7 +85,7 @@ class MatmulKernel {
   const Config config_;
   WeightLayouts weight_layouts_;
   dnnl::memory::desc bias_md_;
-  mutable Plans plans_;  // one cache per thread class
+  mutable PlanCache<Plan> plans_;
 };
 
 }  // namespace brainserve::engine

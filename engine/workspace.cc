@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "engine/bf16_convert.h"
 #include "engine/dnnl_util.h"
 
 namespace brainserve::engine {
@@ -23,6 +24,13 @@ void* AlignedBuffer::Reserve(size_t bytes) {
 }
 
 Workspace::Workspace() : stream_(CpuEngine()) {}
+
+const uint16_t* Workspace::RoundToBf16(const float* src, int64_t count) {
+  auto* rounded = static_cast<uint16_t*>(
+      buffers_[kBf16Input].Reserve(count * sizeof(uint16_t)));
+  FloatsToBf16(src, count, rounded);
+  return rounded;
+}
 
 void Workspace::Execute(const void* plan_key, const dnnl::primitive& primitive,
                         const dnnl::memory::desc& src_md, const void* src,

@@ -53,10 +53,9 @@ class Workspace {
   float* Buffer(Slot slot, size_t floats) {
     return static_cast<float*>(buffers_[slot].Reserve(floats * sizeof(float)));
   }
-  uint16_t* Bf16Buffer(Slot slot, size_t values) {
-    return static_cast<uint16_t*>(
-        buffers_[slot].Reserve(values * sizeof(uint16_t)));
-  }
+  // `src` (`count` floats) rounded to bfloat16 (FloatsToBf16) in the
+  // kBf16Input slot: a bf16 kernel's input.
+  const uint16_t* RoundToBf16(const float* src, int64_t count);
   void* Scratchpad(size_t bytes) { return scratchpad_.Reserve(bytes); }
   dnnl::stream& stream() { return stream_; }
 

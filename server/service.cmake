@@ -19,6 +19,7 @@ set(BRAINSERVE_SERVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/listener_watchdog.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_log.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_manager.cc
+  ${CMAKE_CURRENT_LIST_DIR}/model_manager_store_sync.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_reader.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_service_impl.cc
