@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds brainserve-engine-bench (Release) and runs it with repetitions, then
-# prints Markdown tables: engine vs raw oneDNN per workload/batch/threads (with
-# ONNX Runtime's published p50 for comparison), the weight-standardization
-# comparison, and parameter-update costs.
+# ONNX Runtime on W1-W3 at the same thread counts (tests/bench/ort/, when node
+# and npm are installed; ORT=0 skips it), and prints Markdown tables: engine
+# vs raw oneDNN vs ONNX Runtime per workload/batch/threads, the
+# weight-standardization comparison, and parameter-update costs. For engine
+# and ONNX Runtime interleaved round by round, use run_ort_compare.sh.
 #
 # Usage: tests/bench/run_engine_bench.sh [--no-build] [benchmark flags...]
 # Environment: BUILD_DIR (default <repo>/build-bench), REPETITIONS (10),
-# MIN_TIME_S (0.2, per repetition), BENCH_THREADS (1,2).
+# MIN_TIME_S (0.2, per repetition), BENCH_THREADS (1,2), ORT (1; 0 skips ONNX
+# Runtime).
 # Extra flags go to the binary, e.g. --benchmark_filter='W2'.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -21,7 +24,8 @@ if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
 if [[ $build -eq 1 ]]; then
   cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release \
     -DBRAINSERVE_BUILD_BENCHMARKS=ON >/dev/null
-  cmake --build "$build_dir" -j2 --target brainserve-engine-bench >&2
+  cmake --build "$build_dir" -j2 \
+    --target brainserve-engine-bench brainserve-onnx-export >&2
 fi
 binary="$build_dir/tests/bench/brainserve-engine-bench"
 json="$build_dir/engine_bench.json"
@@ -34,15 +38,36 @@ table="$build_dir/engine_bench.md"
   --benchmark_display_aggregates_only=true \
   --benchmark_out="$json" --benchmark_out_format=json "$@" >&2
 
-"$python" - "$json" <<'EOF' | tee "$table"
-import json, statistics, sys
+# ONNX Runtime on the same machine, right after: ort.<T>.json per thread count.
+ort_json_dir="$build_dir/ort_results"
+rm -rf "$ort_json_dir"
+mkdir -p "$ort_json_dir"
+if [[ "${ORT:-1}" != 0 ]]; then
+  # shellcheck source=tests/bench/ort/setup.sh
+  . "$repo/tests/bench/ort/setup.sh"
+  if ort_prepare "$repo" "$build_dir"; then
+    for threads in ${bench_threads//,/ }; do
+      node "$build_dir/ort/ort_bench.mjs" --models="$build_dir/onnx" \
+        --threads="$threads" --repetitions="$repetitions" \
+        --min_time_s="$min_time_s" --out="$ort_json_dir/ort.$threads.json" >&2
+    done
+  fi
+fi
+
+"$python" - "$json" "$ort_json_dir" <<'EOF' | tee "$table"
+import glob, json, statistics, sys
 from collections import defaultdict
 
-# ONNX Runtime 1.30 p50 (µs) on a 2-core AVX-512 Xeon, from the project's
-# performance targets: {(workload, batch): {threads: µs}}.
-ORT = {("W1", 1): {1: 7.1, 2: 6.8}, ("W2", 1): {1: 357, 2: 188},
-       ("W2", 8): {1: 458, 2: 243}, ("W2", 64): {1: 1976, 2: 1105},
-       ("W3", 1): {1: 87, 2: 90}, ("W3", 8): {1: 642, 2: 483}}
+# ONNX Runtime p50 (µs) measured in this run: {(workload, batch): {threads: µs}}.
+ORT = defaultdict(dict)
+ort_version = None
+for path in glob.glob(f"{sys.argv[2]}/ort.*.json"):
+    ort_doc = json.load(open(path))
+    ort_version = ort_doc["context"]["onnxruntime"]
+    for b in ort_doc["benchmarks"]:
+        _, w, batch, threads = b["name"].split("/")
+        ORT[(w, int(batch.split(":")[1]))][int(threads.split(":")[1])] = \
+            statistics.median(b["real_time_us"])
 
 doc = json.load(open(sys.argv[1]))
 times = defaultdict(list)   # run name -> [real_time µs per repetition]
@@ -78,7 +103,10 @@ def fmt(x, digits=1):
 ctx = doc["context"]
 print(f'Host: {ctx.get("host_name")}, {ctx.get("num_cpus")} CPUs, '
       f'oneDNN {ctx.get("onednn")} ({ctx.get("onednn_isa")}), '
-      f'{len(next(iter(times.values()), []))} repetitions, medians.\n')
+      f'{len(next(iter(times.values()), []))} repetitions, medians; '
+      + (f'ONNX Runtime {ort_version} (onnxruntime-node) right after, same '
+         'machine and threads.\n' if ort_version else
+         'ONNX Runtime not run (ORT=0, or no node and npm).\n'))
 
 print("| workload | batch | threads | engine p50 µs | raw p50 µs | ratio p50 "
       "| ratio min | engine − raw µs | ratio cpu | engine cpu/real "

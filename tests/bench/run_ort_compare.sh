@@ -36,26 +36,12 @@ if [[ "${1:-}" != "--no-build" ]]; then
     --target brainserve-engine-bench brainserve-onnx-export >&2
 fi
 bench="$build_dir/tests/bench/brainserve-engine-bench"
-export_bin="$build_dir/tests/bench/brainserve-onnx-export"
 
-command -v node >/dev/null && command -v npm >/dev/null || {
-  echo "run_ort_compare: needs node and npm (apt-get install nodejs npm)" >&2
-  exit 1
-}
+# shellcheck source=tests/bench/ort/setup.sh
+. "$repo/tests/bench/ort/setup.sh"
+ort_prepare "$repo" "$build_dir" || exit 1
 ort_dir="$build_dir/ort"
-mkdir -p "$ort_dir"
-cp "$repo/tests/bench/ort/package.json" "$repo/tests/bench/ort/ort_bench.mjs" \
-  "$ort_dir/"
-if ! cmp -s "$repo/tests/bench/ort/package-lock.json" \
-  "$ort_dir/package-lock.json" || [[ ! -d "$ort_dir/node_modules" ]]; then
-  cp "$repo/tests/bench/ort/package-lock.json" "$ort_dir/"
-  (cd "$ort_dir" && npm ci --ignore-scripts --no-audit --no-fund \
-    --loglevel=error >&2)
-fi
-
 models="$build_dir/onnx"
-mkdir -p "$models"
-"$export_bin" --out_dir="$models" >&2
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
