@@ -13,7 +13,8 @@
 #
 # Usage: tests/bench/run_threads_report.sh [BUILD_DIR]   (default: build)
 # Environment: ROUNDS (3), FRACTIONS ("0.5 0.7 0.85 1.0"), QUICK=1 (short
-#              windows: checks the script only), OUT_DIR (a new temp dir).
+#              windows: checks the script only), OUT_DIR (a new temp dir),
+#              ONLY (a space-separated subset of the policy names, e.g. "all").
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${1:-$REPO/build}
@@ -37,6 +38,14 @@ else
 fi
 # name, model (tests/bench/serving_models.json), --min_rows_for_all_threads
 POLICIES=("all w2_batch64 0" "small1 w2_batch64 16" "2workers w2_batch64_2workers 0")
+if [ -n "${ONLY:-}" ]; then
+  KEPT=()
+  for p in "${POLICIES[@]}"; do
+    [[ " $ONLY " == *" ${p%% *} "* ]] && KEPT+=("$p")
+  done
+  [ ${#KEPT[@]} -gt 0 ] || { echo "ONLY=$ONLY names no policy" >&2; exit 2; }
+  POLICIES=("${KEPT[@]}")
+fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 PEAK=""
 for round in $(seq "$ROUNDS"); do
