@@ -1,8 +1,8 @@
 // Tokens with roles on a real in-process server: the table of every
 // ModelService RPC x {no token, wrong token, reader, writer, admin} with the
 // exact status codes, open health and reflection, the denied-calls metric,
-// token-file reloads (polled, and on demand as SIGHUP does), bad files, and
-// the audit trail of changes.
+// token-file reloads (polled, and on demand as SIGHUP does) and bad files.
+// The audit trail: auth_audit_test.cc.
 #include <fstream>
 #include <functional>
 #include <map>
@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "protos/grpc/health/v1/health.grpc.pb.h"
 #include "server/auth/sha256.h"
+#include "tests/integration/auth_test_fixture.h"
 #include "tests/integration/test_server.h"
 #include "tests/testing/test_pki.h"
 
@@ -30,41 +31,6 @@ namespace {
 using grpc::StatusCode;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr char kReader[] = "reader-token-6b1f";
-constexpr char kWriter[] = "writer-token-93ac";
-constexpr char kAdmin[] = "admin-token-0d2e";
-
-std::string TokenLine(const std::string& role, const std::string& token,
-                      const std::string& id) {
-  return absl::StrCat(role, " ", auth::Sha256Hex(token), " ", id, "\n");
-}
-
-std::string TokensFile() {
-  return absl::StrCat("# test tokens\n", TokenLine("reader", kReader, "dash"),
-                      TokenLine("writer", kWriter, "trainer-1"),
-                      TokenLine("admin", kAdmin, "ops"));
-}
-
-std::string TempPath(const std::string& name) {
-  return absl::StrCat(
-      ::testing::TempDir(), "/auth-test-",
-      ::testing::UnitTest::GetInstance()->current_test_info()->name(), "-",
-      name);
-}
-
-server::ServerOptions AuthOptions(const std::string& tokens_path) {
-  server::ServerOptions options = TestServerOptions();
-  options.auth_tokens_file = tokens_path;
-  options.audit_log_file = TempPath("audit.log");
-  std::remove(options.audit_log_file.c_str());
-  return options;
-}
-
-std::string Spec(const std::string& name) {
-  return absl::StrCat(R"({"name": ")", name, R"(", "seed": 1, "spec":
-      {"input_shape": [2], "layers": [{"name": "fc", "linear": {"out_size": 2}}]}})");
-}
 
 // One RPC of the table: calls it with `token`; `tag` makes names unique.
 using RpcCall = std::function<grpc::Status(
@@ -182,56 +148,6 @@ const std::vector<Credential>& Credentials() {
                                   {"writer", kWriter},
                                   {"admin", kAdmin}};
   return *kCredentials;
-}
-
-class AuthTest : public ::testing::Test {
- protected:
-  void StartServer(server::ServerOptions options) {
-    server_ = TestServer::Start(options);
-    ASSERT_NE(server_, nullptr);
-    ASSERT_TRUE(CreateModelAs(kAdmin, "m").ok());
-  }
-
-  grpc::Status CreateModelAs(const std::string& token,
-                             const std::string& name) {
-    v1::ModelInfo info;
-    return server_->stub().CreateModel(
-        TokenContext(token).get(), CreateRequestFromJson(Spec(name)), &info);
-  }
-
-  grpc::Status ListAs(const std::string& token) {
-    v1::ListModelsResponse response;
-    return server_->stub().ListModels(TokenContext(token).get(),
-                                      v1::ListModelsRequest(), &response);
-  }
-
-  // The audit lines written so far, parsed.
-  std::vector<google::protobuf::Struct> AuditLines() {
-    std::vector<google::protobuf::Struct> lines;
-    for (absl::string_view line : absl::StrSplit(
-             ReadFileOrEmpty(server_->server().options().audit_log_file), '\n',
-             absl::SkipEmpty())) {
-      google::protobuf::Struct parsed;
-      auto status = google::protobuf::util::JsonStringToMessage(
-          std::string(line), &parsed);
-      EXPECT_TRUE(status.ok()) << line;
-      lines.push_back(parsed);
-    }
-    return lines;
-  }
-
-  std::unique_ptr<TestServer> server_;
-};
-
-std::string Field(const google::protobuf::Struct& line,
-                  const std::string& key) {
-  auto it = line.fields().find(key);
-  if (it == line.fields().end()) return "<absent>";
-  if (it->second.has_null_value()) return "null";
-  if (it->second.has_number_value()) {
-    return absl::StrCat(it->second.number_value());
-  }
-  return it->second.string_value();
 }
 
 TEST_F(AuthTest, EveryRpcEveryCredentialExactCode) {
@@ -401,108 +317,6 @@ TEST_F(AuthTest, BadTokenFilesFailStartNamingTheFlagAndLine) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("line 2: unknown role 'superuser'"));
-}
-
-TEST_F(AuthTest, AuditLineForAnUpdateCarriesTokenIdAndVersionsNeverTheToken) {
-  const std::string tokens = TempPath("tokens");
-  std::ofstream(tokens) << TokensFile();
-  StartServer(AuthOptions(tokens));
-
-  v1::UpdateParametersRequest request;
-  request.set_model("m");
-  request.set_expected_version(1);
-  v1::ParameterUpdate* update = request.add_updates();
-  update->set_layer("fc");
-  update->set_name("bias");
-  update->set_mode(v1::ParameterUpdate::ADD);
-  *update->mutable_value() = ValuesTensor({2}, {0.5, 0.5});
-  v1::UpdateParametersResponse response;
-  ASSERT_TRUE(
-      server_->stub()
-          .UpdateParameters(TokenContext(kWriter).get(), request, &response)
-          .ok());
-  ASSERT_EQ(response.version(), 2u);
-  // The same request again: stale expected_version.
-  EXPECT_EQ(
-      server_->stub()
-          .UpdateParameters(TokenContext(kWriter).get(), request, &response)
-          .error_code(),
-      StatusCode::FAILED_PRECONDITION);
-  // Refusals are audited too.
-  v1::DeleteModelRequest del;
-  del.set_name("m");
-  v1::DeleteModelResponse deleted;
-  EXPECT_EQ(server_->stub()
-                .DeleteModel(TokenContext(kWriter).get(), del, &deleted)
-                .error_code(),
-            StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(server_->stub()
-                .DeleteModel(TokenContext("").get(), del, &deleted)
-                .error_code(),
-            StatusCode::UNAUTHENTICATED);
-  ASSERT_TRUE(server_->stub()
-                  .DeleteModel(TokenContext(kAdmin).get(), del, &deleted)
-                  .ok());
-
-  const std::string raw =
-      ReadFileOrEmpty(server_->server().options().audit_log_file);
-  for (const char* token : {kReader, kWriter, kAdmin}) {
-    EXPECT_THAT(raw, Not(HasSubstr(token)));
-    EXPECT_THAT(raw, Not(HasSubstr(auth::Sha256Hex(token))));
-  }
-  std::vector<google::protobuf::Struct> lines = AuditLines();
-  // ListModels / Forward / GetParameters are not changes: not audited.
-  ASSERT_EQ(lines.size(), 6u);  // create m, 2 updates, 3 deletes
-  const google::protobuf::Struct& create = lines[0];
-  EXPECT_EQ(Field(create, "operation"), "CreateModel");
-  EXPECT_EQ(Field(create, "token_id"), "ops");
-  EXPECT_EQ(Field(create, "new_version"), "1");
-
-  const google::protobuf::Struct& ok = lines[1];
-  EXPECT_EQ(Field(ok, "operation"), "UpdateParameters");
-  EXPECT_EQ(Field(ok, "outcome"), "OK");
-  EXPECT_EQ(Field(ok, "token_id"), "trainer-1");
-  EXPECT_EQ(Field(ok, "role"), "writer");
-  EXPECT_EQ(Field(ok, "model"), "m");
-  EXPECT_EQ(Field(ok, "old_version"), "1");
-  EXPECT_EQ(Field(ok, "new_version"), "2");
-  EXPECT_EQ(Field(ok, "expected_version"), "1");
-  EXPECT_EQ(Field(ok, "mode"), "ADD");
-  EXPECT_THAT(Field(ok, "peer"), HasSubstr("127.0.0.1"));
-  EXPECT_EQ(Field(ok, "tls_subject"), "null");  // plaintext
-  const auto& params = ok.fields().at("parameters").list_value();
-  ASSERT_EQ(params.values_size(), 1);
-  EXPECT_EQ(params.values(0).struct_value().fields().at("layer").string_value(),
-            "fc");
-  EXPECT_EQ(params.values(0).struct_value().fields().at("name").string_value(),
-            "bias");
-  EXPECT_THAT(raw, Not(HasSubstr("\"value")));  // never parameter values
-
-  const google::protobuf::Struct& stale = lines[2];
-  EXPECT_EQ(Field(stale, "outcome"), "FAILED_PRECONDITION");
-  EXPECT_EQ(Field(stale, "old_version"), "2");
-  EXPECT_EQ(Field(stale, "new_version"), "null");
-
-  EXPECT_EQ(Field(lines[3], "outcome"), "PERMISSION_DENIED");
-  EXPECT_EQ(Field(lines[3], "token_id"), "trainer-1");
-  EXPECT_EQ(Field(lines[4], "outcome"), "UNAUTHENTICATED");
-  EXPECT_EQ(Field(lines[4], "token_id"), "null");
-  EXPECT_EQ(Field(lines[5], "operation"), "DeleteModel");
-  EXPECT_EQ(Field(lines[5], "outcome"), "OK");
-  EXPECT_EQ(Field(lines[5], "old_version"), "2");
-}
-
-TEST_F(AuthTest, WithoutTokenFileEveryoneMayCallAndChangesAreStillAudited) {
-  server::ServerOptions options = TestServerOptions();
-  options.audit_log_file = TempPath("audit.log");
-  std::remove(options.audit_log_file.c_str());
-  StartServer(options);
-  EXPECT_TRUE(ListAs("").ok());
-  EXPECT_TRUE(ListAs("anything").ok());
-  std::vector<google::protobuf::Struct> lines = AuditLines();
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(Field(lines[0], "operation"), "CreateModel");
-  EXPECT_EQ(Field(lines[0], "token_id"), "null");
 }
 
 }  // namespace
