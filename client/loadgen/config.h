@@ -8,6 +8,7 @@
 
 #include "client/channel_security.h"
 #include "client/loadgen/arrival_schedule.h"
+#include "client/loadgen/input_data.h"
 #include "client/loadgen/update_driver.h"
 
 namespace brainserve::loadgen {
@@ -38,16 +39,10 @@ struct LoadgenConfig {
   std::vector<double> request_rates;
   // Open-loop arrival process.
   ArrivalProcess arrival = ArrivalProcess::kConstant;
-  // Rows per Forward request.
-  int64_t batch_rows = 1;
-  // Optional .npy / .json input instead of random inputs.
-  std::string input_file;
-  // Tensor.raw (true) or Tensor.values (false).
-  bool raw_encoding = true;
-  // Seed for random inputs and Poisson arrivals.
-  uint64_t seed = 1;
-  // Distinct random inputs cycled through.
-  int input_pool = 16;
+  // The Forward inputs: rows per request, an optional .npy / .json file,
+  // the encoding (also used by updates), the seed (which also seeds Poisson
+  // arrivals) and the pool of distinct random requests.
+  InputOptions input;
   // HTTP/2 connections for Forward calls.
   int connections = 2;
   // Completion-queue threads.

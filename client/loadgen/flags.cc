@@ -16,23 +16,35 @@ namespace {
 
 using Setter = std::function<bool(const std::string&, LoadgenConfig*)>;
 
-template <typename T>
-Setter Number(T LoadgenConfig::*field) {
+// The struct a flag's field lives in: the config itself or its inputs.
+template <typename S>
+S& Owner(LoadgenConfig* c) {
+  if constexpr (std::is_same_v<S, InputOptions>) {
+    return c->input;
+  } else {
+    return *c;
+  }
+}
+
+template <typename T, typename S>
+Setter Number(T S::*field) {
   return [field](const std::string& v, LoadgenConfig* c) {
+    S& owner = Owner<S>(c);
     if constexpr (std::is_floating_point_v<T>) {
       double d;
       if (!absl::SimpleAtod(v, &d)) return false;
-      c->*field = static_cast<T>(d);
+      owner.*field = static_cast<T>(d);
       return true;
     } else {
-      return absl::SimpleAtoi(v, &(c->*field));
+      return absl::SimpleAtoi(v, &(owner.*field));
     }
   };
 }
 
-Setter Text(std::string LoadgenConfig::*field) {
+template <typename S>
+Setter Text(std::string S::*field) {
   return [field](const std::string& v, LoadgenConfig* c) {
-    c->*field = v;
+    Owner<S>(c).*field = v;
     return true;
   };
 }
@@ -109,16 +121,16 @@ const std::map<std::string, Setter>& Setters() {
                                      : ArrivalProcess::kConstant;
          return true;
        }},
-      {"batch", Number(&LoadgenConfig::batch_rows)},
-      {"input-file", Text(&LoadgenConfig::input_file)},
+      {"batch", Number(&InputOptions::batch_rows)},
+      {"input-file", Text(&InputOptions::input_file)},
       {"encoding",
        [](const std::string& v, LoadgenConfig* c) {
          if (v != "raw" && v != "values") return false;
-         c->raw_encoding = v == "raw";
+         c->input.raw_encoding = v == "raw";
          return true;
        }},
-      {"seed", Number(&LoadgenConfig::seed)},
-      {"input-pool", Number(&LoadgenConfig::input_pool)},
+      {"seed", Number(&InputOptions::seed)},
+      {"input-pool", Number(&InputOptions::pool_size)},
       {"connections", Number(&LoadgenConfig::connections)},
       {"threads", Number(&LoadgenConfig::threads)},
       {"timeout-ms", Number(&LoadgenConfig::timeout_ms)},

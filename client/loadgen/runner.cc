@@ -126,16 +126,10 @@ absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
   }
   runner->versions_.Observe(runner->model_info_.version());
 
-  InputOptions input;
-  input.batch_rows = config.batch_rows;
-  input.input_file = config.input_file;
-  input.raw_encoding = config.raw_encoding;
-  input.seed = config.seed;
-  input.pool_size = config.input_pool;
   std::vector<int64_t> shape(runner->model_info_.input_shape().begin(),
                              runner->model_info_.input_shape().end());
   absl::StatusOr<std::vector<brainserve::v1::ForwardRequest>> requests =
-      BuildForwardRequests(config.model, shape, input);
+      BuildForwardRequests(config.model, shape, config.input);
   if (!requests.ok()) return requests.status();
   runner->first_request_ = requests->front();
   absl::StatusOr<std::unique_ptr<RequestDriver>> driver =
@@ -150,7 +144,7 @@ absl::StatusOr<std::unique_ptr<Runner>> Runner::Create(
     update_options.rate_hz = config.update_rate_hz;
     update_options.mode = config.update_mode;
     update_options.add_delta = config.update_add_delta;
-    update_options.raw_encoding = config.raw_encoding;
+    update_options.raw_encoding = config.input.raw_encoding;
     update_options.timeout_ms = config.timeout_ms;
     update_options.parameters = config.update_parameters;
     absl::StatusOr<std::unique_ptr<UpdateDriver>> updates =
@@ -190,8 +184,8 @@ void Runner::StartLoad(int concurrency, double rate, int64_t max_calls) {
   if (concurrency > 0) {
     forward_driver_->StartClosedLoop(concurrency, max_calls);
   } else {
-    auto schedule = ArrivalSchedule::Create(config_.arrival, rate,
-                                            config_.seed + phase_index_++);
+    auto schedule = ArrivalSchedule::Create(
+        config_.arrival, rate, config_.input.seed + phase_index_++);
     forward_driver_->StartOpenLoop(*std::move(schedule), max_calls);
   }
 }
@@ -219,7 +213,7 @@ LevelReport Runner::NewReport(int concurrency, double rate,
   report.arrival = concurrency > 0                               ? ""
                    : config_.arrival == ArrivalProcess::kPoisson ? "poisson"
                                                                  : "constant";
-  report.batch_rows = config_.batch_rows;
+  report.batch_rows = config_.input.batch_rows;
   report.phase = phase;
   return report;
 }

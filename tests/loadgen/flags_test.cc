@@ -21,11 +21,23 @@ TEST(LoadgenFlagsTest, ParsesEveryFormAndList) {
   EXPECT_EQ(config->concurrency, (std::vector<int>{1, 4, 16, 64}));
   EXPECT_EQ(config->request_rates, (std::vector<double>{100.5, 200}));
   EXPECT_EQ(config->arrival, ArrivalProcess::kPoisson);
-  EXPECT_FALSE(config->raw_encoding);
+  EXPECT_FALSE(config->input.raw_encoding);
   EXPECT_DOUBLE_EQ(config->max_duration_s, 2.5);
   EXPECT_DOUBLE_EQ(config->update_rate_hz, 10);
   EXPECT_EQ(config->update_mode, UpdateMode::kAdd);
   EXPECT_EQ(config->metrics_url, "http://h:1/metrics");
+}
+
+TEST(LoadgenFlagsTest, InputFlagsFillTheInputOptions) {
+  auto config = ParseFlags({"--model=m", "--batch=8", "--input-file", "x.npy",
+                            "--seed=42", "--input-pool=3", "--encoding=raw"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->input.batch_rows, 8);
+  EXPECT_EQ(config->input.input_file, "x.npy");
+  EXPECT_EQ(config->input.seed, 42u);
+  EXPECT_EQ(config->input.pool_size, 3);
+  EXPECT_TRUE(config->input.raw_encoding);
+  EXPECT_FALSE(ParseFlags({"--model=m", "--batch=eight"}).ok());
 }
 
 TEST(LoadgenFlagsTest, SecurityFlagsAndTokenSources) {

@@ -131,7 +131,7 @@ TEST_F(LoadgenIntegrationTest, OipAndHttpProtocolsCountLikeTheServer) {
       LoadgenConfig config = ShortConfig("mlp");
       config.protocol = protocol;
       config.http_server = absl::StrCat("127.0.0.1:", server_->http_port());
-      config.raw_encoding = raw;
+      config.input.raw_encoding = raw;
       config.concurrency = {4};
       auto runner = Runner::Create(config);
       ASSERT_TRUE(runner.ok()) << runner.status();
@@ -210,7 +210,7 @@ TEST_F(LoadgenIntegrationTest, ErrorsAreCountedByCodeNotHidden) {
 
   LoadgenConfig config = ShortConfig("loadgen_tiny_queue");
   config.concurrency = {16};
-  config.batch_rows = 8;
+  config.input.batch_rows = 8;
   auto runner = Runner::Create(config);
   ASSERT_TRUE(runner.ok()) << runner.status();
   auto reports = (*runner)->Run();
