@@ -22,9 +22,14 @@
 #   SKIP_BUILD=1 BUILD_DIR=build ROUNDS=1 FRACTIONS=0.5 DURATION_S=3 \
 #     tests/bench/run_openloop_h2load.sh                # smoke run
 #
+# Last, what an idle gap costs: on a fresh server, 2,000 calls back to back
+# (one connection, one stream), then one connection at IDLE_RPS calls per
+# second for 3 s; for each, the server's mean latency, rows per batch and
+# compute time per batch (0 skips it).
+#
 # Environment: BUILD_DIR (default <repo>/build-release; configured as Release
 # and built here unless SKIP_BUILD=1), OUT_DIR, ROUNDS (3), FRACTIONS
-# ("0.7 0.8 0.85 0.9 0.95"), DURATION_S (8), N_PEAK (100000).
+# ("0.7 0.8 0.85 0.9 0.95"), DURATION_S (8), N_PEAK (100000), IDLE_RPS (500).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD_DIR:-$REPO/build-release}
@@ -33,6 +38,7 @@ ROUNDS=${ROUNDS:-3}
 FRACTIONS=${FRACTIONS:-"0.7 0.8 0.85 0.9 0.95"}
 DURATION_S=${DURATION_S:-8}
 N_PEAK=${N_PEAK:-100000}
+IDLE_RPS=${IDLE_RPS:-500}
 MODEL=w2_batch64
 PY=/usr/bin/python3
 MODELS=$REPO/tests/bench/serving_models.json
@@ -97,8 +103,17 @@ for round in $(seq "$ROUNDS"); do
   log "round $round/$ROUNDS done"
 done
 
+if [ "$IDLE_RPS" != 0 ]; then
+  start_server idle
+  SERVER_FLAGS="--models_file=tests/bench/serving_models.json"
+  h2 "idle_warmup" -n 2000 -c 1 -m 1
+  h2 "back_to_back" -n 2000 -c 1 -m 1
+  h2 "idle_gaps" -D 3 -c 1 -m 256 --rps "$IDLE_RPS"
+  stop_server
+fi
+
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (after the runs); $ROUNDS rounds; results in $OUT"
-$PY - "$OUT" "$ROUNDS" "$(getconf CLK_TCK)" "$FRACTIONS" "$MODEL" <<'PY'
+$PY - "$OUT" "$ROUNDS" "$(getconf CLK_TCK)" "$FRACTIONS" "$MODEL" "$IDLE_RPS" <<'PY'
 import re, statistics, sys
 out, rounds, hz, fractions, model = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(), sys.argv[5]
 med = statistics.median
@@ -166,4 +181,21 @@ for f in fractions:
     if all(x["failed"] == 0 and x["p99_ms"] <= 10 for x in rows):
         best = max(best, float(f))
 print(f"\nhighest offered fraction with 0 failed calls and p99 <= 10 ms in every round: {best:.2f} of the closed-loop peak")
+
+idle_rps = sys.argv[6]
+if idle_rps != "0":
+    def means(key):
+        a, b = metrics(f"{out}/{key}.before.prom"), metrics(f"{out}/{key}.after.prom")
+        d = lambda name: sum(v - a.get((n, l), 0.0) for (n, l), v in b.items() if n == name)
+        requests = d("brainserve_request_duration_seconds_count")
+        batches = d("brainserve_compute_duration_seconds_count")
+        return (d("brainserve_request_duration_seconds_sum") / requests * 1e6,
+                d("brainserve_batch_size_sum") / batches,
+                d("brainserve_compute_duration_seconds_sum") / batches * 1e6)
+    print(f"\n| one connection | server latency µs (mean) | rows per batch (mean) | compute µs per batch (mean) |")
+    print("|---|---|---|---|")
+    for key, label in (("back_to_back", "2,000 calls back to back"),
+                       ("idle_gaps", f"--rps {idle_rps} for 3 s")):
+        latency, rows, compute = means(key)
+        print(f"| {label} | {latency:.0f} | {rows:.1f} | {compute:.0f} |")
 PY

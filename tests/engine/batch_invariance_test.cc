@@ -242,12 +242,6 @@ TEST(BatchInvarianceTest, SegmentsMatchEachCallAlone) {
       0, std::memcmp(plain.data(), together.data(), sizeof(float) * 3 * out));
 }
 
-}  // namespace
-}  // namespace brainserve::engine::testing
-
-namespace brainserve::engine::testing {
-namespace {
-
 // A model compiled for 2 threads gives the same bits whether a call runs on
 // both or on one (Forward's `threads`), in both precisions, for every batch
 // size: so the server may run a small batch on one thread.

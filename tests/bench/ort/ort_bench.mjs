@@ -4,6 +4,7 @@
 // Usage:
 //   node ort_bench.mjs --models=DIR --threads=T [--repetitions=5]
 //       [--min_time_s=0.2] [--out=FILE.json] [--api=native|async]
+//       [--invariance=1]
 //
 // DIR is what brainserve-onnx-export wrote (manifest.json, <W>.onnx, inputs
 // and the engine's outputs). For every (workload, batch) row it
@@ -21,6 +22,10 @@
 // onnxruntime-node's own InferenceSession.run() does after one setImmediate
 // hop; --api=async goes through the public promise API to show that hop.
 //
+// --invariance=1 times nothing: for every row with a batch over 1 it runs
+// each sample alone and reports how many samples (and output elements) differ
+// in any bit from the same sample computed inside the batch.
+//
 // Output (stdout summary, --out JSON): rows named
 // "ort/<W>/batch:<B>/threads:<T>", like the engine benchmark's
 // "engine/<W>/batch:<B>/threads:<T>".
@@ -33,7 +38,7 @@ const ort = require('onnxruntime-node');
 const { binding, initOrt } = require('onnxruntime-node/dist/binding.js');
 
 function parseArgs(argv) {
-  const args = { repetitions: 5, min_time_s: 0.2, api: 'native' };
+  const args = { repetitions: 5, min_time_s: 0.2, api: 'native', invariance: '0' };
   for (const a of argv) {
     const m = /^--([a-z_]+)=(.*)$/.exec(a);
     if (!m) throw new Error(`unknown argument: ${a}`);
@@ -119,6 +124,23 @@ function shuffle(a) {
   return a;
 }
 
+// Samples of `x` ([batch, ...shape]) whose output alone differs in any bit
+// from their rows of `full` (the batch's output).
+async function batchInvariance(run, x, batch, shape, full) {
+  const per = x.length / batch;
+  const outPer = full.length / batch;
+  let samples = 0;
+  let elements = 0;
+  for (let r = 0; r < batch; ++r) {
+    const alone = await run(new ort.Tensor('float32', x.slice(r * per, (r + 1) * per), [1, ...shape]));
+    let d = 0;
+    for (let i = 0; i < outPer; ++i) if (!Object.is(alone[i], full[r * outPer + i])) ++d;
+    elements += d;
+    if (d > 0) ++samples;
+  }
+  return { samples, elements, of_elements: full.length };
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -136,7 +158,17 @@ async function main() {
       const input = readFloats(`${stem}.input.f32`);
       const tensor = new ort.Tensor('float32', input, [batch, ...entry.input_shape]);
       const name = `ort/${entry.workload}/batch:${batch}/threads:${args.threads}`;
-      const maxDiff = check(name, await run(tensor), readFloats(`${stem}.expected.f32`));
+      const output = await run(tensor);
+      const maxDiff = check(name, output, readFloats(`${stem}.expected.f32`));
+      if (args.invariance === '1') {
+        if (batch > 1) {
+          const d = await batchInvariance(run, input, batch, entry.input_shape,
+            Float32Array.from(output));
+          console.log(`${name}: alone vs in the batch, ${d.samples}/${batch} samples differ ` +
+            `(${d.elements}/${d.of_elements} output elements)`);
+        }
+        continue;
+      }
       // Warm up for 0.1 s; the iteration count then aims at min_time_s.
       const row = { name, run, sync: args.api === 'native', tensor, maxDiff, iterations: 1, real: [], cpu: [] };
       const warm = process.hrtime.bigint();
@@ -149,6 +181,7 @@ async function main() {
       rows.push(row);
     }
   }
+  if (args.invariance === '1') return;
   for (let r = 0; r < args.repetitions; ++r) {
     for (const row of shuffle([...rows])) {
       const t = await timeRow(row, args.min_time_s);
